@@ -1,0 +1,4 @@
+import { emulatorAwsVersion } from '@taskfleet/emulator-aws';
+import { emulatorGitlabVersion } from '@taskfleet/emulator-gitlab';
+
+console.log(JSON.stringify({ aws: emulatorAwsVersion, gitlab: emulatorGitlabVersion }));
