@@ -1,0 +1,2 @@
+/** Placeholder until the config.toml reader lands. */
+export const configSchemaVersion = 1;
