@@ -1,0 +1,2 @@
+/** Placeholder until the runner API client lands. */
+export const gitlabApiVersion = 'v4';
