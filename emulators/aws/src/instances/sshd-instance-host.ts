@@ -1,0 +1,311 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+
+import { uidOf } from './account-files';
+import { InstanceHostError } from './errors';
+import { createInstanceFiles, instanceFilesAt, writeSshdConfig } from './instance-files';
+import type { InstanceFiles } from './instance-files';
+import type { InstanceLaunchSpec } from './instance-host';
+import { pickFreeLoopbackAddress, randomLoopbackAddress } from './loopback-address';
+import { checkHostSupport, defaultHostTools } from './preflight';
+import type { HostTools } from './preflight';
+import { isUidInUse, ownMountNamespace, readProcessTable } from './process-table';
+import { isOpenSshPublicKey } from './public-key';
+import { SilentListener } from './silent-listener';
+import { waitForSshBanner } from './ssh-banner';
+import type { SshdInstanceHost } from './sshd-host-types';
+import { SshdInstance } from './sshd-instance';
+import type { InstanceServer } from './sshd-instance';
+import { SshdProcess, holdMountNamespace } from './sshd-process';
+import { TemporaryKeyFile } from './temporary-keys';
+
+/** Options of the sshd-backed instance host. */
+export interface SshdInstanceHostOptions {
+  /** Parent of every host's state directory; must not be under /tmp (instances hide it). */
+  readonly stateRoot?: string;
+  readonly logger?: Logger;
+  /** How long launch() waits for sshd's banner. */
+  readonly readyTimeoutMs?: number;
+  /** How long pause() and terminate() wait for processes to stop or die. */
+  readonly signalBoundMs?: number;
+  readonly tools?: HostTools;
+}
+
+const defaultStateRoot = '/var/tmp/taskfleet-emulator';
+// Far above system and human accounts, and wide enough that parallel hosts never draw the same.
+const minInstanceUid = 200_000;
+const maxInstanceUid = 2_000_000_000;
+const addressAttempts = 5;
+const instanceIdPattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+const osUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+// One process-exit hook for all hosts, so many hosts in one process add one listener.
+const liveHosts = new Set<SshdHost>();
+function killLeftovers(): void {
+  for (const host of liveHosts) {
+    host.terminateAllNow();
+  }
+}
+
+/** Starts each instance as a real sshd in its own mount namespace, uid, home and /tmp. */
+class SshdHost implements SshdInstanceHost {
+  readonly stateDir: string;
+  private readonly logger: Logger;
+  private readonly tools: HostTools;
+  private readonly readyTimeoutMs: number;
+  private readonly signalBoundMs: number;
+  private readonly instances = new Map<string, SshdInstance>();
+  private readonly uidsInUse = new Set<number>();
+  private readonly addressesInUse = new Set<string>();
+  private ready: Promise<string> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: SshdInstanceHostOptions) {
+    this.stateDir = join(options.stateRoot ?? defaultStateRoot, randomBytes(6).toString('hex'));
+    this.logger = options.logger ?? pino({ enabled: false });
+    this.tools = options.tools ?? defaultHostTools;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.signalBoundMs = options.signalBoundMs ?? 5_000;
+  }
+
+  async launch(spec: InstanceLaunchSpec): Promise<SshdInstance> {
+    if (this.closing !== undefined) {
+      throw new InstanceHostError('host_closed', 'could not launch instance: the host is closed');
+    }
+    const startedAt = Date.now();
+    const hostMountNamespace = await this.prepare();
+    const hostPasswd = await readFile('/etc/passwd', 'utf8');
+    validateSpec(spec, hostPasswd);
+    if (this.instances.has(spec.instanceId)) {
+      throw new InstanceHostError(
+        'invalid_spec',
+        `could not launch ${spec.instanceId}: already running`,
+      );
+    }
+    const uid = this.pickUid(hostPasswd);
+    const files = instanceFilesAt(join(this.stateDir, spec.instanceId));
+    try {
+      const instance = await this.start(spec, uid, files, hostMountNamespace);
+      this.logger.info(
+        {
+          instanceId: spec.instanceId,
+          privateIp: instance.privateIp,
+          sshPort: spec.sshPort,
+          uid,
+          bootMode: spec.bootMode,
+          launchMs: Date.now() - startedAt,
+        },
+        'instance launched',
+      );
+      return instance;
+    } catch (error) {
+      this.uidsInUse.delete(uid);
+      await rm(files.dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Last resort when the test or emulator process ends without close(). */
+  terminateAllNow(): void {
+    for (const instance of this.instances.values()) {
+      instance.terminateNow();
+    }
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    const results = await Promise.allSettled(
+      [...this.instances.values()].map(instance => instance.terminate()),
+    );
+    await rm(this.stateDir, { recursive: true, force: true });
+    liveHosts.delete(this);
+    if (liveHosts.size === 0) {
+      process.off('exit', killLeftovers);
+    }
+    const failure = results.find(result => result.status === 'rejected');
+    if (failure !== undefined) {
+      throw failure.reason;
+    }
+  }
+
+  /** Checks the machine once and creates the host directory; returns the host's namespace. */
+  private prepare(): Promise<string> {
+    this.ready ??= (async () => {
+      await checkHostSupport(this.tools);
+      await mkdir(this.stateDir, { recursive: true, mode: 0o711 });
+      await chmod(this.stateDir, 0o711);
+      if (liveHosts.size === 0) {
+        process.on('exit', killLeftovers);
+      }
+      liveHosts.add(this);
+      return ownMountNamespace();
+    })();
+    return this.ready;
+  }
+
+  private pickUid(hostPasswd: string): number {
+    const table = readProcessTable();
+    for (;;) {
+      const uid = randomInt(minInstanceUid, maxInstanceUid);
+      const taken =
+        this.uidsInUse.has(uid) || isUidInUse(table, uid) || hostPasswd.includes(`:${uid}:`);
+      if (!taken) {
+        this.uidsInUse.add(uid);
+        return uid;
+      }
+    }
+  }
+
+  private async start(
+    spec: InstanceLaunchSpec,
+    uid: number,
+    files: InstanceFiles,
+    hostMountNamespace: string,
+  ): Promise<SshdInstance> {
+    const hostPublicKey = await createInstanceFiles(files, {
+      osUser: spec.osUser,
+      uid,
+      authorizedKeys: spec.authorizedKeys,
+      shell: existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh',
+      sshKeygenPath: this.tools.sshKeygenPath,
+    });
+    // The mount point must exist on the host; in the instance it is covered by the home.
+    await mkdir(`/home/${spec.osUser}`, { recursive: true, mode: 0o755 });
+    const temporaryKeys = new TemporaryKeyFile(files.temporaryKeysPath);
+    await temporaryKeys.create();
+    const { address, server } =
+      spec.bootMode === 'never-answers'
+        ? await this.startSilent(spec)
+        : await this.startSshd(spec, files);
+    this.addressesInUse.add(address);
+    const instance = new SshdInstance({
+      spec,
+      privateIp: address,
+      uid,
+      files,
+      hostPublicKey,
+      temporaryKeys,
+      server,
+      hostMountNamespace,
+      signalBoundMs: this.signalBoundMs,
+      logger: this.logger,
+      onTerminated: () => {
+        this.instances.delete(spec.instanceId);
+        this.uidsInUse.delete(uid);
+        this.addressesInUse.delete(address);
+      },
+    });
+    this.instances.set(spec.instanceId, instance);
+    return instance;
+  }
+
+  private async startSilent(
+    spec: InstanceLaunchSpec,
+  ): Promise<{ address: string; server: InstanceServer }> {
+    for (let attempt = 0; attempt < addressAttempts * 4; attempt += 1) {
+      const address = randomLoopbackAddress();
+      const listener = new SilentListener();
+      if (!this.addressesInUse.has(address) && (await listener.listen(address, spec.sshPort))) {
+        return { address, server: { kind: 'silent', listener } };
+      }
+    }
+    throw exhausted(spec);
+  }
+
+  private async startSshd(
+    spec: InstanceLaunchSpec,
+    files: InstanceFiles,
+  ): Promise<{ address: string; server: InstanceServer }> {
+    // The free-address probe can race with another emulator, so a bind failure picks again.
+    for (let attempt = 0; attempt < addressAttempts; attempt += 1) {
+      const address = await pickFreeLoopbackAddress(spec.sshPort, this.addressesInUse);
+      if (address === undefined) {
+        break;
+      }
+      await writeSshdConfig(files, {
+        listenAddress: address,
+        port: spec.sshPort,
+        osUser: spec.osUser,
+      });
+      const sshd = await SshdProcess.start(this.tools, files, spec.osUser, this.logger);
+      const answered = await waitForSshBanner({
+        address,
+        port: spec.sshPort,
+        timeoutMs: this.readyTimeoutMs,
+        hasExited: () => sshd.hasExited(),
+      });
+      if (answered) {
+        return {
+          address,
+          server: { kind: 'sshd', sshd, mountNamespace: holdMountNamespace(sshd.pid) },
+        };
+      }
+      sshd.signal('SIGKILL');
+      await sshd.exited;
+      if (!sshd.failedToBind()) {
+        throw startFailure(spec, sshd, this.readyTimeoutMs);
+      }
+      this.logger.debug({ instanceId: spec.instanceId, address }, 'sshd address taken, retrying');
+    }
+    throw exhausted(spec);
+  }
+}
+
+function startFailure(spec: InstanceLaunchSpec, sshd: SshdProcess, readyTimeoutMs: number): Error {
+  const tail = sshd.stderrTail();
+  return sshd.hasExited() && tail !== ''
+    ? new InstanceHostError('spawn_failed', `could not start sshd for ${spec.instanceId}: ${tail}`)
+    : new InstanceHostError(
+        'ready_timeout',
+        `could not reach sshd of ${spec.instanceId} within ${readyTimeoutMs} ms${tail === '' ? '' : `: ${tail}`}`,
+      );
+}
+
+function exhausted(spec: InstanceLaunchSpec): Error {
+  return new InstanceHostError(
+    'address_exhausted',
+    `could not find a free loopback address for ${spec.instanceId} port ${spec.sshPort}`,
+  );
+}
+
+function validateSpec(spec: InstanceLaunchSpec, hostPasswd: string): void {
+  const problems: string[] = [];
+  if (!instanceIdPattern.test(spec.instanceId)) {
+    problems.push('instanceId must be letters, digits and dashes');
+  }
+  if (!osUserPattern.test(spec.osUser)) {
+    problems.push('osUser must be a lower-case POSIX user name');
+  }
+  const existingUid = uidOf(hostPasswd, spec.osUser);
+  // Shadowing root, sshd or another system account inside the instance would break it.
+  if (existingUid !== undefined && existingUid < 1000) {
+    problems.push(`osUser ${spec.osUser} is a system account`);
+  }
+  if (!Number.isInteger(spec.sshPort) || spec.sshPort < 1 || spec.sshPort > 65_535) {
+    problems.push('sshPort must be an integer from 1 to 65535');
+  }
+  if (!spec.authorizedKeys.every(isOpenSshPublicKey)) {
+    problems.push('authorizedKeys must be OpenSSH public keys');
+  }
+  if (problems.length > 0) {
+    throw new InstanceHostError(
+      'invalid_spec',
+      `could not launch instance: ${problems.join('; ')}`,
+    );
+  }
+}
+
+/** Creates a host that runs every instance as a real OpenSSH sshd; needs root. */
+export function createSshdInstanceHost(options: SshdInstanceHostOptions = {}): SshdInstanceHost {
+  return new SshdHost(options);
+}
