@@ -1,0 +1,10 @@
+export type { CreateRepositoryOptions, OpenRepositoryOptions } from './create-repository';
+export { createRepository, defaultGitIdentity, openRepository } from './create-repository';
+export type { GitRepositoryErrorCode } from './errors';
+export { GitRepositoryError } from './errors';
+export type { GitHttpOptions } from './http-backend';
+export { handleGitHttp } from './http-backend';
+export type { BasicCredentials } from './parse-basic-auth';
+export { parseBasicAuth } from './parse-basic-auth';
+export type { CommitDirectoryOptions, Repository } from './repository';
+export type { GitIdentity, SubmoduleSpec } from './snapshot-commit';
