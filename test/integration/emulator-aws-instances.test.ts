@@ -9,12 +9,16 @@ import { promisify } from 'node:util';
 
 import { Client, utils } from 'ssh2';
 
-import { createSshdInstanceHost } from '../../emulators/aws/src/instances';
+import { createSshdInstanceHost, defaultHostTools } from '../../emulators/aws/src/instances';
 import type {
   InstanceLaunchSpec,
   SshdInstanceHost,
   SshdInstanceProcess,
 } from '../../emulators/aws/src/instances';
+
+// The integration project's testTimeout is not applied by Jest 30 (it is a global option), and
+// launches on a busy 2-core machine can take a few seconds.
+jest.setTimeout(60_000);
 
 const execFileAsync = promisify(execFile);
 const launchKey = utils.generateKeyPairSync('ed25519');
@@ -309,6 +313,56 @@ describe('sshd instance host', () => {
     expect(pids.filter(pid => existsSync(`/proc/${pid}/status`) && !isZombie(pid))).toEqual([]);
     expect(existsSync(own.stateDir)).toBe(false);
     await expect(own.launch(spec())).rejects.toMatchObject({ code: 'host_closed' });
+  });
+});
+
+describe('sshd instance host failures', () => {
+  it('names why a launch failed and leaves nothing behind', async () => {
+    const host = createSshdInstanceHost({ stateRoot, readyTimeoutMs: 1 });
+    try {
+      await expect(host.launch(spec())).rejects.toMatchObject({ code: 'ready_timeout' });
+      await expect(host.launch(spec({ osUser: 'sshd' }))).rejects.toMatchObject({
+        code: 'invalid_spec',
+      });
+      await expect(host.launch(spec({ authorizedKeys: ['no key'] }))).rejects.toMatchObject({
+        code: 'invalid_spec',
+      });
+      expect(readdirSync(host.stateDir).filter(name => name !== 'owner')).toEqual([]);
+      expect(processesMentioning(host.stateDir)).toEqual([]);
+    } finally {
+      await host.close();
+    }
+    const broken = createSshdInstanceHost({
+      stateRoot,
+      tools: { ...defaultHostTools, sshdPath: '/bin/false' },
+    });
+    try {
+      await expect(broken.launch(spec())).rejects.toMatchObject({ code: 'spawn_failed' });
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('sweeps the instances of a host whose process died without closing it', async () => {
+    const crashed = createSshdInstanceHost({ stateRoot });
+    const orphan = await crashed.launch(spec());
+    const session = await login(orphan);
+    await run(session, 'nohup sleep 300 >/dev/null 2>&1 &');
+    const orphanPids = orphan.processIds();
+    // Pretend the owner was a process that has since exited (pid 1 never has start time 0).
+    await writeFile(join(crashed.stateDir, 'owner'), '1 0\n');
+    const sessionClosed = closedWithin(session, 5000);
+    const survivor = createSshdInstanceHost({ stateRoot });
+    try {
+      const fresh = await survivor.launch(spec());
+      expect(await sessionClosed).toBe(true);
+      expect(orphanPids.filter(pid => !isZombie(pid))).toEqual([]);
+      expect(existsSync(crashed.stateDir)).toBe(false);
+      expect((await run(await login(fresh), 'echo fine')).stdout).toBe('fine\n');
+    } finally {
+      session.end();
+      await Promise.all([survivor.close(), crashed.close()]);
+    }
   });
 });
 

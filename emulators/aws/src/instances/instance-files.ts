@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { renderGroup, renderPasswd } from './account-files';
 import { InstanceHostError } from './errors';
 import { renderSshdConfig } from './sshd-config';
+import { uidFileName } from './stale-hosts';
 
 const execFileAsync = promisify(execFile);
 
@@ -69,6 +70,7 @@ export async function createInstanceFiles(
   await writeFile(files.groupPath, renderGroup(await readFile('/etc/group', 'utf8'), account), {
     mode: 0o644,
   });
+  await writeFile(join(files.dir, uidFileName), String(input.uid));
   await createHome(files.homeDir, input);
   await mkdir(files.tmpDir);
   // Set after mkdir because the process umask would strip the sticky world-writable bits.

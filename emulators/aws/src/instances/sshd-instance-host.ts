@@ -22,6 +22,7 @@ import type { SshdInstanceHost } from './sshd-host-types';
 import { SshdInstance } from './sshd-instance';
 import type { InstanceServer } from './sshd-instance';
 import { SshdProcess, holdMountNamespace } from './sshd-process';
+import { sweepStaleHosts, writeOwnerFile } from './stale-hosts';
 import { TemporaryKeyFile } from './temporary-keys';
 
 /** Options of the sshd-backed instance host. */
@@ -55,6 +56,7 @@ function killLeftovers(): void {
 /** Starts each instance as a real sshd in its own mount namespace, uid, home and /tmp. */
 class SshdHost implements SshdInstanceHost {
   readonly stateDir: string;
+  private readonly stateRoot: string;
   private readonly logger: Logger;
   private readonly tools: HostTools;
   private readonly readyTimeoutMs: number;
@@ -66,7 +68,8 @@ class SshdHost implements SshdInstanceHost {
   private closing: Promise<void> | undefined;
 
   constructor(options: SshdInstanceHostOptions) {
-    this.stateDir = join(options.stateRoot ?? defaultStateRoot, randomBytes(6).toString('hex'));
+    this.stateRoot = options.stateRoot ?? defaultStateRoot;
+    this.stateDir = join(this.stateRoot, randomBytes(6).toString('hex'));
     this.logger = options.logger ?? pino({ enabled: false });
     this.tools = options.tools ?? defaultHostTools;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
@@ -142,13 +145,18 @@ class SshdHost implements SshdInstanceHost {
   private prepare(): Promise<string> {
     this.ready ??= (async () => {
       await checkHostSupport(this.tools);
+      const hostMountNamespace = ownMountNamespace();
+      await sweepStaleHosts(this.stateRoot, hostMountNamespace, this.logger);
       await mkdir(this.stateDir, { recursive: true, mode: 0o711 });
+      // Both levels 0711: instance users pass through to their homes but cannot list hosts.
+      await chmod(this.stateRoot, 0o711);
       await chmod(this.stateDir, 0o711);
+      await writeOwnerFile(this.stateDir);
       if (liveHosts.size === 0) {
         process.on('exit', killLeftovers);
       }
       liveHosts.add(this);
-      return ownMountNamespace();
+      return hostMountNamespace;
     })();
     return this.ready;
   }
@@ -244,6 +252,7 @@ class SshdHost implements SshdInstanceHost {
         timeoutMs: this.readyTimeoutMs,
         hasExited: () => sshd.hasExited(),
       });
+      const exitedOnItsOwn = sshd.hasExited();
       if (answered) {
         return {
           address,
@@ -253,7 +262,7 @@ class SshdHost implements SshdInstanceHost {
       sshd.signal('SIGKILL');
       await sshd.exited;
       if (!sshd.failedToBind()) {
-        throw startFailure(spec, sshd, this.readyTimeoutMs);
+        throw startFailure(spec, sshd, exitedOnItsOwn, this.readyTimeoutMs);
       }
       this.logger.debug({ instanceId: spec.instanceId, address }, 'sshd address taken, retrying');
     }
@@ -261,10 +270,18 @@ class SshdHost implements SshdInstanceHost {
   }
 }
 
-function startFailure(spec: InstanceLaunchSpec, sshd: SshdProcess, readyTimeoutMs: number): Error {
+function startFailure(
+  spec: InstanceLaunchSpec,
+  sshd: SshdProcess,
+  exitedOnItsOwn: boolean,
+  readyTimeoutMs: number,
+): Error {
   const tail = sshd.stderrTail();
-  return sshd.hasExited() && tail !== ''
-    ? new InstanceHostError('spawn_failed', `could not start sshd for ${spec.instanceId}: ${tail}`)
+  return exitedOnItsOwn
+    ? new InstanceHostError(
+        'spawn_failed',
+        `could not start sshd for ${spec.instanceId}: exited${tail === '' ? '' : `: ${tail}`}`,
+      )
     : new InstanceHostError(
         'ready_timeout',
         `could not reach sshd of ${spec.instanceId} within ${readyTimeoutMs} ms${tail === '' ? '' : `: ${tail}`}`,

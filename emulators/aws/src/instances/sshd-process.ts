@@ -50,7 +50,7 @@ export class SshdProcess {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        logger.debug({ pid: this.pid, line }, 'sshd stderr');
+        logger.debug({ sshdPid: this.pid, line }, 'sshd stderr');
         this.stderrLines.push(line);
         if (this.stderrLines.length > stderrTailLines) {
           this.stderrLines.shift();
