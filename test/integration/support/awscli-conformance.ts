@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { utils } from 'ssh2';
+
+import { AwsCli } from './aws-cli';
+import type { AwsCliVersion } from './aws-cli';
+import { createAwsSdkClients } from './aws-sdk-clients';
+import type { AwsSdkClients } from './aws-sdk-clients';
+import { cliExpectations } from './awscli-expectations';
+import { runCliScenario } from './cli-scenario';
+import type { CliScenarioRecord } from './cli-scenario';
+
+/** A server the CLI runs against, started fresh for one test file. */
+export interface ConformanceTarget {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+const scenarioTimeoutMs = 100_000;
+
+/** Declares one test per action: awscli `version` ran it against the target and its output is right. */
+export function describeAwsCliConformance(
+  title: string,
+  version: AwsCliVersion,
+  startTarget: () => Promise<ConformanceTarget>,
+): void {
+  describe(title, () => {
+    let target: ConformanceTarget | undefined;
+    let sdk: AwsSdkClients | undefined;
+    let cli: AwsCli | undefined;
+    let record: CliScenarioRecord | undefined;
+
+    beforeAll(async () => {
+      target = await startTarget();
+      sdk = createAwsSdkClients(target.endpoint);
+      cli = await AwsCli.create(version, target.endpoint);
+      record = await runCliScenario({
+        cli,
+        sdk,
+        suffix: `${version}-${randomBytes(4).toString('hex')}`,
+        sshPublicKey: utils.generateKeyPairSync('rsa', { bits: 2048 }).public,
+        runLifecycleActions: true,
+      });
+    }, scenarioTimeoutMs);
+
+    afterAll(async () => {
+      sdk?.destroy();
+      await cli?.close();
+      await target?.close();
+    });
+
+    it('ran the whole sequence', () => {
+      expect(record?.abortReason).toBeUndefined();
+    });
+
+    it.each(cliExpectations.map(e => [e.label, e] as const))('%s', (label, expectation) => {
+      const result = record?.results.get(label);
+      if (result === undefined) {
+        throw new Error(`step ${label} did not run: ${record?.abortReason ?? 'not reached'}`);
+      }
+      expectation.check(result, record!);
+    });
+  });
+}
