@@ -275,13 +275,24 @@ describe('sshd instance host', () => {
     const background = await run(session, 'nohup sleep 300 >/dev/null 2>&1 & echo started');
     expect(background.stdout).toBe('started\n');
     expect(instance.processIds().length).toBeGreaterThan(1);
+    expect(livePidsOfUid(instance.uid).length).toBeGreaterThan(0);
     const closed = closedWithin(session, 5000);
     await instance.terminate();
     expect(await closed).toBe(true);
     expect(existsSync(instance.homeDir)).toBe(false);
-    expect(instance.processIds()).toEqual([]);
+    expect(livePidsOfUid(instance.uid)).toEqual([]);
     await instance.terminate();
     await expect(instance.pause()).rejects.toMatchObject({ code: 'instance_terminated' });
+  });
+
+  it('terminates a paused instance', async () => {
+    const instance = await host.launch(spec());
+    const session = await open(instance);
+    await instance.pause();
+    const closed = closedWithin(session, 5000);
+    await instance.terminate();
+    expect(await closed).toBe(true);
+    expect(livePidsOfUid(instance.uid)).toEqual([]);
   });
 
   it('accepts TCP but never answers SSH in never-answers mode', async () => {
@@ -365,6 +376,20 @@ describe('sshd instance host failures', () => {
     }
   });
 });
+
+function livePidsOfUid(uid: number): number[] {
+  return readdirSync('/proc')
+    .filter(name => /^\d+$/.test(name))
+    .filter(name => {
+      try {
+        const status = readFileSync(`/proc/${name}/status`, 'utf8');
+        return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status) && !/^State:\s+Z/m.test(status);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 function isZombie(pid: number): boolean {
   try {

@@ -62,6 +62,7 @@ class SshdHost implements SshdInstanceHost {
   private readonly readyTimeoutMs: number;
   private readonly signalBoundMs: number;
   private readonly instances = new Map<string, SshdInstance>();
+  private readonly launching = new Map<string, Promise<SshdInstance>>();
   private readonly uidsInUse = new Set<number>();
   private readonly addressesInUse = new Set<string>();
   private ready: Promise<string> | undefined;
@@ -76,20 +77,34 @@ class SshdHost implements SshdInstanceHost {
     this.signalBoundMs = options.signalBoundMs ?? 5_000;
   }
 
-  async launch(spec: InstanceLaunchSpec): Promise<SshdInstance> {
+  launch(spec: InstanceLaunchSpec): Promise<SshdInstance> {
     if (this.closing !== undefined) {
-      throw new InstanceHostError('host_closed', 'could not launch instance: the host is closed');
+      return Promise.reject(
+        new InstanceHostError('host_closed', 'could not launch instance: the host is closed'),
+      );
     }
+    if (this.instances.has(spec.instanceId) || this.launching.has(spec.instanceId)) {
+      return Promise.reject(
+        new InstanceHostError(
+          'invalid_spec',
+          `could not launch ${spec.instanceId}: already running`,
+        ),
+      );
+    }
+    const launch = this.launchOnce(spec);
+    this.launching.set(spec.instanceId, launch);
+    const forget = (): void => {
+      this.launching.delete(spec.instanceId);
+    };
+    launch.then(forget, forget);
+    return launch;
+  }
+
+  private async launchOnce(spec: InstanceLaunchSpec): Promise<SshdInstance> {
     const startedAt = Date.now();
     const hostMountNamespace = await this.prepare();
     const hostPasswd = await readFile('/etc/passwd', 'utf8');
     validateSpec(spec, hostPasswd);
-    if (this.instances.has(spec.instanceId)) {
-      throw new InstanceHostError(
-        'invalid_spec',
-        `could not launch ${spec.instanceId}: already running`,
-      );
-    }
     const uid = this.pickUid(hostPasswd);
     const files = instanceFilesAt(join(this.stateDir, spec.instanceId));
     try {
@@ -127,6 +142,8 @@ class SshdHost implements SshdInstanceHost {
   }
 
   private async closeOnce(): Promise<void> {
+    // Launches under way finish first, so that what they start is terminated below.
+    await Promise.allSettled(this.launching.values());
     const results = await Promise.allSettled(
       [...this.instances.values()].map(instance => instance.terminate()),
     );

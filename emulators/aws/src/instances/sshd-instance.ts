@@ -48,6 +48,7 @@ export class SshdInstance implements SshdInstanceProcess {
   readonly uid: number;
   private readonly signals: InstanceSignals;
   private terminating: Promise<void> | undefined;
+  private terminated = false;
 
   constructor(private readonly parts: SshdInstanceParts) {
     this.instanceId = parts.spec.instanceId;
@@ -69,6 +70,10 @@ export class SshdInstance implements SshdInstanceProcess {
   }
 
   processIds(): number[] {
+    // Once terminated, the namespace identity may be reused by another instance.
+    if (this.terminated) {
+      return [];
+    }
     return this.signals.list().map(entry => entry.pid);
   }
 
@@ -136,11 +141,13 @@ export class SshdInstance implements SshdInstanceProcess {
         server.sshd.signal('SIGKILL');
         await this.signals.killAll();
         await server.sshd.exited;
+        this.terminated = true;
         server.mountNamespace.release();
       }
       await rm(this.parts.files.dir, { recursive: true, force: true });
       this.parts.logger.info({ instanceId: this.instanceId }, 'instance terminated');
     } finally {
+      this.terminated = true;
       this.parts.onTerminated();
     }
   }
