@@ -1,0 +1,161 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ManualClock } from '../clock';
+import {
+  startGitlabEmulator,
+  type GitlabEmulator,
+  type GitlabEmulatorOptions,
+} from '../start-emulator';
+import { pipelineDoubleFactory, type DoubleJobSpec } from './pipeline-double.test-support';
+
+/** The runner info a two-phase, graceful-cancel runner (gitlab-runner 19.4) sends. */
+export const modernInfo = {
+  name: 'gitlab-runner',
+  version: '19.4.0',
+  features: { two_phase_job_commit: true, cancel_gracefully: true, trace_checksum: true },
+  config: { gpus: '' },
+};
+
+/** A started emulator with a manual clock, one project and a pipeline-double factory. */
+export interface Harness {
+  readonly emulator: GitlabEmulator;
+  readonly clock: ManualClock;
+  readonly projectId: number;
+  /** Creates a pipeline with the given jobs; returns their ids. */
+  pipeline(specs?: readonly DoubleJobSpec[]): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Starts an emulator for a unit test of the runner API. */
+export async function startHarness(options: GitlabEmulatorOptions = {}): Promise<Harness> {
+  const clock = new ManualClock();
+  const doubles = pipelineDoubleFactory();
+  const emulator = await startGitlabEmulator({
+    clock,
+    longPollTimeoutMs: 0,
+    ackTimeoutMs: 10_000,
+    pipelineFactory: doubles.factory,
+    ...options,
+  });
+  const sourceDir = await mkdtemp(join(tmpdir(), 'gitlab-harness-src-'));
+  await writeFile(join(sourceDir, '.gitlab-ci.yml'), 'test:\n  script: [echo hi]\n');
+  const project = await emulator.admin.createProject({
+    path: `acme/widgets-${process.pid}`,
+    sourceDir,
+  });
+  return {
+    emulator,
+    clock,
+    projectId: project.id,
+    pipeline: async (specs = [{ name: 'test' }]) => {
+      doubles.next(specs);
+      const view = await emulator.admin.createPipeline(project.id);
+      return view.jobs.map(j => j.id);
+    },
+    close: async () => {
+      await emulator.close();
+      await rm(sourceDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Response JSON as tests read it: any shape, checked by the test's own expectations. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** Sends a JSON request to the emulator and returns status, headers and body text. */
+export async function call(
+  url: string,
+  init: {
+    method?: string;
+    json?: unknown;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: () => Json }> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | Buffer | undefined = init.body;
+  if (init.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(init.json);
+  }
+  const response = await fetch(url, { method: init.method ?? 'POST', headers, body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: (): Json => JSON.parse(text),
+  };
+}
+
+/** `POST /jobs/request` as gitlab-runner sends it. */
+export function requestJob(
+  emulator: GitlabEmulator,
+  token: string,
+  lastUpdate?: string,
+  info: unknown = modernInfo,
+) {
+  return call(`${emulator.url}/api/v4/jobs/request`, {
+    json: {
+      token,
+      info,
+      system_id: 's_0123456789ab',
+      ...(lastUpdate === undefined ? {} : { last_update: lastUpdate }),
+    },
+    headers: { 'RUNNER-TOKEN': token, Accept: 'application/json' },
+  });
+}
+
+/** `PUT /jobs/:id` with a job token. */
+export function updateJob(
+  emulator: GitlabEmulator,
+  jobId: number,
+  token: string,
+  body: Record<string, unknown>,
+) {
+  return call(`${emulator.url}/api/v4/jobs/${jobId}`, {
+    method: 'PUT',
+    json: { info: modernInfo, token, output: {}, ...body },
+    headers: { 'JOB-TOKEN': token },
+  });
+}
+
+/** `PATCH /jobs/:id/trace` with an inclusive `Content-Range`. */
+export function patchTrace(
+  emulator: GitlabEmulator,
+  jobId: number,
+  token: string,
+  start: number,
+  text: string,
+) {
+  const bytes = Buffer.from(text);
+  return call(`${emulator.url}/api/v4/jobs/${jobId}/trace?debug_trace=false`, {
+    method: 'PATCH',
+    body: bytes,
+    headers: {
+      'JOB-TOKEN': token,
+      'Content-Type': 'text/plain',
+      'Content-Range': `${start}-${start + bytes.length - 1}`,
+    },
+  });
+}
+
+/** Takes a job with a fresh runner and acks it; returns the runner token, job id and job token. */
+export async function takeAndAck(
+  h: Harness,
+  runnerToken: string,
+): Promise<{ jobId: number; jobToken: string }> {
+  const got = await requestJob(h.emulator, runnerToken);
+  if (got.status !== 201) {
+    throw new Error(`expected 201, got ${got.status}`);
+  }
+  const payload = got.json() as { id: number; token: string };
+  const ack = await updateJob(h.emulator, payload.id, payload.token, { state: 'running' });
+  if (ack.status !== 200) {
+    throw new Error(`ack failed with ${ack.status}`);
+  }
+  return { jobId: payload.id, jobToken: payload.token };
+}
