@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { EnvironmentEntry, RunnerConfig } from '../types';
+import { readAutoscaler } from './autoscaler';
+import { readCache } from './cache';
+import { orDefault, orUnlimited } from './gitlab-zero';
+import {
+  goDuration,
+  nonEmptyString,
+  oneOf,
+  secretString,
+  stringArray,
+  tomlBoolean,
+  tomlInt,
+  tomlString,
+} from './primitives';
+import type { ReadContext } from './read-context';
+import { isTable, joinPath, report } from './read-context';
+import { readTable } from './read-table';
+
+const runnerSchema = z.object({
+  name: tomlString().optional(),
+  url: nonEmptyString(),
+  id: tomlInt(1).optional(),
+  token: secretString(),
+  // Written by `gitlab-runner register`; taskfleet does not act on them.
+  token_obtained_at: z.unknown().optional(),
+  token_expires_at: z.unknown().optional(),
+  limit: tomlInt().optional(),
+  request_concurrency: tomlInt().optional(),
+  executor: tomlString().optional(),
+  shell: oneOf(['bash', 'sh']).optional(),
+  builds_dir: nonEmptyString().optional(),
+  cache_dir: nonEmptyString().optional(),
+  environment: stringArray().optional(),
+  output_limit: tomlInt().optional(),
+  unhealthy_requests_limit: tomlInt().optional(),
+  unhealthy_interval: goDuration().optional(),
+  strict_check_interval: tomlBoolean().optional(),
+  job_status_final_update_retry_limit: tomlInt().optional(),
+  'tls-ca-file': nonEmptyString().optional(),
+  'tls-cert-file': nonEmptyString().optional(),
+  'tls-key-file': nonEmptyString().optional(),
+});
+
+type RawRunner = z.output<typeof runnerSchema>;
+
+// `custom_build_dir` is an empty table `register` writes; it has no meaning for this executor.
+const nestedTables = ['autoscaler', 'cache', 'custom_build_dir'];
+
+const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function readEnvironment(
+  ctx: ReadContext,
+  path: string,
+  entries: readonly string[],
+): EnvironmentEntry[] | undefined {
+  const parsed = entries.map((entry, index) => {
+    const at = entry.indexOf('=');
+    const name = at < 0 ? entry : entry.slice(0, at);
+    if (at < 0 || !variableName.test(name)) {
+      report(
+        ctx,
+        joinPath(path, index),
+        `must be "NAME=value" with NAME made of letters, digits and _, got ${JSON.stringify(name)}`,
+      );
+      return undefined;
+    }
+    return { name, value: entry.slice(at + 1) };
+  });
+  return parsed.every(entry => entry !== undefined) ? parsed : undefined;
+}
+
+function checkUrlAndExecutor(ctx: ReadContext, path: string, runner: RawRunner): boolean {
+  let valid = true;
+  if (!URL.canParse(runner.url) || !/^https?:$/.test(new URL(runner.url).protocol)) {
+    report(
+      ctx,
+      joinPath(path, 'url'),
+      `must be an http:// or https:// URL, got ${JSON.stringify(runner.url)}`,
+    );
+    valid = false;
+  }
+  const label =
+    runner.name === undefined || runner.name === ''
+      ? ''
+      : ` for runner ${JSON.stringify(runner.name)}`;
+  if (runner.executor === undefined) {
+    report(ctx, joinPath(path, 'executor'), `is required${label}: set executor = "instance"`);
+    valid = false;
+  } else if (runner.executor !== 'instance') {
+    const written = JSON.stringify(runner.executor);
+    report(
+      ctx,
+      joinPath(path, 'executor'),
+      `unsupported executor ${written}${label}: taskfleet runs jobs with executor = "instance" only`,
+    );
+    valid = false;
+  }
+  return valid;
+}
+
+/** GitLab's trace limit when `output_limit` is 0 or unset, in KiB. */
+const defaultOutputLimitKiB = 4096;
+
+/** Reads one `[[runners]]` entry with its autoscaler and cache. */
+export function readRunner(
+  ctx: ReadContext,
+  path: string,
+  raw: unknown,
+  localTimeZone: string,
+): RunnerConfig | undefined {
+  const runner = readTable(ctx, path, raw, runnerSchema, nestedTables);
+  if (!isTable(raw)) {
+    return undefined;
+  }
+  const valid = runner !== undefined && checkUrlAndExecutor(ctx, path, runner);
+  const environment =
+    runner && readEnvironment(ctx, joinPath(path, 'environment'), runner.environment ?? []);
+  if (raw.autoscaler === undefined) {
+    report(
+      ctx,
+      joinPath(path, 'autoscaler'),
+      'is required: add a [runners.autoscaler] table for the Auto Scaling group',
+    );
+  }
+  const autoscaler =
+    raw.autoscaler === undefined
+      ? undefined
+      : readAutoscaler(ctx, joinPath(path, 'autoscaler'), raw.autoscaler, localTimeZone);
+  const cache = readCache(ctx, joinPath(path, 'cache'), raw.cache);
+  if (!valid || !environment || !autoscaler || cache === undefined) {
+    return undefined;
+  }
+  return {
+    name: runner.name ?? '',
+    url: runner.url,
+    id: runner.id ?? null,
+    token: runner.token,
+    jobLimit: orUnlimited(runner.limit),
+    requestConcurrency: Math.max(1, runner.request_concurrency ?? 1),
+    executor: 'instance',
+    shell: runner.shell ?? 'bash',
+    buildsDir: runner.builds_dir ?? 'builds',
+    cacheDir: runner.cache_dir ?? 'cache',
+    environment,
+    outputLimitBytes: orDefault(runner.output_limit, defaultOutputLimitKiB) * 1024,
+    unhealthyRequestsLimit: orDefault(runner.unhealthy_requests_limit, 3),
+    unhealthyIntervalMs: orDefault(runner.unhealthy_interval, 60 * 60_000),
+    strictCheckInterval: runner.strict_check_interval ?? false,
+    jobStatusFinalUpdateRetryLimit: orDefault(runner.job_status_final_update_retry_limit, 10),
+    tlsCaFile: runner['tls-ca-file'] ?? null,
+    tlsCertFile: runner['tls-cert-file'] ?? null,
+    tlsKeyFile: runner['tls-key-file'] ?? null,
+    autoscaler,
+    cache,
+  };
+}
