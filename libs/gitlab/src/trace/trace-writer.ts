@@ -1,0 +1,403 @@
+import type { Logger } from 'pino';
+
+import { TraceChecksum } from '../checksum';
+import { systemClock } from '../clock';
+import type { Clock } from '../clock';
+import type { GitlabClient } from '../client';
+import type { JobStatusHeaders } from '../job-status';
+import { StreamMasker, defaultTokenPrefixes } from './masker';
+import { OutputLimiter, defaultOutputLimitBytes } from './output-limit';
+import { maxPatchBytes } from './patch-trace';
+import { UnsentLog } from './unsent-log';
+
+/** GitLab Runner's first trace update interval, used until the server names another. */
+export const defaultTraceUpdateIntervalMs = 3000;
+/** GitLab Runner's default `forceSendInterval`: a keep-alive PUT after this long without contact. */
+export const defaultForceSendIntervalMs = 30_000;
+
+/** Settings of one job's trace writer; only the client, job and logger are required. */
+export interface TraceWriterOptions {
+  readonly client: Pick<GitlabClient, 'patchTrace' | 'keepAlive'>;
+  readonly jobId: number;
+  readonly jobToken: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Values of the job's masked variables. */
+  readonly maskedValues?: readonly string[];
+  /** The job's `features.token_mask_prefixes`; GitLab Runner's default prefixes are always added. */
+  readonly tokenMaskPrefixes?: readonly string[];
+  /** `output_limit` in bytes (config gives KiB; default 4 MiB). */
+  readonly outputLimitBytes?: number;
+  /** Hard cap on unacknowledged bytes held; beyond it output is dropped, counted and marked. */
+  readonly maxBufferedBytes?: number;
+  /** Above this many unacknowledged bytes `write` returns false: the caller should pause. */
+  readonly highWaterMarkBytes?: number;
+  readonly updateIntervalMs?: number;
+  readonly forceSendIntervalMs?: number;
+  /** `debug_trace` query value (CI_DEBUG_TRACE / CI_DEBUG_SERVICES). */
+  readonly debugTrace?: boolean;
+  /** How long `finish` keeps trying to send the rest of the log when no timeout is passed. */
+  readonly finishTimeoutMs?: number;
+}
+
+/** Why GitLab stopped the job: 403, or `Job-Status: canceled|failed`. */
+export interface TraceStopReason {
+  readonly reason: 'forbidden' | 'job-status';
+  readonly status: number;
+  readonly jobStatus: string | undefined;
+}
+
+/** The state of the log when the writer finishes or drains. */
+export interface TraceSummary {
+  /** `crc32:<8 hex>` over every byte the writer produced (what GitLab stores once all is sent). */
+  readonly checksum: string;
+  readonly bytesize: number;
+  /** Bytes GitLab acknowledged. */
+  readonly sentBytes: number;
+  /** Every byte produced is stored by GitLab. */
+  readonly complete: boolean;
+  readonly stopped: TraceStopReason | undefined;
+  readonly cancelRequested: boolean;
+  readonly limitReached: boolean;
+  /** Bytes dropped after `output_limit`. */
+  readonly bytesOverLimit: number;
+  /** Bytes dropped because GitLab did not take the log fast enough (buffer full). */
+  readonly bytesDroppedUnsent: number;
+}
+
+function gapMarker(droppedBytes: number): Buffer {
+  return Buffer.from(
+    `\n\u001b[33;1m${droppedBytes} bytes of job output were dropped: ` +
+      `GitLab did not accept the log fast enough.\u001b[0;m\n`,
+  );
+}
+
+/**
+ * One job's log on its way to GitLab: masks, caps at `output_limit`, holds what GitLab has not
+ * acknowledged (bounded), and sends it as incremental PATCHes on the update interval.
+ */
+export class TraceWriter {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly masker: StreamMasker;
+  private readonly limiter: OutputLimiter;
+  private readonly unsent = new UnsentLog();
+  private readonly sum = new TraceChecksum();
+  private readonly abortController = new AbortController();
+  private readonly cancelController = new AbortController();
+  private readonly loopStop = new AbortController();
+  private readonly maxBuffered: number;
+  private readonly highWater: number;
+  private intervalMs: number;
+  private lastContactMs: number;
+  private sendChain: Promise<void> = Promise.resolve();
+  private loop: Promise<void> | undefined;
+  private finishing: Promise<TraceSummary> | undefined;
+  private closed = false;
+  private stopReason: TraceStopReason | undefined;
+  private patchingStopped = false;
+  private gapBytes = 0;
+  private gapTotal = 0;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: TraceWriterOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger.child({ component: 'trace-writer', jobId: options.jobId });
+    this.masker = new StreamMasker({
+      phrases: options.maskedValues ?? [],
+      tokenPrefixes: [...defaultTokenPrefixes, ...(options.tokenMaskPrefixes ?? [])],
+    });
+    this.limiter = new OutputLimiter(options.outputLimitBytes ?? defaultOutputLimitBytes);
+    this.maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.highWater = Math.min(options.highWaterMarkBytes ?? 2 * maxPatchBytes, this.maxBuffered);
+    this.intervalMs = options.updateIntervalMs ?? defaultTraceUpdateIntervalMs;
+    this.lastContactMs = this.clock.now();
+  }
+
+  /** Aborted when GitLab says the job is no longer ours (403, canceled, failed); the reason is a TraceStopReason. */
+  get abortSignal(): AbortSignal {
+    return this.abortController.signal;
+  }
+
+  /** Aborted when GitLab asks for a graceful cancel (`Job-Status: canceling`). */
+  get cancelSignal(): AbortSignal {
+    return this.cancelController.signal;
+  }
+
+  /** Bytes held in memory: unacknowledged log plus the masker's held-back tail. */
+  get bufferedBytes(): number {
+    return this.unsent.pendingBytes + this.masker.heldBytes;
+  }
+
+  /** The update interval now in force (server's `X-GitLab-Trace-Update-Interval` or default). */
+  get updateIntervalMs(): number {
+    return this.intervalMs;
+  }
+
+  /** Starts sending on the update interval; call once after creating the writer. */
+  start(): void {
+    this.loop ??= this.runLoop();
+  }
+
+  /** Adds job output; returns false when the caller should wait (`waitForDrain`) before writing more. */
+  write(data: Uint8Array | string): boolean {
+    if (this.closed || this.stopReason !== undefined) {
+      return false;
+    }
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (const piece of this.masker.write(bytes)) {
+      this.appendLimited(piece);
+    }
+    return this.unsent.pendingBytes < this.highWater;
+  }
+
+  /** Resolves once the unacknowledged bytes fall below the high-water mark, or the writer stops. */
+  waitForDrain(): Promise<void> {
+    if (this.isDrained()) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => this.drainWaiters.push(resolve));
+  }
+
+  /** Sends what is pending now, in patches of at most 1 MiB, until done or a patch fails. */
+  flush(): Promise<void> {
+    const run = this.sendChain.then(() => this.sendPending());
+    this.sendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Keeps sending pending bytes until all are stored, GitLab stops the job, or `timeoutMs`
+   * passes (sleeping the update interval between failed rounds); never closes the writer.
+   */
+  async drain(timeoutMs = this.options.finishTimeoutMs ?? 60_000): Promise<TraceSummary> {
+    const deadlineMs = this.clock.now() + timeoutMs;
+    while (this.unsent.pendingBytes > 0 && this.stopReason === undefined && !this.patchingStopped) {
+      await this.flush();
+      const leftMs = deadlineMs - this.clock.now();
+      if (this.unsent.pendingBytes === 0 || leftMs <= 0) {
+        break;
+      }
+      await this.clock.sleep(Math.min(this.intervalMs, leftMs));
+    }
+    return this.summary();
+  }
+
+  /** Ends the log: flushes the masker, sends everything left (see `drain`), and returns the summary. */
+  finish(timeoutMs?: number): Promise<TraceSummary> {
+    this.finishing ??= this.finishOnce(timeoutMs);
+    return this.finishing;
+  }
+
+  /** The log's checksum, size and delivery state right now. */
+  summary(): TraceSummary {
+    return {
+      checksum: this.sum.checksum,
+      bytesize: this.sum.bytesize,
+      sentBytes: this.unsent.ackedBytes,
+      complete: this.unsent.ackedBytes === this.sum.bytesize && this.masker.heldBytes === 0,
+      stopped: this.stopReason,
+      cancelRequested: this.cancelController.signal.aborted,
+      limitReached: this.limiter.limitReached,
+      bytesOverLimit: this.limiter.droppedBytes,
+      bytesDroppedUnsent: this.gapTotal,
+    };
+  }
+
+  private async finishOnce(timeoutMs: number | undefined): Promise<TraceSummary> {
+    this.closed = true;
+    this.loopStop.abort();
+    await this.loop;
+    for (const piece of this.masker.end()) {
+      this.appendLimited(piece);
+    }
+    this.closeGap();
+    // GitLab Runner's final update starts again from the default interval.
+    this.intervalMs = this.options.updateIntervalMs ?? defaultTraceUpdateIntervalMs;
+    const summary = await this.drain(timeoutMs);
+    this.wakeDrainWaiters(true);
+    return summary;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.isRunning()) {
+      await this.clock.sleep(this.intervalMs, this.loopStop.signal);
+      // finish() or a stop may have happened during the sleep.
+      if (!this.isRunning()) {
+        break;
+      }
+      try {
+        await this.flush();
+        await this.keepAliveIfQuiet();
+      } catch (err) {
+        this.logger.error({ err }, 'trace update round failed');
+      }
+    }
+  }
+
+  private appendLimited(piece: Buffer): void {
+    const { keep, marker } = this.limiter.accept(piece);
+    if (keep !== undefined) {
+      this.appendCapped(keep, false);
+    }
+    if (marker !== undefined) {
+      this.logger.warn(
+        { outputLimitBytes: this.limiter.limitBytes },
+        'job log reached output_limit',
+      );
+      this.appendCapped(marker, true);
+    }
+  }
+
+  private appendCapped(part: Buffer, isMarker: boolean): void {
+    if (!isMarker && this.unsent.pendingBytes + part.length > this.maxBuffered) {
+      if (this.gapBytes === 0) {
+        this.logger.warn(
+          { maxBufferedBytes: this.maxBuffered },
+          'job log buffer full, dropping output',
+        );
+      }
+      this.gapBytes += part.length;
+      this.gapTotal += part.length;
+      return;
+    }
+    this.closeGap();
+    this.appendRaw(part);
+  }
+
+  private closeGap(): void {
+    if (this.gapBytes > 0) {
+      const marker = gapMarker(this.gapBytes);
+      this.gapBytes = 0;
+      this.appendRaw(marker);
+    }
+  }
+
+  private appendRaw(bytes: Buffer): void {
+    this.sum.update(bytes);
+    this.unsent.append(bytes);
+  }
+
+  private async sendPending(): Promise<void> {
+    while (this.unsent.pendingBytes > 0 && this.stopReason === undefined && !this.patchingStopped) {
+      const offset = this.unsent.ackedBytes;
+      const chunk = this.unsent.peek(maxPatchBytes);
+      const result = await this.options.client.patchTrace(
+        this.options.jobId,
+        this.options.jobToken,
+        offset,
+        chunk,
+        {
+          debugTrace: this.options.debugTrace === true,
+        },
+      );
+      this.applyHeaders(result);
+      if (result.kind === 'ok') {
+        this.unsent.acknowledgeUpTo(offset + chunk.length);
+        this.lastContactMs = this.clock.now();
+        this.wakeDrainWaiters(false);
+        continue;
+      }
+      if (result.kind === 'range-mismatch') {
+        this.resync(result.storedLength);
+      } else if (result.kind === 'aborted') {
+        this.stop({ reason: result.reason, status: result.status, jobStatus: result.jobStatus });
+      } else if (result.kind === 'not-found') {
+        // GitLab Runner stops sending the rest of the log on 404, without aborting the job.
+        this.logger.warn({}, 'gitlab no longer takes this job log');
+        this.patchingStopped = true;
+        this.unsent.discardPending();
+        this.wakeDrainWaiters(true);
+      } else {
+        this.logger.warn(
+          { code: result.error.code, status: result.status },
+          'job log patch failed, will retry',
+        );
+      }
+      return;
+    }
+  }
+
+  private resync(storedLength: number): void {
+    const before = this.unsent.ackedBytes;
+    if (this.unsent.acknowledgeUpTo(storedLength)) {
+      this.logger.info(
+        { fromOffset: before, storedLength },
+        'job log resynced to the stored length',
+      );
+      this.wakeDrainWaiters(false);
+      return;
+    }
+    // The bytes GitLab lacks were freed after it acknowledged them (or it claims more than we wrote).
+    this.logger.error(
+      { ackedBytes: before, storedLength, producedBytes: this.unsent.endOffset },
+      'job log cannot be resynced, no longer sending it',
+    );
+    this.patchingStopped = true;
+    this.unsent.discardPending();
+    this.wakeDrainWaiters(true);
+  }
+
+  private async keepAliveIfQuiet(): Promise<void> {
+    const forceMs = this.options.forceSendIntervalMs ?? defaultForceSendIntervalMs;
+    if (this.stopReason !== undefined || this.clock.now() - this.lastContactMs < forceMs) {
+      return;
+    }
+    const result = await this.options.client.keepAlive(this.options.jobId, this.options.jobToken, {
+      checksum: this.sum.checksum,
+      bytesize: this.sum.bytesize,
+    });
+    this.applyHeaders(result);
+    if (result.kind === 'aborted') {
+      this.stop({
+        reason: result.reason === 'forbidden' ? 'forbidden' : 'job-status',
+        status: result.status,
+        jobStatus: result.jobStatus,
+      });
+    } else if (result.kind === 'accepted') {
+      this.lastContactMs = this.clock.now();
+    }
+  }
+
+  private applyHeaders(headers: JobStatusHeaders): void {
+    if (headers.updateIntervalMs !== undefined) {
+      this.intervalMs = headers.updateIntervalMs;
+    }
+    if (headers.cancelRequested && !this.cancelController.signal.aborted) {
+      this.logger.info({}, 'gitlab requested a graceful cancel');
+      this.cancelController.abort(new Error('gitlab requested a graceful cancel'));
+    }
+  }
+
+  private stop(reason: TraceStopReason): void {
+    if (this.stopReason !== undefined) {
+      return;
+    }
+    this.stopReason = reason;
+    this.logger.info({ ...reason }, 'gitlab stopped the job, abandoning it');
+    this.unsent.discardPending();
+    this.loopStop.abort();
+    this.abortController.abort(reason);
+    this.wakeDrainWaiters(true);
+  }
+
+  private isRunning(): boolean {
+    return !this.closed && this.stopReason === undefined;
+  }
+
+  private isDrained(): boolean {
+    return (
+      this.unsent.pendingBytes < this.highWater ||
+      this.stopReason !== undefined ||
+      this.patchingStopped
+    );
+  }
+
+  private wakeDrainWaiters(force: boolean): void {
+    if (force || this.isDrained()) {
+      for (const wake of this.drainWaiters.splice(0)) {
+        wake();
+      }
+    }
+  }
+}
