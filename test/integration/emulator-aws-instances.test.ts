@@ -328,6 +328,12 @@ describe('sshd instance host', () => {
 });
 
 describe('sshd instance host failures', () => {
+  it('refuses a state root that the instances would hide', () => {
+    expect(() => createSshdInstanceHost({ stateRoot: '/tmp/instances' })).toThrow(
+      expect.objectContaining({ code: 'invalid_options' }),
+    );
+  });
+
   it('names why a launch failed and leaves nothing behind', async () => {
     const host = createSshdInstanceHost({ stateRoot, readyTimeoutMs: 1 });
     try {

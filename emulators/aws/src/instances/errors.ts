@@ -4,6 +4,8 @@ export type InstanceHostErrorCode =
   | 'not_root'
   /** `sshd`, `ssh-keygen`, `unshare` or `mount` is not installed where expected. */
   | 'sshd_not_found'
+  /** The host options cannot work, e.g. a state root under /tmp, which instances hide. */
+  | 'invalid_options'
   /** The launch spec names a user, id or key that cannot be used safely. */
   | 'invalid_spec'
   /** A key passed to authorizeTemporaryKey is not one OpenSSH public key. */

@@ -1,27 +1,22 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
-import { uidOf } from './account-files';
 import { InstanceHostError } from './errors';
-import { createInstanceFiles, instanceFilesAt, writeSshdConfig } from './instance-files';
+import { createInstanceFiles, instanceFilesAt } from './instance-files';
 import type { InstanceFiles } from './instance-files';
+import { startSilentServer, startSshdServer } from './instance-server';
+import { validateLaunchSpec } from './launch-spec';
 import type { InstanceLaunchSpec } from './instance-host';
-import { pickFreeLoopbackAddress, randomLoopbackAddress } from './loopback-address';
 import { checkHostSupport, defaultHostTools } from './preflight';
 import type { HostTools } from './preflight';
 import { isUidInUse, ownMountNamespace, readProcessTable } from './process-table';
-import { isOpenSshPublicKey } from './public-key';
-import { SilentListener } from './silent-listener';
-import { waitForSshBanner } from './ssh-banner';
 import type { SshdInstanceHost } from './sshd-host-types';
 import { SshdInstance } from './sshd-instance';
-import type { InstanceServer } from './sshd-instance';
-import { SshdProcess, holdMountNamespace } from './sshd-process';
 import { sweepStaleHosts, writeOwnerFile } from './stale-hosts';
 import { TemporaryKeyFile } from './temporary-keys';
 
@@ -41,9 +36,6 @@ const defaultStateRoot = '/var/tmp/taskfleet-emulator';
 // Far above system and human accounts, and wide enough that parallel hosts never draw the same.
 const minInstanceUid = 200_000;
 const maxInstanceUid = 2_000_000_000;
-const addressAttempts = 5;
-const instanceIdPattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
-const osUserPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 // One process-exit hook for all hosts, so many hosts in one process add one listener.
 const liveHosts = new Set<SshdHost>();
@@ -69,7 +61,13 @@ class SshdHost implements SshdInstanceHost {
   private closing: Promise<void> | undefined;
 
   constructor(options: SshdInstanceHostOptions) {
-    this.stateRoot = options.stateRoot ?? defaultStateRoot;
+    this.stateRoot = resolve(options.stateRoot ?? defaultStateRoot);
+    if (this.stateRoot === '/tmp' || this.stateRoot.startsWith('/tmp/')) {
+      throw new InstanceHostError(
+        'invalid_options',
+        'could not create the instance host: its state root must not be under /tmp',
+      );
+    }
     this.stateDir = join(this.stateRoot, randomBytes(6).toString('hex'));
     this.logger = options.logger ?? pino({ enabled: false });
     this.tools = options.tools ?? defaultHostTools;
@@ -104,7 +102,7 @@ class SshdHost implements SshdInstanceHost {
     const startedAt = Date.now();
     const hostMountNamespace = await this.prepare();
     const hostPasswd = await readFile('/etc/passwd', 'utf8');
-    validateSpec(spec, hostPasswd);
+    validateLaunchSpec(spec, hostPasswd);
     const uid = this.pickUid(hostPasswd);
     const files = instanceFilesAt(join(this.stateDir, spec.instanceId));
     try {
@@ -208,10 +206,17 @@ class SshdHost implements SshdInstanceHost {
     await mkdir(`/home/${spec.osUser}`, { recursive: true, mode: 0o755 });
     const temporaryKeys = new TemporaryKeyFile(files.temporaryKeysPath);
     await temporaryKeys.create();
+    const context = {
+      tools: this.tools,
+      logger: this.logger,
+      readyTimeoutMs: this.readyTimeoutMs,
+      addressesInUse: this.addressesInUse,
+      hostMountNamespace,
+    };
     const { address, server } =
       spec.bootMode === 'never-answers'
-        ? await this.startSilent(spec)
-        : await this.startSshd(spec, files);
+        ? await startSilentServer(spec, context)
+        : await startSshdServer(spec, files, context);
     this.addressesInUse.add(address);
     const instance = new SshdInstance({
       spec,
@@ -233,113 +238,12 @@ class SshdHost implements SshdInstanceHost {
     this.instances.set(spec.instanceId, instance);
     return instance;
   }
-
-  private async startSilent(
-    spec: InstanceLaunchSpec,
-  ): Promise<{ address: string; server: InstanceServer }> {
-    for (let attempt = 0; attempt < addressAttempts * 4; attempt += 1) {
-      const address = randomLoopbackAddress();
-      const listener = new SilentListener();
-      if (!this.addressesInUse.has(address) && (await listener.listen(address, spec.sshPort))) {
-        return { address, server: { kind: 'silent', listener } };
-      }
-    }
-    throw exhausted(spec);
-  }
-
-  private async startSshd(
-    spec: InstanceLaunchSpec,
-    files: InstanceFiles,
-  ): Promise<{ address: string; server: InstanceServer }> {
-    // The free-address probe can race with another emulator, so a bind failure picks again.
-    for (let attempt = 0; attempt < addressAttempts; attempt += 1) {
-      const address = await pickFreeLoopbackAddress(spec.sshPort, this.addressesInUse);
-      if (address === undefined) {
-        break;
-      }
-      await writeSshdConfig(files, {
-        listenAddress: address,
-        port: spec.sshPort,
-        osUser: spec.osUser,
-      });
-      const sshd = await SshdProcess.start(this.tools, files, spec.osUser, this.logger);
-      const answered = await waitForSshBanner({
-        address,
-        port: spec.sshPort,
-        timeoutMs: this.readyTimeoutMs,
-        hasExited: () => sshd.hasExited(),
-      });
-      const exitedOnItsOwn = sshd.hasExited();
-      if (answered) {
-        return {
-          address,
-          server: { kind: 'sshd', sshd, mountNamespace: holdMountNamespace(sshd.pid) },
-        };
-      }
-      sshd.signal('SIGKILL');
-      await sshd.exited;
-      if (!sshd.failedToBind()) {
-        throw startFailure(spec, sshd, exitedOnItsOwn, this.readyTimeoutMs);
-      }
-      this.logger.debug({ instanceId: spec.instanceId, address }, 'sshd address taken, retrying');
-    }
-    throw exhausted(spec);
-  }
 }
 
-function startFailure(
-  spec: InstanceLaunchSpec,
-  sshd: SshdProcess,
-  exitedOnItsOwn: boolean,
-  readyTimeoutMs: number,
-): Error {
-  const tail = sshd.stderrTail();
-  return exitedOnItsOwn
-    ? new InstanceHostError(
-        'spawn_failed',
-        `could not start sshd for ${spec.instanceId}: exited${tail === '' ? '' : `: ${tail}`}`,
-      )
-    : new InstanceHostError(
-        'ready_timeout',
-        `could not reach sshd of ${spec.instanceId} within ${readyTimeoutMs} ms${tail === '' ? '' : `: ${tail}`}`,
-      );
-}
-
-function exhausted(spec: InstanceLaunchSpec): Error {
-  return new InstanceHostError(
-    'address_exhausted',
-    `could not find a free loopback address for ${spec.instanceId} port ${spec.sshPort}`,
-  );
-}
-
-function validateSpec(spec: InstanceLaunchSpec, hostPasswd: string): void {
-  const problems: string[] = [];
-  if (!instanceIdPattern.test(spec.instanceId)) {
-    problems.push('instanceId must be letters, digits and dashes');
-  }
-  if (!osUserPattern.test(spec.osUser)) {
-    problems.push('osUser must be a lower-case POSIX user name');
-  }
-  const existingUid = uidOf(hostPasswd, spec.osUser);
-  // Shadowing root, sshd or another system account inside the instance would break it.
-  if (existingUid !== undefined && existingUid < 1000) {
-    problems.push(`osUser ${spec.osUser} is a system account`);
-  }
-  if (!Number.isInteger(spec.sshPort) || spec.sshPort < 1 || spec.sshPort > 65_535) {
-    problems.push('sshPort must be an integer from 1 to 65535');
-  }
-  if (!spec.authorizedKeys.every(isOpenSshPublicKey)) {
-    problems.push('authorizedKeys must be OpenSSH public keys');
-  }
-  if (problems.length > 0) {
-    throw new InstanceHostError(
-      'invalid_spec',
-      `could not launch instance: ${problems.join('; ')}`,
-    );
-  }
-}
-
-/** Creates a host that runs every instance as a real OpenSSH sshd; needs root. */
+/**
+ * Creates a host that runs every instance as a real OpenSSH sshd; needs root, which is checked
+ * at the first launch so that a host that never launches works anywhere.
+ */
 export function createSshdInstanceHost(options: SshdInstanceHostOptions = {}): SshdInstanceHost {
   return new SshdHost(options);
 }

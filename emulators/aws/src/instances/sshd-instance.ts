@@ -7,19 +7,9 @@ import { InstanceHostError } from './errors';
 import type { InstanceFiles } from './instance-files';
 import type { InstanceLaunchSpec } from './instance-host';
 import { InstanceSignals } from './instance-signals';
-import type { SilentListener } from './silent-listener';
+import type { InstanceServer } from './instance-server';
 import type { SshdInstanceProcess } from './sshd-host-types';
-import type { SshdProcess } from './sshd-process';
 import type { TemporaryKeyFile } from './temporary-keys';
-
-/** What stands behind an instance's port: a real sshd, or a listener that never answers. */
-export type InstanceServer =
-  | {
-      readonly kind: 'sshd';
-      readonly sshd: SshdProcess;
-      readonly mountNamespace: { identity: string; release: () => void };
-    }
-  | { readonly kind: 'silent'; readonly listener: SilentListener };
 
 /** Everything a launched instance is made of. */
 export interface SshdInstanceParts {
