@@ -1,0 +1,119 @@
+import type { BootMode } from '../instances/instance-host';
+
+/** Which API a throttle applies to. */
+export type ServiceName = 'autoscaling' | 'ec2' | 'ec2-instance-connect';
+
+/** A throttle on one action (or `*`) for a number of calls or until a time. */
+export interface ThrottleRule {
+  readonly id: number;
+  readonly action: string;
+  readonly service: ServiceName | undefined;
+  remainingCalls: number | undefined;
+  readonly untilMs: number | undefined;
+}
+
+/** A window in which launches fail with InsufficientInstanceCapacity. */
+export interface CapacityWindow {
+  readonly id: number;
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly availabilityZone: string | undefined;
+  readonly instanceType: string | undefined;
+  readonly groupName: string | undefined;
+}
+
+/** How instances of a group boot. */
+export interface BootSettings {
+  readonly bootDelayMs: number;
+  readonly bootJitterMs: number;
+  readonly bootMode: BootMode;
+}
+
+/** The faults currently injected through the admin API. */
+export class FaultState {
+  private nextId = 1;
+  readonly throttles: ThrottleRule[] = [];
+  readonly capacityWindows: CapacityWindow[] = [];
+  /** Instances to leave out of the next DescribeInstances call. */
+  readonly hiddenOnce = new Set<string>();
+  /** Boot settings by group name (set before or after the group exists). */
+  readonly boot = new Map<string, BootSettings>();
+
+  /** Throttles `action` for `calls` calls, or until `untilMs`, or both (whichever ends first). */
+  addThrottle(input: {
+    action: string;
+    service?: ServiceName;
+    calls?: number;
+    untilMs?: number;
+  }): ThrottleRule {
+    const rule: ThrottleRule = {
+      id: this.nextId++,
+      action: input.action,
+      service: input.service,
+      remainingCalls: input.calls,
+      untilMs: input.untilMs,
+    };
+    this.throttles.push(rule);
+    return rule;
+  }
+
+  /** Whether this call is throttled; consumes one call of the matching rule. */
+  consumeThrottle(service: ServiceName, action: string, nowMs: number): boolean {
+    this.dropExpired(nowMs);
+    const rule = this.throttles.find(
+      r =>
+        (r.action === '*' || r.action === action) &&
+        (r.service === undefined || r.service === service),
+    );
+    if (rule === undefined) {
+      return false;
+    }
+    if (rule.remainingCalls !== undefined) {
+      rule.remainingCalls -= 1;
+      if (rule.remainingCalls <= 0) {
+        this.throttles.splice(this.throttles.indexOf(rule), 1);
+      }
+    }
+    return true;
+  }
+
+  /** Adds an InsufficientInstanceCapacity window. */
+  addCapacityWindow(input: Omit<CapacityWindow, 'id'>): CapacityWindow {
+    const window = { ...input, id: this.nextId++ };
+    this.capacityWindows.push(window);
+    return window;
+  }
+
+  /** Whether a launch in this zone of this type for this group fails for lack of capacity now. */
+  capacityUnavailable(
+    zone: string,
+    instanceType: string,
+    groupName: string,
+    nowMs: number,
+  ): boolean {
+    return this.capacityWindows.some(
+      w =>
+        nowMs >= w.fromMs &&
+        nowMs < w.untilMs &&
+        (w.availabilityZone === undefined || w.availabilityZone === zone) &&
+        (w.instanceType === undefined || w.instanceType === instanceType) &&
+        (w.groupName === undefined || w.groupName === groupName),
+    );
+  }
+
+  /** Removes every fault (boot settings stay: they are configuration, not faults). */
+  clear(): void {
+    this.throttles.length = 0;
+    this.capacityWindows.length = 0;
+    this.hiddenOnce.clear();
+  }
+
+  private dropExpired(nowMs: number): void {
+    for (let i = this.throttles.length - 1; i >= 0; i--) {
+      const untilMs = this.throttles[i]?.untilMs;
+      if (untilMs !== undefined && nowMs >= untilMs) {
+        this.throttles.splice(i, 1);
+      }
+    }
+  }
+}
