@@ -47,12 +47,20 @@ export class ConfigError extends Error {
     this.sourceName = sourceName;
   }
 
-  /** Recognises a ConfigError also across realms or duplicated package copies, by name and code. */
+  /** Recognises a ConfigError also across realms or duplicated package copies, by its shape. */
   static is(value: unknown): value is ConfigError {
-    if (!(value instanceof Error) || value.name !== 'ConfigError') {
+    if (typeof value !== 'object' || value === null) {
       return false;
     }
-    const code = (value as { code?: unknown }).code;
-    return code === 'config_invalid' || code === 'config_unreadable';
+    const { name, code, problems } = value as {
+      name?: unknown;
+      code?: unknown;
+      problems?: unknown;
+    };
+    return (
+      name === 'ConfigError' &&
+      (code === 'config_invalid' || code === 'config_unreadable') &&
+      Array.isArray(problems)
+    );
   }
 }

@@ -72,7 +72,10 @@ export async function loadConfig(
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'read failed';
+    // Not `instanceof Error`: errors from node:fs may come from another realm (Jest's sandbox).
+    const code =
+      typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const reason = typeof code === 'string' ? code : 'read failed';
     throw new ConfigError(
       'config_unreadable',
       sourceName,

@@ -1,0 +1,398 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from './index';
+import { configText, testEnv } from './testing/config-text';
+
+const examplePath = join(__dirname, '..', '..', '..', 'examples', 'config.toml');
+
+function problemsOf(text: string, env = testEnv): string[] {
+  try {
+    parseConfig(text, { env, localTimeZone: 'UTC' });
+  } catch (error) {
+    if (ConfigError.is(error)) {
+      return error.problems.map(problem => `${problem.path}: ${problem.message}`);
+    }
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig of the example config.toml', () => {
+  it('reads every section a GitLab user writes for the AWS plugin', async () => {
+    const { config, warnings } = await loadConfig(examplePath, {
+      env: testEnv,
+      localTimeZone: 'UTC',
+    });
+    expect(warnings).toEqual([]);
+    expect(config.concurrent).toBe(10);
+    expect(config.listenAddress).toEqual({ host: '127.0.0.1', port: 9252 });
+    const [runner] = config.runners;
+    expect(runner?.id).toBe(42);
+    expect(runner?.outputLimitBytes).toBe(8192 * 1024);
+    expect(runner?.environment).toEqual([
+      { name: 'FF_USE_FLEETING_ACQUIRE_HEARTBEATS', value: 'true' },
+      { name: 'LANG', value: 'C.UTF-8' },
+    ]);
+    expect(runner?.cache?.s3).toMatchObject({
+      bucketName: 'example-gitlab-runner-cache',
+      authenticationType: 'iam',
+    });
+    const autoscaler = runner?.autoscaler;
+    expect(autoscaler).toMatchObject({
+      plugin: 'aws',
+      capacityPerInstance: 2,
+      maxUseCount: 10,
+      maxInstanceCount: 5,
+      instanceAcquireTimeoutMs: 600_000,
+      scaleThrottle: { limitPerSecond: 1, burst: 5 },
+      pluginConfig: { groupName: 'gitlab-runner-linux-asg', profile: 'gitlab-runner' },
+      connector: { username: 'ec2-user', keepaliveMs: 30_000, timeoutMs: 300_000 },
+    });
+    expect(autoscaler?.policies).toEqual([
+      {
+        periods: ['* * * * *'],
+        timezone: 'UTC',
+        idleCount: 0,
+        idleTimeMs: 1_200_000,
+        scaleFactor: 0,
+        scaleFactorLimit: null,
+        preemptiveMode: false,
+      },
+      {
+        periods: ['* 8-17 * * mon-fri'],
+        timezone: 'Europe/Berlin',
+        idleCount: 4,
+        idleTimeMs: 1_800_000,
+        scaleFactor: 0.5,
+        scaleFactorLimit: 4,
+        preemptiveMode: true,
+      },
+    ]);
+    expect(config.taskfleet.awsRegion).toBe('eu-central-1');
+  });
+});
+
+describe('defaults', () => {
+  const { config } = parseConfig(configText(), { env: testEnv, localTimeZone: 'Asia/Tokyo' });
+  const runner = config.runners[0]!;
+  const autoscaler = runner.autoscaler;
+
+  it.each([
+    ['checkIntervalMs', config.checkIntervalMs, 3000],
+    ['logLevel', config.logLevel, 'info'],
+    ['logFormat', config.logFormat, 'runner'],
+    ['listenAddress', config.listenAddress, null],
+    ['shutdownTimeoutMs', config.shutdownTimeoutMs, 30_000],
+    ['connectionMaxAgeMs', config.connectionMaxAgeMs, 900_000],
+    ['name', runner.name, ''],
+    ['id', runner.id, null],
+    ['jobLimit', runner.jobLimit, null],
+    ['requestConcurrency', runner.requestConcurrency, 1],
+    ['shell', runner.shell, 'bash'],
+    ['buildsDir', runner.buildsDir, 'builds'],
+    ['cacheDir', runner.cacheDir, 'cache'],
+    ['environment', runner.environment, []],
+    ['outputLimitBytes', runner.outputLimitBytes, 4096 * 1024],
+    ['unhealthyRequestsLimit', runner.unhealthyRequestsLimit, 3],
+    ['unhealthyIntervalMs', runner.unhealthyIntervalMs, 3_600_000],
+    ['strictCheckInterval', runner.strictCheckInterval, false],
+    ['jobStatusFinalUpdateRetryLimit', runner.jobStatusFinalUpdateRetryLimit, 10],
+    ['tlsCaFile', runner.tlsCaFile, null],
+    ['cache', runner.cache, null],
+    ['capacityPerInstance', autoscaler.capacityPerInstance, 1],
+    ['maxUseCount', autoscaler.maxUseCount, null],
+    ['maxInstanceCount', autoscaler.maxInstanceCount, null],
+    ['instanceReadyCommand', autoscaler.instanceReadyCommand, null],
+    ['instanceAcquireTimeoutMs', autoscaler.instanceAcquireTimeoutMs, 900_000],
+    ['updateIntervalMs', autoscaler.updateIntervalMs, 60_000],
+    ['updateIntervalWhenExpectingMs', autoscaler.updateIntervalWhenExpectingMs, 2_000],
+    ['deletionRetryIntervalMs', autoscaler.deletionRetryIntervalMs, 60_000],
+    ['shutdownDeletionIntervalMs', autoscaler.shutdownDeletionIntervalMs, 10_000],
+    ['shutdownDeletionRetries', autoscaler.shutdownDeletionRetries, 3],
+    ['failureThreshold', autoscaler.failureThreshold, 3],
+    ['deleteInstancesOnShutdown', autoscaler.deleteInstancesOnShutdown, false],
+    ['logInternalIp', autoscaler.logInternalIp, false],
+    ['logExternalIp', autoscaler.logExternalIp, false],
+    ['reservationThrottling', autoscaler.reservationThrottling, true],
+    ['scaleThrottle', autoscaler.scaleThrottle, { limitPerSecond: 100, burst: 100 }],
+    ['histogramBuckets.operationSeconds', autoscaler.histogramBuckets.operationSeconds, null],
+    [
+      'pluginConfig',
+      autoscaler.pluginConfig,
+      {
+        groupName: 'test-asg',
+        profile: null,
+        configFile: null,
+        credentialsFile: null,
+        region: null,
+      },
+    ],
+    [
+      'connector',
+      autoscaler.connector,
+      {
+        os: null,
+        arch: null,
+        protocol: 'ssh',
+        protocolPort: 22,
+        username: 'ec2-user',
+        password: null,
+        keyPath: null,
+        useStaticCredentials: false,
+        keepaliveMs: 30_000,
+        timeoutMs: 60_000,
+        useExternalAddr: false,
+      },
+    ],
+    [
+      'policies',
+      autoscaler.policies,
+      [
+        {
+          periods: ['* * * * *'],
+          timezone: 'Asia/Tokyo',
+          idleCount: 0,
+          idleTimeMs: 0,
+          scaleFactor: 0,
+          scaleFactorLimit: null,
+          preemptiveMode: false,
+        },
+      ],
+    ],
+    ['redisUrl', config.taskfleet.redisUrl, 'redis://127.0.0.1:6379'],
+    ['keyPrefix', config.taskfleet.keyPrefix, 'taskfleet'],
+    ['telemetryEndpoint', config.taskfleet.telemetryEndpoint, null],
+    ['awsEndpointUrl', config.taskfleet.awsEndpointUrl, null],
+    ['awsRegion', config.taskfleet.awsRegion, null],
+  ])('%s', (_name, actual, expected) => {
+    expect(actual).toEqual(expected);
+  });
+
+  it.each([
+    ['check_interval', 'global', '0', (c: typeof config) => c.checkIntervalMs, 3000],
+    ['shutdown_timeout', 'global', '0', (c: typeof config) => c.shutdownTimeoutMs, 30_000],
+    [
+      'request_concurrency',
+      'runner',
+      '0',
+      (c: typeof config) => c.runners[0]?.requestConcurrency,
+      1,
+    ],
+    [
+      'output_limit',
+      'runner',
+      '0',
+      (c: typeof config) => c.runners[0]?.outputLimitBytes,
+      4096 * 1024,
+    ],
+    ['limit', 'runner', '0', (c: typeof config) => c.runners[0]?.jobLimit, null],
+    [
+      'capacity_per_instance',
+      'autoscaler',
+      '0',
+      (c: typeof config) => c.runners[0]?.autoscaler.capacityPerInstance,
+      1,
+    ],
+    [
+      'max_instances',
+      'autoscaler',
+      '0',
+      (c: typeof config) => c.runners[0]?.autoscaler.maxInstanceCount,
+      null,
+    ],
+    [
+      'update_interval',
+      'autoscaler',
+      '"0s"',
+      (c: typeof config) => c.runners[0]?.autoscaler.updateIntervalMs,
+      60_000,
+    ],
+    [
+      'failure_threshold',
+      'autoscaler',
+      '0',
+      (c: typeof config) => c.runners[0]?.autoscaler.failureThreshold,
+      3,
+    ],
+  ] as const)('GitLab reads %s = 0 as the default', (key, section, value, pick, expected) => {
+    const { config: parsed } = parseConfig(configText({ [section]: { [key]: value } }), {
+      env: testEnv,
+    });
+    expect(pick(parsed)).toEqual(expected);
+  });
+
+  it('resolves the local zone at load when none is given', () => {
+    const { config: parsed } = parseConfig(configText(), { env: testEnv });
+    expect(parsed.runners[0]?.autoscaler.policies[0]?.timezone).toBe(
+      Intl.DateTimeFormat().resolvedOptions().timeZone,
+    );
+  });
+});
+
+describe('frozen', () => {
+  it('freezes the config and everything in it', () => {
+    const { config, warnings } = parseConfig(
+      configText({ tail: '[[runners.autoscaler.policy]]\nidle_count = 1' }),
+      {
+        env: testEnv,
+      },
+    );
+    const policy = config.runners[0]!.autoscaler.policies[0]!;
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(warnings)).toBe(true);
+    expect(Object.isFrozen(config.runners)).toBe(true);
+    expect(Object.isFrozen(policy.periods)).toBe(true);
+    expect(Object.isFrozen(config.taskfleet.payloadEncryptionKey)).toBe(true);
+    expect(() => {
+      (policy as { idleCount: number }).idleCount = 5;
+    }).toThrow(TypeError);
+    expect(() => {
+      (policy.periods as string[]).push('* * * * *');
+    }).toThrow(TypeError);
+  });
+});
+
+describe('every problem at once', () => {
+  it('lists five different mistakes in one ConfigError, one per line', () => {
+    const text = configText({
+      global: { concurrent: '0' },
+      runner: { name: '"linux"', executor: '"docker-autoscaler"' },
+      autoscaler: { update_interval: '"5 minutes"' },
+      tail: [
+        '[[runners.autoscaler.policy]]',
+        'periods = ["* 25 * * *"]',
+        'timezone = "Mars/Olympus"',
+      ].join('\n'),
+    });
+    let caught: unknown;
+    try {
+      parseConfig(text, { env: testEnv, sourceName: '/etc/gitlab-runner/config.toml' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.code).toBe('config_invalid');
+    expect(error.retryable).toBe(false);
+    expect(error.problems).toHaveLength(5);
+    expect(error.message).toBe(
+      [
+        'could not load config /etc/gitlab-runner/config.toml: 5 problems',
+        '  concurrent: must be 1 or more, got 0',
+        '  runners[0].executor: unsupported executor "docker-autoscaler" for runner "linux": taskfleet runs jobs with executor = "instance" only',
+        '  runners[0].autoscaler.update_interval: invalid duration "5 minutes": unknown unit " minutes" (use ns, us, ms, s, m or h)',
+        '  runners[0].autoscaler.policy[0].periods[0]: invalid cron expression "* 25 * * *": hour field "25": constraint error, got value 25 expected range 0-23',
+        '  runners[0].autoscaler.policy[0].timezone: unknown time zone "Mars/Olympus": use an IANA name such as "Europe/Berlin"',
+      ].join('\n'),
+    );
+  });
+
+  it('reports problems in later runners and in [taskfleet] next to earlier ones', () => {
+    const text = `${configText({ runner: { shell: '"zsh"' } })}
+[[runners]]
+url = "ftp://gitlab.example.com"
+token = "glrt-second"
+executor = "instance"
+[runners.autoscaler]
+plugin = "aws"
+[runners.autoscaler.plugin_config]
+name = "second-asg"
+[taskfleet]
+redis_url = "http://127.0.0.1:6379"`;
+    expect(problemsOf(text)).toEqual([
+      'runners[0].shell: must be one of "bash", "sh", got string "zsh"',
+      'runners[1].url: must be an http:// or https:// URL, got "ftp://gitlab.example.com"',
+      'taskfleet.redis_url: must be a redis:// or rediss:// URL',
+    ]);
+  });
+});
+
+describe('TOML syntax errors', () => {
+  it('reports line and column', () => {
+    let caught: unknown;
+    try {
+      parseConfig('concurrent = 4\n[[runners]]\nurl = "https://x\n', { env: testEnv });
+    } catch (error) {
+      caught = error;
+    }
+    expect(ConfigError.is(caught)).toBe(true);
+    const [problem] = (caught as ConfigError).problems;
+    expect(problem).toMatchObject({ path: '', line: 3, column: expect.any(Number) });
+    expect(problem?.message).toMatch(/^invalid TOML at line 3, column \d+: /);
+    expect((caught as ConfigError).cause).toBeDefined();
+  });
+});
+
+describe('unknown keys', () => {
+  it('names every unknown key in one warning and still loads', () => {
+    const text = configText({
+      global: { colour: '"blue"' },
+      runner: { bar: '1' },
+      autoscaler: { foo: 'true' },
+      tail: '[runners.autoscaler.connector_config]\nusername = "ubuntu"\nkey_pth = "/k"\n[runners.machine]\nIdleCount = 1',
+    });
+    const { config, warnings } = parseConfig(text, { env: testEnv });
+    expect(config.runners[0]?.autoscaler.connector.username).toBe('ubuntu');
+    expect(warnings).toEqual([
+      'unknown keys ignored: colour, runners[0].bar, runners[0].machine, runners[0].autoscaler.foo, runners[0].autoscaler.connector_config.key_pth',
+    ]);
+  });
+
+  it('accepts the keys gitlab-runner register writes without a warning', () => {
+    const text = configText({
+      runner: {
+        token_obtained_at: '2026-01-01T00:00:00Z',
+        token_expires_at: '0001-01-01T00:00:00Z',
+      },
+      tail: '[session_server]\nsession_timeout = 1800\n[runners.custom_build_dir]\n[runners.cache]\n[runners.cache.s3]\n[runners.cache.gcs]\n[runners.cache.azure]',
+    });
+    const { config, warnings } = parseConfig(text, { env: testEnv });
+    expect(warnings).toEqual([]);
+    expect(config.runners[0]?.cache).toBeNull();
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'taskfleet-config-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names the file in errors', async () => {
+    const path = join(dir, 'config.toml');
+    await writeFile(path, configText({ global: { concurrent: '"many"' } }));
+    await expect(loadConfig(path, { env: testEnv })).rejects.toThrow(
+      `could not load config ${path}: 1 problem\n  concurrent: must be an integer, got string "many"`,
+    );
+  });
+
+  it('refuses a missing file as config_unreadable', async () => {
+    const path = join(dir, 'missing.toml');
+    const failure = loadConfig(path, { env: testEnv });
+    await expect(failure).rejects.toMatchObject({ code: 'config_unreadable', retryable: false });
+    await expect(failure).rejects.toThrow(
+      `could not read config ${path}: 1 problem\n  could not read file (ENOENT)`,
+    );
+  });
+});
+
+describe('ConfigError.is', () => {
+  it('recognises a copy from another package instance by shape and rejects look-alikes', () => {
+    const error = new ConfigError('config_invalid', 'x', [{ path: 'a', message: 'b' }]);
+    expect(ConfigError.is(error)).toBe(true);
+    const copy = Object.assign(new Error(error.message), {
+      name: 'ConfigError',
+      code: 'config_invalid',
+      problems: [],
+    });
+    expect(ConfigError.is(copy)).toBe(true);
+    // structuredClone keeps only name and message of an Error, so the clone is not a ConfigError.
+    expect(ConfigError.is(structuredClone(error))).toBe(false);
+    expect(ConfigError.is(new Error('x'))).toBe(false);
+    expect(ConfigError.is({ name: 'ConfigError', code: 'other', problems: [] })).toBe(false);
+  });
+});
