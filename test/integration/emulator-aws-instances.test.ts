@@ -116,25 +116,41 @@ function closedWithin(client: Client, ms: number): Promise<boolean> {
   });
 }
 
-/** Pids of live processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
+/** Live (non-zombie) processes as /proc shows them now. */
+function liveProcesses(): { pid: number; uid: number; cmdline: string }[] {
+  const found = [];
+  for (const name of readdirSync('/proc').filter(entry => /^\d+$/.test(entry))) {
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (state !== 'Z' && cmdline.includes(text)) {
-        pids.push(Number(name));
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      if (!/^State:\s+Z/m.test(status)) {
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+        found.push({
+          pid: Number(name),
+          uid,
+          cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8'),
+        });
       }
     } catch {
       // Gone while we looked.
     }
   }
-  return pids;
+  return found;
+}
+
+function processesMentioning(text: string): number[] {
+  return liveProcesses()
+    .filter(entry => entry.cmdline.includes(text))
+    .map(entry => entry.pid);
+}
+
+function livePidsOfUid(uid: number): number[] {
+  return liveProcesses()
+    .filter(entry => entry.uid === uid)
+    .map(entry => entry.pid);
+}
+
+function isLive(pid: number): boolean {
+  return liveProcesses().some(entry => entry.pid === pid);
 }
 
 describe('sshd instance host', () => {
@@ -321,7 +337,7 @@ describe('sshd instance host', () => {
     await own.close();
     session.end();
     expect(processesMentioning(own.stateDir)).toEqual([]);
-    expect(pids.filter(pid => existsSync(`/proc/${pid}/status`) && !isZombie(pid))).toEqual([]);
+    expect(pids.filter(isLive)).toEqual([]);
     expect(existsSync(own.stateDir)).toBe(false);
     await expect(own.launch(spec())).rejects.toMatchObject({ code: 'host_closed' });
   });
@@ -373,7 +389,7 @@ describe('sshd instance host failures', () => {
     try {
       const fresh = await survivor.launch(spec());
       expect(await sessionClosed).toBe(true);
-      expect(orphanPids.filter(pid => !isZombie(pid))).toEqual([]);
+      expect(orphanPids.filter(isLive)).toEqual([]);
       expect(existsSync(crashed.stateDir)).toBe(false);
       expect((await run(await login(fresh), 'echo fine')).stdout).toBe('fine\n');
     } finally {
@@ -382,25 +398,3 @@ describe('sshd instance host failures', () => {
     }
   });
 });
-
-function livePidsOfUid(uid: number): number[] {
-  return readdirSync('/proc')
-    .filter(name => /^\d+$/.test(name))
-    .filter(name => {
-      try {
-        const status = readFileSync(`/proc/${name}/status`, 'utf8');
-        return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status) && !/^State:\s+Z/m.test(status);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
