@@ -3,6 +3,7 @@ import {
   requestJob,
   startHarness,
   updateJob,
+  waitFor,
   type Harness,
 } from './testing/harness.test-support';
 
@@ -138,12 +139,3 @@ describe('runner API: verify, request, two-phase accept', () => {
     expect((await requestJob(h.emulator, plain.token)).json().id).toBe(untaggedJob);
   });
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    await new Promise(resolve => setImmediate(resolve));
-  }
-  if (!condition()) {
-    throw new Error('condition not reached');
-  }
-}

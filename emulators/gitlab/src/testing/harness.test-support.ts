@@ -159,3 +159,13 @@ export async function takeAndAck(
   }
   return { jobId: payload.id, jobToken: payload.token };
 }
+
+/** Lets the event loop run until `condition` holds (bounded), e.g. until a request is held. */
+export async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) {
+    await new Promise(resolve => setImmediate(resolve));
+  }
+  if (!condition()) {
+    throw new Error('condition not reached');
+  }
+}

@@ -1,0 +1,118 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  call,
+  requestJob,
+  startHarness,
+  takeAndAck,
+  updateJob,
+  type Harness,
+} from './testing/harness.test-support';
+
+function upload(
+  url: string,
+  jobId: number,
+  token: string,
+  content: Buffer,
+  query = '?artifact_format=zip&artifact_type=archive&expire_in=7%20days',
+) {
+  const form = new FormData();
+  form.append('file', new Blob([content]), 'artifacts.zip');
+  return fetch(`${url}/api/v4/jobs/${jobId}/artifacts${query}`, {
+    method: 'POST',
+    headers: { 'JOB-TOKEN': token },
+    body: form,
+  });
+}
+
+describe('artifacts', () => {
+  let h: Harness;
+  let runnerToken: string;
+  const zip = Buffer.from('PK\u0003\u0004 fake zip bytes');
+  beforeEach(async () => {
+    h = await startHarness();
+    runnerToken = h.emulator.admin.createRunner({}).token;
+  });
+  afterEach(async () => h.close());
+
+  it('stores an upload from the running job and lists it as a dependency in later payloads', async () => {
+    await h.pipeline([{ name: 'build' }, { name: 'test', manual: true }]);
+    const build = await takeAndAck(h, runnerToken);
+    const res = await upload(h.emulator.url, build.jobId, build.jobToken, zip);
+    expect(res.status).toBe(201);
+    expect(h.emulator.admin.getJob(build.jobId).artifacts).toEqual([
+      {
+        filename: 'artifacts.zip',
+        size: zip.length,
+        format: 'zip',
+        type: 'archive',
+        expireIn: '7 days',
+      },
+    ]);
+    await updateJob(h.emulator, build.jobId, build.jobToken, { state: 'success' });
+    const testJob = h.emulator.admin.getPipeline(h.emulator.admin.getJob(build.jobId).pipelineId)
+      .jobs[1]!;
+    h.emulator.admin.playJob(testJob.id);
+    const payload = (await requestJob(h.emulator, runnerToken)).json();
+    expect(payload.dependencies).toEqual([
+      {
+        id: build.jobId,
+        name: 'build',
+        token: payload.token,
+        artifacts_file: { filename: 'artifacts.zip', size: zip.length },
+      },
+    ]);
+  });
+
+  it('refuses uploads with a wrong token, for finished jobs and over the size limit', async () => {
+    await h.pipeline();
+    const job = await takeAndAck(h, runnerToken);
+    expect((await upload(h.emulator.url, job.jobId, 'glcbt-wrong', zip)).status).toBe(403);
+    await h.close();
+    h = await startHarness({ artifactSizeLimitBytes: 4 });
+    runnerToken = h.emulator.admin.createRunner({}).token;
+    await h.pipeline();
+    const small = await takeAndAck(h, runnerToken);
+    expect((await upload(h.emulator.url, small.jobId, small.jobToken, zip)).status).toBe(413);
+    expect(h.emulator.admin.getJob(small.jobId).artifacts).toEqual([]);
+    await updateJob(h.emulator, small.jobId, small.jobToken, { state: 'success' });
+    expect(
+      (await upload(h.emulator.url, small.jobId, small.jobToken, Buffer.from('ab'))).status,
+    ).toBe(403);
+  });
+
+  it('downloads with the token of a running job of the same project only', async () => {
+    await h.pipeline([{ name: 'build' }, { name: 'test' }]);
+    const build = await takeAndAck(h, runnerToken);
+    expect((await upload(h.emulator.url, build.jobId, build.jobToken, zip)).status).toBe(201);
+    await updateJob(h.emulator, build.jobId, build.jobToken, { state: 'success' });
+    const test = await takeAndAck(h, runnerToken);
+    const url = `${h.emulator.url}/api/v4/jobs/${build.jobId}/artifacts`;
+    const ok = await fetch(url, { headers: { 'JOB-TOKEN': test.jobToken } });
+    expect(ok.status).toBe(200);
+    expect(Buffer.from(await ok.arrayBuffer())).toEqual(zip);
+    expect((await call(url, { method: 'GET' })).status).toBe(401);
+    expect(
+      (await call(url, { method: 'GET', headers: { 'JOB-TOKEN': build.jobToken } })).status,
+    ).toBe(401);
+    const noArchive = `${h.emulator.url}/api/v4/jobs/${test.jobId}/artifacts`;
+    expect(
+      (await call(noArchive, { method: 'GET', headers: { 'JOB-TOKEN': test.jobToken } })).status,
+    ).toBe(404);
+
+    const dir = await mkdtemp(join(tmpdir(), 'gitlab-other-'));
+    await writeFile(join(dir, '.gitlab-ci.yml'), 'x:\n  script: [true]\n');
+    const other = await h.emulator.admin.createProject({
+      path: `other/project-${process.pid}`,
+      sourceDir: dir,
+    });
+    await rm(dir, { recursive: true, force: true });
+    await h.emulator.admin.createPipeline(other.id);
+    const foreign = await takeAndAck(h, runnerToken);
+    expect(
+      (await call(url, { method: 'GET', headers: { 'JOB-TOKEN': foreign.jobToken } })).status,
+    ).toBe(403);
+  });
+});
