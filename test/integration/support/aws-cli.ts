@@ -12,6 +12,8 @@ export interface AwsCliResult {
   /** The process exit code; null when it was killed (see timedOut). */
   readonly exitCode: number | null;
   readonly timedOut: boolean;
+  /** Wall time of the invocation, for spotting a slow server or a loaded machine. */
+  readonly durationMs: number;
   readonly stdout: string;
   readonly stderr: string;
   /** The parsed JSON of stdout, or undefined when stdout was empty (actions without output). */
@@ -69,6 +71,7 @@ export class AwsCli {
       '20',
     ];
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    const startedAt = Date.now();
     return new Promise(resolve => {
       execFile(
         executables[this.version],
@@ -87,6 +90,7 @@ export class AwsCli {
             argv,
             exitCode: killed ? null : exitCode,
             timedOut: killed,
+            durationMs: Date.now() - startedAt,
             stdout,
             stderr,
             json: parseJson(stdout),

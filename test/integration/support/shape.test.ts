@@ -1,4 +1,4 @@
-import { formatShapeDifferences, missingFromShape, shapeOf } from './shape';
+import { formatShapeDifferences, missingFromShape, shapeOf, shapePaths } from './shape';
 
 describe('shapeOf', () => {
   it('keeps keys and kinds, drops values, $metadata and undefined members', () => {
@@ -77,5 +77,18 @@ describe('missingFromShape', () => {
     expect(text).toBe(
       'DescribeThings: 2 difference(s)\n  A.B  expected string, got missing\n  C    expected number, got string',
     );
+  });
+});
+
+describe('shapePaths', () => {
+  it('lists every key and array element path', () => {
+    expect(shapePaths(shapeOf({ A: [{ B: 1 }], C: { D: 'x' }, E: [] }))).toEqual([
+      'A',
+      'A[]',
+      'A[].B',
+      'C',
+      'C.D',
+      'E',
+    ]);
   });
 });

@@ -151,3 +151,17 @@ export function formatShapeDifferences(
 function kindsOf(shape: Shape): string[] {
   return shape.kind === 'mixed' ? [...shape.kinds] : [shape.kind];
 }
+
+/** Every path in a shape, parents before children, in the notation ShapeDifference uses. */
+export function shapePaths(shape: Shape, path = ''): string[] {
+  if (shape.kind === 'object') {
+    return Object.entries(shape.fields).flatMap(([key, child]) => {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      return [childPath, ...shapePaths(child, childPath)];
+    });
+  }
+  if (shape.kind === 'array' && shape.element !== undefined) {
+    return [`${path}[]`, ...shapePaths(shape.element, `${path}[]`)];
+  }
+  return [];
+}

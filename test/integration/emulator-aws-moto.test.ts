@@ -1,0 +1,134 @@
+// Issue #2 "done when": the same real SDK calls run against moto_server and the emulator, and
+// the emulator's responses have every key moto's have. Error cases are not compared: moto
+// answers several of them with HTTP 500 HTML (aws.md §3.2); the awscli tests check those.
+import { randomBytes } from 'node:crypto';
+
+import { startAwsEmulator } from '@taskfleet/emulator-aws';
+import type { AwsEmulator } from '@taskfleet/emulator-aws';
+import { utils } from 'ssh2';
+
+import { createAwsSdkClients } from './support/aws-sdk-clients';
+import type { AwsSdkClients } from './support/aws-sdk-clients';
+import { checkMotoAvailable, startMotoServer } from './support/moto-server';
+import type { MotoServer } from './support/moto-server';
+import { runSdkScenario } from './support/sdk-scenario';
+import type { SdkScenarioRecord } from './support/sdk-scenario';
+import { motoOnlyKeys } from './support/moto-differences';
+import { formatShapeDifferences, missingFromShape, shapeOf, shapePaths } from './support/shape';
+
+const moto = checkMotoAvailable();
+const describeWithMoto = moto.available ? describe : describe.skip;
+const setupTimeoutMs = 60_000;
+
+/** Every step of the SDK scenario; moto 5.2.1 lacks the two lifecycle actions (HTTP 500). */
+const comparedSteps = [
+  'CreateKeyPair',
+  'ImportKeyPair',
+  'CreateLaunchTemplate',
+  'DescribeLaunchTemplates',
+  'CreateAutoScalingGroup',
+  'CreateAutoScalingGroup (second group)',
+  'UpdateAutoScalingGroup',
+  'SuspendProcesses',
+  'PutLifecycleHook',
+  'SetDesiredCapacity',
+  'DescribeAutoScalingGroups',
+  'DescribeAutoScalingGroups (page 1 of 2)',
+  'DescribeAutoScalingGroups (page 2 of 2)',
+  'DescribeAutoScalingInstances',
+  'DescribeScalingActivities',
+  'DescribeInstances (filters)',
+  'DescribeInstances (ids)',
+  'SendSSHPublicKey',
+  'SetInstanceProtection',
+  'TerminateInstanceInAutoScalingGroup',
+  'ResumeProcesses',
+  'TerminateInstances',
+  'DeleteAutoScalingGroup',
+  'DeleteAutoScalingGroup (second group)',
+];
+const emulatorOnlySteps = ['RecordLifecycleActionHeartbeat', 'CompleteLifecycleAction'];
+
+const title = moto.available
+  ? `SDK response shapes: the emulator against moto_server (${moto.reason})`
+  : `SDK response shapes: the emulator against moto_server (skipped: ${moto.reason})`;
+
+describeWithMoto(title, () => {
+  let motoServer: MotoServer | undefined;
+  let emulator: AwsEmulator | undefined;
+  const clients: AwsSdkClients[] = [];
+  let fromMoto: SdkScenarioRecord | undefined;
+  let fromEmulator: SdkScenarioRecord | undefined;
+
+  beforeAll(async () => {
+    [motoServer, emulator] = await Promise.all([
+      startMotoServer(),
+      // No instance host: the shapes do not depend on real sshd instances.
+      startAwsEmulator({ defaultBootDelayMs: 200, shutdownDelayMs: 100 }),
+    ]);
+    const motoClients = createAwsSdkClients(motoServer.endpoint);
+    const emulatorClients = createAwsSdkClients(emulator.endpoint);
+    clients.push(motoClients, emulatorClients);
+    const suffix = randomBytes(4).toString('hex');
+    const sshPublicKey = utils.generateKeyPairSync('rsa', { bits: 2048 }).public;
+    [fromMoto, fromEmulator] = await Promise.all([
+      runSdkScenario({ clients: motoClients, suffix, sshPublicKey, runLifecycleActions: false }),
+      runSdkScenario({ clients: emulatorClients, suffix, sshPublicKey, runLifecycleActions: true }),
+    ]);
+  }, setupTimeoutMs);
+
+  afterAll(async () => {
+    for (const client of clients) {
+      client.destroy();
+    }
+    await Promise.all([motoServer?.close(), emulator?.close()]);
+  });
+
+  it('moto answered the whole sequence (the reference is complete)', () => {
+    expect(fromMoto?.failure).toBeUndefined();
+    expect([...(fromMoto?.responses.keys() ?? [])]).toEqual(comparedSteps);
+  });
+
+  it('the emulator answered the whole sequence, lifecycle actions included', () => {
+    expect(fromEmulator?.failure).toBeUndefined();
+    expect([...(fromEmulator?.responses.keys() ?? [])].sort()).toEqual(
+      [...comparedSteps, ...emulatorOnlySteps].sort(),
+    );
+  });
+
+  it.each(comparedSteps)('%s: the emulator has every key moto has', label => {
+    const reference = fromMoto?.responses.get(label);
+    const candidate = fromEmulator?.responses.get(label);
+    if (reference === undefined) {
+      throw new Error(`moto gave no response for ${label}: ${fromMoto?.failure ?? 'not reached'}`);
+    }
+    if (candidate === undefined) {
+      throw new Error(
+        `the emulator gave no response for ${label}: ${fromEmulator?.failure ?? 'not reached'}`,
+      );
+    }
+    const ignored = new Set(motoOnlyKeys.filter(k => k.step === label).map(k => k.path));
+    const differences = missingFromShape(shapeOf(reference), shapeOf(candidate)).filter(
+      d => !ignored.has(d.path),
+    );
+    if (differences.length > 0) {
+      throw new Error(
+        formatShapeDifferences(`${label} (expected = moto, got = emulator)`, differences),
+      );
+    }
+  });
+
+  it.each(motoOnlyKeys.map(k => [k.step, k.path, k] as const))(
+    '%s: moto still sends %s, the moto-only key the comparison skips',
+    (step, path) => {
+      expect(shapePaths(shapeOf(fromMoto?.responses.get(step) ?? {}))).toContain(path);
+    },
+  );
+
+  it.each(emulatorOnlySteps)(
+    '%s: the emulator answers with an empty result, as the model says',
+    label => {
+      expect(shapeOf(fromEmulator?.responses.get(label))).toEqual({ kind: 'object', fields: {} });
+    },
+  );
+});
