@@ -1,0 +1,2 @@
+/** Placeholder until the instance-group port lands. */
+export const fleetingPortVersion = 1;
