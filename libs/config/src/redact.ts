@@ -1,3 +1,4 @@
+import { deepFreeze } from './freeze';
 import { redactedText } from './schema/taskfleet';
 import type { Config, RunnerConfig, TaskfleetConfig } from './types';
 
@@ -50,10 +51,10 @@ function redactRunner(runner: RunnerConfig): RunnerConfig {
   };
 }
 
-/** Returns a frozen copy of `config` for logging, with every secret replaced by `[redacted]`. */
+/** Returns a deeply frozen copy of `config` for logging, with every secret replaced by `[redacted]`. */
 export function redactConfig(config: Config): RedactedConfig {
   const { taskfleet } = config;
-  return Object.freeze({
+  return deepFreeze({
     ...config,
     runners: config.runners.map(redactRunner),
     taskfleet: {
