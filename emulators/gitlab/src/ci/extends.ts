@@ -25,22 +25,20 @@ function parentNames(key: string, value: unknown): string[] {
  * the entry's own keys win over all parents, and arrays replace rather than concatenate.
  */
 export function resolveExtends(config: YamlMap, problems: ConfigProblems): YamlMap {
-  const resolved = new Map<string, YamlMap>();
+  // Each resolved entry with the depth of its `extends` chain, so cached parents still count.
+  const resolved = new Map<string, { value: YamlMap; depth: number }>();
 
-  const resolve = (key: string, chain: readonly string[]): YamlMap => {
+  const resolve = (key: string, chain: readonly string[]): { value: YamlMap; depth: number } => {
     const cached = resolved.get(key);
     if (cached) {
       return cached;
     }
     const entry = config[key] as YamlMap;
     if (!('extends' in entry)) {
-      return entry;
+      return { value: entry, depth: 0 };
     }
     if (chain.includes(key)) {
       throw new ExtendsError(`${chain[0] ?? key}: circular dependency detected in \`extends\``);
-    }
-    if (chain.length > maxNestingLevels) {
-      throw new ExtendsError(`${chain[0] ?? key}: nesting too deep in \`extends\``);
     }
     const { extends: extendsValue, ...own } = entry;
     const parents = parentNames(key, extendsValue);
@@ -49,13 +47,19 @@ export function resolveExtends(config: YamlMap, problems: ConfigProblems): YamlM
       throw new ExtendsError(`${key}: unknown keys in \`extends\` (${unknown.join(', ')})`);
     }
     let base: YamlMap = {};
+    let depth = 0;
     for (const parent of parents) {
       if (!isMap(config[parent])) {
         throw new ExtendsError(`${key}: invalid base hash in \`extends\``);
       }
-      base = deepMerge(base, resolve(parent, [...chain, key]));
+      const resolvedParent = resolve(parent, [...chain, key]);
+      base = deepMerge(base, resolvedParent.value);
+      depth = Math.max(depth, resolvedParent.depth + 1);
     }
-    const result = deepMerge(base, own);
+    if (depth > maxNestingLevels) {
+      throw new ExtendsError(`${chain[0] ?? key}: nesting too deep in \`extends\``);
+    }
+    const result = { value: deepMerge(base, own), depth };
     resolved.set(key, result);
     return result;
   };
@@ -67,7 +71,7 @@ export function resolveExtends(config: YamlMap, problems: ConfigProblems): YamlM
       continue;
     }
     try {
-      output[key] = resolve(key, []);
+      output[key] = resolve(key, []).value;
     } catch (error) {
       if (!(error instanceof ExtendsError)) {
         throw error;

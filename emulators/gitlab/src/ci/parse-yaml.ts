@@ -1,5 +1,30 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type ScalarTag, type Tags } from 'yaml';
 import { referenceTag } from './yaml-reference';
+
+// Psych reads only yes/true/on and no/false/off (any case) as booleans; YAML 1.1's y/n stay text.
+const psychBooleans: ScalarTag[] = [
+  {
+    tag: 'tag:yaml.org,2002:bool',
+    default: true,
+    identify: value => value === true,
+    test: /^(?:yes|true|on)$/i,
+    resolve: () => true,
+  },
+  {
+    tag: 'tag:yaml.org,2002:bool',
+    default: true,
+    identify: value => value === false,
+    test: /^(?:no|false|off)$/i,
+    resolve: () => false,
+  },
+];
+
+function ciTags(tags: Tags): Tags {
+  const others = tags.filter(
+    tag => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:bool',
+  );
+  return [...psychBooleans, ...others, referenceTag];
+}
 
 /** The result of parsing one YAML file: its value, or the parser's first complaint. */
 export type ParsedYaml = { ok: true; value: unknown } | { ok: false; message: string };
@@ -13,16 +38,17 @@ export function parseCiYaml(source: string): ParsedYaml {
     version: '1.1',
     merge: true,
     uniqueKeys: false,
-    customTags: [referenceTag],
-    prettyErrors: false,
+    customTags: ciTags,
   });
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0];
-    const where = line ? ` at line ${line.line} column ${line.col}` : '';
-    const reason =
-      first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'error';
-    // GitLab shows Psych's message, which starts with the file name it does not know.
+    const position = first.linePos?.[0];
+    const where = position ? ` at line ${position.line} column ${position.col}` : '';
+    const reason = (first.message.split('\n')[0] ?? 'error').replace(
+      / at line \d+, column \d+:?$/,
+      '',
+    );
+    // GitLab shows Psych's message, which names the file "<unknown>" and ends with the position.
     return { ok: false, message: `(<unknown>): ${reason}${where}` };
   }
   return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) as unknown };

@@ -102,14 +102,14 @@ export function expandAll(
     if (!entry) {
       return undefined;
     }
-    if (entry.raw || depth > maxExpansionDepth) {
-      return entry.value;
-    }
-    const value = expandText(
-      entry.value,
-      name => (name === key ? undefined : resolve(name, depth + 1)),
-      true,
-    );
+    const value =
+      entry.raw || depth > maxExpansionDepth
+        ? entry.value
+        : expandText(
+            entry.value,
+            name => (name === key ? undefined : resolve(name, depth + 1)),
+            true,
+          );
     if (depth === 0) {
       done.set(key, value);
     }
