@@ -159,7 +159,9 @@ describe('requestJob (reference §3)', () => {
       lastUpdate: 'q1',
     });
     await client.requestJob({ token: runnerTokenFixture, lastUpdate: 'explicit' });
-    const sent = server!.requests.map(r => JSON.parse(r.body.toString()).last_update);
+    const sent = server!.requests.map(
+      r => (JSON.parse(r.body.toString()) as { last_update?: string }).last_update,
+    );
     expect(sent).toEqual([undefined, 'q1', 'explicit']);
   });
 

@@ -55,7 +55,7 @@ export async function startTraceServer(options: { keepContent?: boolean } = {}):
       state.puts.push(JSON.parse(request.body.toString()) as unknown);
       return { status: 200, headers: common(), body: '200' };
     }
-    const range = String(request.headers['content-range'] ?? '');
+    const range = request.headers['content-range'] ?? '';
     state.patchRanges.push(range);
     const start = Number(/^(\d+)-/.exec(range)?.[1] ?? NaN);
     if (start !== state.storedLength) {

@@ -126,7 +126,9 @@ describe('TraceWriter: GitLab stops or cancels the job', () => {
     writer.start();
     writer.write('running…');
     arrange(gitlab.state);
-    const aborted = new Promise(resolve => writer.abortSignal.addEventListener('abort', resolve));
+    const aborted = new Promise(resolve => {
+      writer.abortSignal.addEventListener('abort', resolve);
+    });
     await clock.waitForSleepers(1);
     clock.advance(3000);
     await aborted;

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 
-import { TraceChecksum } from '../checksum';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import type { GitlabClient } from '../client';
 import type { JobStatusHeaders } from '../job-status';
+import { BoundedLog } from './bounded-log';
 import { StreamMasker, defaultTokenPrefixes } from './masker';
-import { OutputLimiter, defaultOutputLimitBytes } from './output-limit';
+import { defaultOutputLimitBytes } from './output-limit';
 import { maxPatchBytes } from './patch-trace';
-import { UnsentLog } from './unsent-log';
+import type { UnsentLog } from './unsent-log';
 
 /** GitLab Runner's first trace update interval, used until the server names another. */
 export const defaultTraceUpdateIntervalMs = 3000;
@@ -65,13 +65,6 @@ export interface TraceSummary {
   readonly bytesDroppedUnsent: number;
 }
 
-function gapMarker(droppedBytes: number): Buffer {
-  return Buffer.from(
-    `\n\u001b[33;1m${droppedBytes} bytes of job output were dropped: ` +
-      `GitLab did not accept the log fast enough.\u001b[0;m\n`,
-  );
-}
-
 /**
  * One job's log on its way to GitLab: masks, caps at `output_limit`, holds what GitLab has not
  * acknowledged (bounded), and sends it as incremental PATCHes on the update interval.
@@ -80,13 +73,11 @@ export class TraceWriter {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly masker: StreamMasker;
-  private readonly limiter: OutputLimiter;
-  private readonly unsent = new UnsentLog();
-  private readonly sum = new TraceChecksum();
+  private readonly log: BoundedLog;
+  private readonly unsent: UnsentLog;
   private readonly abortController = new AbortController();
   private readonly cancelController = new AbortController();
   private readonly loopStop = new AbortController();
-  private readonly maxBuffered: number;
   private readonly highWater: number;
   private intervalMs: number;
   private lastContactMs: number;
@@ -96,8 +87,6 @@ export class TraceWriter {
   private closed = false;
   private stopReason: TraceStopReason | undefined;
   private patchingStopped = false;
-  private gapBytes = 0;
-  private gapTotal = 0;
   private drainWaiters: Array<() => void> = [];
 
   constructor(private readonly options: TraceWriterOptions) {
@@ -107,9 +96,14 @@ export class TraceWriter {
       phrases: options.maskedValues ?? [],
       tokenPrefixes: [...defaultTokenPrefixes, ...(options.tokenMaskPrefixes ?? [])],
     });
-    this.limiter = new OutputLimiter(options.outputLimitBytes ?? defaultOutputLimitBytes);
-    this.maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
-    this.highWater = Math.min(options.highWaterMarkBytes ?? 2 * maxPatchBytes, this.maxBuffered);
+    const maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.log = new BoundedLog(
+      options.outputLimitBytes ?? defaultOutputLimitBytes,
+      maxBuffered,
+      this.logger,
+    );
+    this.unsent = this.log.unsent;
+    this.highWater = Math.min(options.highWaterMarkBytes ?? 2 * maxPatchBytes, maxBuffered);
     this.intervalMs = options.updateIntervalMs ?? defaultTraceUpdateIntervalMs;
     this.lastContactMs = this.clock.now();
   }
@@ -146,7 +140,7 @@ export class TraceWriter {
     }
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     for (const piece of this.masker.write(bytes)) {
-      this.appendLimited(piece);
+      this.log.append(piece);
     }
     return this.unsent.pendingBytes < this.highWater;
   }
@@ -192,15 +186,15 @@ export class TraceWriter {
   /** The log's checksum, size and delivery state right now. */
   summary(): TraceSummary {
     return {
-      checksum: this.sum.checksum,
-      bytesize: this.sum.bytesize,
+      checksum: this.log.checksum,
+      bytesize: this.log.bytesize,
       sentBytes: this.unsent.ackedBytes,
-      complete: this.unsent.ackedBytes === this.sum.bytesize && this.masker.heldBytes === 0,
+      complete: this.unsent.ackedBytes === this.log.bytesize && this.masker.heldBytes === 0,
       stopped: this.stopReason,
       cancelRequested: this.cancelController.signal.aborted,
-      limitReached: this.limiter.limitReached,
-      bytesOverLimit: this.limiter.droppedBytes,
-      bytesDroppedUnsent: this.gapTotal,
+      limitReached: this.log.limitReached,
+      bytesOverLimit: this.log.bytesOverLimit,
+      bytesDroppedUnsent: this.log.bytesDroppedUnsent,
     };
   }
 
@@ -209,9 +203,9 @@ export class TraceWriter {
     this.loopStop.abort();
     await this.loop;
     for (const piece of this.masker.end()) {
-      this.appendLimited(piece);
+      this.log.append(piece);
     }
-    this.closeGap();
+    this.log.closeGap();
     // GitLab Runner's final update starts again from the default interval.
     this.intervalMs = this.options.updateIntervalMs ?? defaultTraceUpdateIntervalMs;
     const summary = await this.drain(timeoutMs);
@@ -233,49 +227,6 @@ export class TraceWriter {
         this.logger.error({ err }, 'trace update round failed');
       }
     }
-  }
-
-  private appendLimited(piece: Buffer): void {
-    const { keep, marker } = this.limiter.accept(piece);
-    if (keep !== undefined) {
-      this.appendCapped(keep, false);
-    }
-    if (marker !== undefined) {
-      this.logger.warn(
-        { outputLimitBytes: this.limiter.limitBytes },
-        'job log reached output_limit',
-      );
-      this.appendCapped(marker, true);
-    }
-  }
-
-  private appendCapped(part: Buffer, isMarker: boolean): void {
-    if (!isMarker && this.unsent.pendingBytes + part.length > this.maxBuffered) {
-      if (this.gapBytes === 0) {
-        this.logger.warn(
-          { maxBufferedBytes: this.maxBuffered },
-          'job log buffer full, dropping output',
-        );
-      }
-      this.gapBytes += part.length;
-      this.gapTotal += part.length;
-      return;
-    }
-    this.closeGap();
-    this.appendRaw(part);
-  }
-
-  private closeGap(): void {
-    if (this.gapBytes > 0) {
-      const marker = gapMarker(this.gapBytes);
-      this.gapBytes = 0;
-      this.appendRaw(marker);
-    }
-  }
-
-  private appendRaw(bytes: Buffer): void {
-    this.sum.update(bytes);
-    this.unsent.append(bytes);
   }
 
   private async sendPending(): Promise<void> {
@@ -344,8 +295,8 @@ export class TraceWriter {
       return;
     }
     const result = await this.options.client.keepAlive(this.options.jobId, this.options.jobToken, {
-      checksum: this.sum.checksum,
-      bytesize: this.sum.bytesize,
+      checksum: this.log.checksum,
+      bytesize: this.log.bytesize,
     });
     this.applyHeaders(result);
     if (result.kind === 'aborted') {
