@@ -38,7 +38,7 @@ describe('artifacts', () => {
   afterEach(async () => h.close());
 
   it('stores an upload from the running job and lists it as a dependency in later payloads', async () => {
-    await h.pipeline([{ name: 'build' }, { name: 'test', manual: true }]);
+    await h.pipeline([{ name: 'build', stage: 'build' }, { name: 'test' }]);
     const build = await takeAndAck(h, runnerToken);
     const res = await upload(h.emulator.url, build.jobId, build.jobToken, zip);
     expect(res.status).toBe(201);
@@ -52,9 +52,6 @@ describe('artifacts', () => {
       },
     ]);
     await updateJob(h.emulator, build.jobId, build.jobToken, { state: 'success' });
-    const testJob = h.emulator.admin.getPipeline(h.emulator.admin.getJob(build.jobId).pipelineId)
-      .jobs[1]!;
-    h.emulator.admin.playJob(testJob.id);
     const payload = (await requestJob(h.emulator, runnerToken)).json();
     expect(payload.dependencies).toEqual([
       {
@@ -84,7 +81,7 @@ describe('artifacts', () => {
   });
 
   it('downloads with the token of a running job of the same project only', async () => {
-    await h.pipeline([{ name: 'build' }, { name: 'test' }]);
+    await h.pipeline([{ name: 'build', stage: 'build' }, { name: 'test' }]);
     const build = await takeAndAck(h, runnerToken);
     expect((await upload(h.emulator.url, build.jobId, build.jobToken, zip)).status).toBe(201);
     await updateJob(h.emulator, build.jobId, build.jobToken, { state: 'success' });
@@ -103,7 +100,7 @@ describe('artifacts', () => {
     ).toBe(404);
 
     const dir = await mkdtemp(join(tmpdir(), 'gitlab-other-'));
-    await writeFile(join(dir, '.gitlab-ci.yml'), 'x:\n  script: [true]\n');
+    await writeFile(join(dir, '.gitlab-ci.yml'), 'x:\n  script: [echo x]\n');
     const other = await h.emulator.admin.createProject({
       path: `other/project-${process.pid}`,
       sourceDir: dir,

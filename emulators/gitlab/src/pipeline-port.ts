@@ -25,6 +25,8 @@ export interface CiJobView {
   readonly stage: string;
   readonly status: CiJobStatus;
   readonly tags: readonly string[];
+  /** When a `when: delayed` job becomes pending. */
+  readonly scheduledAt?: Date;
 }
 
 /** How a runner finished a job, as the final `PUT /jobs/:id` reports it. */
@@ -90,8 +92,9 @@ export interface PipelineProject {
   readonly id: number;
   readonly name: string;
   readonly pathWithNamespace: string;
-  readonly namespacePath: string;
+  readonly namespaceId: number;
   readonly defaultBranch: string;
+  /** e.g. `http://127.0.0.1:PORT/group/project`; the clone URL is this plus `.git`. */
   readonly webUrl: string;
 }
 
@@ -99,8 +102,6 @@ export interface PipelineProject {
 export interface PipelineRequest {
   readonly pipelineId: number;
   readonly project: PipelineProject;
-  /** The clone URL a job uses, with its token as credentials. */
-  readonly repoUrl: (jobToken: string) => string;
   readonly serverUrl: string;
   readonly ref: string;
   readonly refType: 'branch' | 'tag';
@@ -112,8 +113,10 @@ export interface PipelineRequest {
   /** A file's text at the pipeline's sha, or undefined. */
   readonly readFile: (path: string) => string | undefined;
   /** Every file path at the sha (for `rules: exists`). */
-  readonly files: readonly string[];
+  readonly listFiles: () => readonly string[];
   readonly allocateJobId: () => number;
+  /** The emulator's clock, for `queuedAt`, delayed jobs and timestamps. */
+  readonly now: () => Date;
 }
 
 /** Compiles a pipeline, or reports GitLab's errors for a file it would reject. */

@@ -16,7 +16,7 @@ import { jobTraceRoute } from './api/job-trace-route';
 import { jobUpdateRoute } from './api/job-update-route';
 import { jobsRequestRoute } from './api/jobs-request-route';
 import { verifyRoute } from './api/verify-route';
-import { ciPipelineFactory } from './ci-adapter';
+import { createCiPipelineFactory } from './ci-adapter';
 import { systemClock, type Clock } from './clock';
 import { GitlabEmulatorError } from './errors';
 import { FaultRules } from './faults/fault-rules';
@@ -99,7 +99,7 @@ export async function startGitlabEmulator(
   const faults = new FaultRules(clock);
   const requestLog = new RequestLog();
   let url = '';
-  const factory = options.pipelineFactory ?? ciPipelineFactory;
+  const factory = options.pipelineFactory ?? createCiPipelineFactory();
   const admin = new AdminService(world, projects, faults, requestLog, factory, () => url);
   const apiServer = createRunnerApiServer({
     routes: [

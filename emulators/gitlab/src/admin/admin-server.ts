@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 
 import type { Logger } from 'pino';
 
+import { PipelineError } from '../ci/index';
 import { GitlabEmulatorError } from '../errors';
+import { GitRepositoryError } from '../git/index';
 import { parseJsonObject, readBody } from '../http/read-body';
 import type { AdminAnswer, AdminRoute } from './admin-routes';
 
@@ -58,9 +60,12 @@ function errorAnswer(error: unknown, logger: Logger): AdminAnswer {
       json: { message, code: error.code, details: error.details },
     };
   }
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && error instanceof Error && error.name === 'GitRepositoryError') {
-    return { status: 400, json: { message: error.message, code } };
+  if (error instanceof GitRepositoryError) {
+    return { status: 400, json: { message: error.message, code: error.code } };
+  }
+  if (error instanceof PipelineError) {
+    // Playing a job that is not manual, retrying one that is running: the job's state says no.
+    return { status: 409, json: { message: error.message, code: error.code } };
   }
   logger.error({ err: error }, 'admin request failed');
   return { status: 500, json: { message: 'could not handle admin request', code: 'internal' } };

@@ -171,6 +171,7 @@ export class AdminService {
       allocateJobId: () => this.nextJobId++,
       baseUrl: this.baseUrl(),
       factory: this.pipelineFactory,
+      now: () => new Date(this.world.clock.now()),
     });
     this.world.addPipeline(pipeline);
     return pipelineView(this.world, pipeline);

@@ -38,6 +38,7 @@ export async function createPipelineFor(
     allocateJobId: () => number;
     baseUrl: string;
     factory: PipelineFactory;
+    now: () => Date;
   },
 ): Promise<CiPipelinePort> {
   const repository = project.repository;
@@ -80,11 +81,10 @@ export async function createPipelineFor(
       id: project.id,
       name: project.name,
       pathWithNamespace: project.pathWithNamespace,
-      namespacePath: project.namespacePath,
+      namespaceId: project.namespaceId,
       defaultBranch: repository.defaultBranch,
       webUrl: `${deps.baseUrl}/${project.pathWithNamespace}`,
     },
-    repoUrl: jobToken => withCredentials(deps.baseUrl, project.pathWithNamespace, jobToken),
     serverUrl: deps.baseUrl,
     ref,
     refType: isBranch ? 'branch' : 'tag',
@@ -94,8 +94,9 @@ export async function createPipelineFor(
     projectVariables: [...project.variables.values()],
     pipelineVariables: input.variables ?? [],
     readFile: path => contents.get(path.replace(/^\/+/, '')),
-    files,
+    listFiles: () => files,
     allocateJobId: deps.allocateJobId,
+    now: deps.now,
   });
   if (!result.ok) {
     throw new GitlabEmulatorError(
@@ -109,13 +110,6 @@ export async function createPipelineFor(
   // The payload's refspecs fetch refs/pipelines/<id>, so the ref must exist before any job runs.
   await repository.createPipelineRef(deps.pipelineId, sha);
   return result.pipeline;
-}
-
-function withCredentials(baseUrl: string, pathWithNamespace: string, jobToken: string): string {
-  const url = new URL(`${baseUrl}/${pathWithNamespace}.git`);
-  url.username = 'gitlab-ci-token';
-  url.password = jobToken;
-  return url.toString();
 }
 
 /** Builds the read-API view of a pipeline. */

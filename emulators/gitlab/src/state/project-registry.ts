@@ -8,6 +8,8 @@ export interface ProjectRecord {
   readonly name: string;
   readonly pathWithNamespace: string;
   readonly namespacePath: string;
+  /** GitLab ids namespaces apart from projects; one id per namespace path here. */
+  readonly namespaceId: number;
   readonly repository: Repository;
   readonly variables: Map<string, ProjectVariable>;
 }
@@ -16,6 +18,7 @@ export interface ProjectRecord {
 export class ProjectRegistry {
   private nextId = 1;
   private readonly projects = new Map<number, ProjectRecord>();
+  private readonly namespaceIds = new Map<string, number>();
 
   /** Reserves the next project id (the repository is created before the record). */
   allocateId(): number {
@@ -27,11 +30,15 @@ export class ProjectRegistry {
       throw new GitlabEmulatorError('conflict', 'could not create project: path taken');
     }
     const slash = pathWithNamespace.lastIndexOf('/');
+    const namespacePath = slash < 0 ? '' : pathWithNamespace.slice(0, slash);
+    const namespaceId = this.namespaceIds.get(namespacePath) ?? this.namespaceIds.size + 1;
+    this.namespaceIds.set(namespacePath, namespaceId);
     const project: ProjectRecord = {
       id,
       name: pathWithNamespace.slice(slash + 1),
       pathWithNamespace,
-      namespacePath: slash < 0 ? '' : pathWithNamespace.slice(0, slash),
+      namespacePath,
+      namespaceId,
       repository,
       variables: new Map(),
     };

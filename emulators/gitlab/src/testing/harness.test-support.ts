@@ -2,13 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { stringify } from 'yaml';
+
 import { ManualClock } from '../clock';
 import {
   startGitlabEmulator,
   type GitlabEmulator,
   type GitlabEmulatorOptions,
 } from '../start-emulator';
-import { pipelineDoubleFactory, type DoubleJobSpec } from './pipeline-double.test-support';
 
 /** The runner info a two-phase, graceful-cancel runner (gitlab-runner 19.4) sends. */
 export const modernInfo = {
@@ -18,41 +19,64 @@ export const modernInfo = {
   config: { gpus: '' },
 };
 
-/** A started emulator with a manual clock, one project and a pipeline-double factory. */
+/** A job a unit test wants in its pipeline; all jobs share one stage unless `stage` says otherwise. */
+export interface JobSpec {
+  readonly name: string;
+  readonly stage?: 'build' | 'test';
+  readonly tags?: readonly string[];
+  readonly manual?: boolean;
+}
+
+/** A started emulator with a manual clock and one project. */
 export interface Harness {
   readonly emulator: GitlabEmulator;
   readonly clock: ManualClock;
   readonly projectId: number;
-  /** Creates a pipeline with the given jobs; returns their ids. */
-  pipeline(specs?: readonly DoubleJobSpec[]): Promise<number[]>;
+  /** Commits a `.gitlab-ci.yml` with these jobs and creates a pipeline; returns ids in spec order. */
+  pipeline(specs?: readonly JobSpec[]): Promise<number[]>;
   close(): Promise<void>;
 }
 
-/** Starts an emulator for a unit test of the runner API. */
+/** The `.gitlab-ci.yml` for a list of job specs. */
+export function ciYaml(specs: readonly JobSpec[]): string {
+  const jobs = specs.map(spec => ({
+    [spec.name]: {
+      stage: spec.stage ?? 'test',
+      script: [`echo ${spec.name}`],
+      ...(spec.tags === undefined ? {} : { tags: spec.tags }),
+      ...(spec.manual === true ? { when: 'manual' } : {}),
+    },
+  }));
+  return stringify(Object.assign({ stages: ['build', 'test'] }, ...jobs));
+}
+
+/** Starts an emulator (real CI and git modules) for a unit test of the runner API. */
 export async function startHarness(options: GitlabEmulatorOptions = {}): Promise<Harness> {
   const clock = new ManualClock();
-  const doubles = pipelineDoubleFactory();
   const emulator = await startGitlabEmulator({
     clock,
     longPollTimeoutMs: 0,
     ackTimeoutMs: 10_000,
-    pipelineFactory: doubles.factory,
     ...options,
   });
   const sourceDir = await mkdtemp(join(tmpdir(), 'gitlab-harness-src-'));
-  await writeFile(join(sourceDir, '.gitlab-ci.yml'), 'test:\n  script: [echo hi]\n');
-  const project = await emulator.admin.createProject({
-    path: `acme/widgets-${process.pid}`,
-    sourceDir,
-  });
+  await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml([{ name: 'test' }]));
+  const project = await emulator.admin.createProject({ path: 'acme/widgets', sourceDir });
   return {
     emulator,
     clock,
     projectId: project.id,
     pipeline: async (specs = [{ name: 'test' }]) => {
-      doubles.next(specs);
+      await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml(specs));
+      await emulator.admin.commitToProject(project.id, { sourceDir });
       const view = await emulator.admin.createPipeline(project.id);
-      return view.jobs.map(j => j.id);
+      return specs.map(spec => {
+        const job = view.jobs.find(j => j.name === spec.name);
+        if (job === undefined) {
+          throw new Error(`no job ${spec.name}`);
+        }
+        return job.id;
+      });
     },
     close: async () => {
       await emulator.close();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-import type { Clock } from '../clock';
+import type { Clock, TimerHandle } from '../clock';
 import { GitlabEmulatorError } from '../errors';
 import type { CiJobStatus, CiJobView, CiPipelinePort, JobOutcome } from '../pipeline-port';
 import { newJobRuntime, type JobRuntime } from '../state/job-runtime';
@@ -26,6 +26,8 @@ export class GitlabWorld {
   private readonly runtimes = new Map<number, JobRuntime>();
   /** Jobs pending and not waiting for an ack: what `/jobs/request` can hand out. */
   private readonly available = new Set<number>();
+  /** Wakes the world when the earliest delayed (`scheduled`) job is due. */
+  private delayedWake: { readonly dueMs: number; readonly timer: TimerHandle } | undefined;
 
   constructor(
     readonly config: WorldConfig,
@@ -106,8 +108,12 @@ export class GitlabWorld {
    */
   reconcile(): void {
     const nowAvailable = new Set<number>();
+    let earliestDelayedMs: number | undefined;
     for (const pipeline of this.pipelines.values()) {
       for (const job of pipeline.jobs()) {
+        if (job.status === 'scheduled' && job.scheduledAt !== undefined) {
+          earliestDelayedMs = Math.min(earliestDelayedMs ?? Infinity, job.scheduledAt.getTime());
+        }
         if (!this.runtimes.has(job.id)) {
           this.runtimes.set(
             job.id,
@@ -132,6 +138,23 @@ export class GitlabWorld {
         this.available.delete(jobId);
       }
     }
+    this.scheduleDelayedWake(earliestDelayedMs);
+  }
+
+  private scheduleDelayedWake(dueMs: number | undefined): void {
+    if (dueMs === this.delayedWake?.dueMs) {
+      return;
+    }
+    this.delayedWake?.timer.cancel();
+    this.delayedWake = undefined;
+    if (dueMs === undefined) {
+      return;
+    }
+    const timer = this.clock.setTimer(dueMs - this.clock.now(), () => {
+      this.delayedWake = undefined;
+      this.reconcile();
+    });
+    this.delayedWake = { dueMs, timer };
   }
 
   private makeAvailable(jobId: number): void {
@@ -294,6 +317,8 @@ export class GitlabWorld {
 
   /** Stops the world's timers (ack timeouts); called on close. */
   stop(): void {
+    this.delayedWake?.timer.cancel();
+    this.delayedWake = undefined;
     for (const runtime of this.runtimes.values()) {
       runtime.ackTimer?.cancel();
       runtime.ackTimer = undefined;
