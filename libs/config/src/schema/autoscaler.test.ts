@@ -77,7 +77,14 @@ describe('policies', () => {
 
   it('keeps policies as data in file order', () => {
     const { config } = parse({
-      tail: `${policy('idle_count = 1')}\n${policy('periods = ["* 9-17 * * 1-5"]', 'timezone = "America/New_York"', 'idle_time = "1h30m"')}`,
+      tail: [
+        policy('idle_count = 1'),
+        policy(
+          'periods = ["* 9-17 * * 1-5"]',
+          'timezone = "America/New_York"',
+          'idle_time = "1h30m"',
+        ),
+      ].join('\n'),
     });
     expect(
       config.runners[0]?.autoscaler.policies.map(p => [p.periods, p.timezone, p.idleTimeMs]),
@@ -110,7 +117,12 @@ describe('autoscaler settings', () => {
     [
       'vm_isolation disabled',
       {
-        tail: '[runners.autoscaler.vm_isolation]\nenabled = false\n[runners.autoscaler.vm_isolation.nesting_config]\nx = 1',
+        tail: [
+          '[runners.autoscaler.vm_isolation]',
+          'enabled = false',
+          '[runners.autoscaler.vm_isolation.nesting_config]',
+          'x = 1',
+        ].join('\n'),
       },
       [],
     ],
@@ -138,7 +150,11 @@ describe('autoscaler settings', () => {
     [
       'static credentials with a key',
       {
-        tail: '[runners.autoscaler.connector_config]\nuse_static_credentials = true\nkey_path = "/etc/gitlab-runner/id_ed25519"',
+        tail: [
+          '[runners.autoscaler.connector_config]',
+          'use_static_credentials = true',
+          'key_path = "/etc/gitlab-runner/id_ed25519"',
+        ].join('\n'),
       },
       [],
     ],

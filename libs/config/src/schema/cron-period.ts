@@ -50,7 +50,8 @@ export function cronPeriodProblem(expression: string): string | undefined {
     .filter(part => part !== '');
   const quoted = JSON.stringify(expression);
   if (parts.length !== 5) {
-    return `invalid cron expression ${quoted}: needs 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
+    const layout = 'minute hour day-of-month month day-of-week';
+    return `invalid cron expression ${quoted}: needs 5 fields (${layout}), got ${parts.length}`;
   }
   for (const [index, part] of parts.entries()) {
     const problem = checkField(index, part);
