@@ -37,7 +37,7 @@ describe('admin API faults', () => {
     const out = await f.sdk.autoscaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
     );
-    return out.AutoScalingGroups?.[0] ?? {};
+    return out.AutoScalingGroups?.[0] ?? ({} as AutoScalingGroup);
   };
   const describeGroups = (): Promise<unknown> =>
     f.sdk.autoscaling.send(new DescribeAutoScalingGroupsCommand({}));

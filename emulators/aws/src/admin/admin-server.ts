@@ -39,7 +39,9 @@ export function createAdminServer(deps: AdminDeps): Server {
         body,
       });
     })().then(
-      payload => { reply(200, payload); },
+      payload => {
+        reply(200, payload);
+      },
       (error: unknown) => {
         if (error instanceof EmulatorError) {
           reply(error.httpStatus, { error: error.code, message: error.message });

@@ -54,14 +54,12 @@ export function stateSnapshot(model: AwsModel): Record<string, unknown> {
       launchTemplateName: t.launchTemplateName,
       data: t.data,
     })),
-    keyPairs: model.keyPairs
-      .list()
-      .map(k => ({
-        keyName: k.keyName,
-        keyPairId: k.keyPairId,
-        keyType: k.keyType,
-        publicKey: k.publicKey,
-      })),
+    keyPairs: model.keyPairs.list().map(k => ({
+      keyName: k.keyName,
+      keyPairId: k.keyPairId,
+      keyType: k.keyType,
+      publicKey: k.publicKey,
+    })),
     activities: model.autoscaling.activities.list().map(a => ({
       ...a,
       startTime: iso(a.startTimeMs),

@@ -50,9 +50,15 @@ export class GroupRuntime {
     this.lifecycle = new LifecycleActions(ctx.scheduler, ctx.random);
     this.zones = new SubnetZones(ctx.region);
     this.ec2.listen({
-      running: i => { this.onRunning(i); },
-      shuttingDown: (i, cause) => { this.onShuttingDown(i, cause); },
-      terminated: i => { this.onTerminated(i); },
+      running: i => {
+        this.onRunning(i);
+      },
+      shuttingDown: (i, cause) => {
+        this.onShuttingDown(i, cause);
+      },
+      terminated: i => {
+        this.onTerminated(i);
+      },
     });
   }
 
@@ -197,21 +203,25 @@ export class GroupRuntime {
     if (template === undefined) {
       fail(
         `The specified launch template, with template ID ${group.launchTemplate.launchTemplateId}, does not exist.`,
-      ); return;
+      );
+      return;
     }
     if (this.faults.capacityUnavailable(az, instanceType, group.name, nowMs)) {
       const others = group.availabilityZones.filter(z => z !== az).join(', ');
       fail(
         `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${az}). Our system will be working on provisioning additional capacity. You can currently get ${instanceType} capacity by not specifying an Availability Zone in your request or choosing ${others || az}.`,
-      ); return;
+      );
+      return;
     }
     const keyName = template.data.keyName;
     const keyPair = keyName === undefined ? undefined : this.keyPairs.get(keyName);
     if (keyName !== undefined && keyPair === undefined) {
-      fail(`The key pair '${keyName}' does not exist.`); return;
+      fail(`The key pair '${keyName}' does not exist.`);
+      return;
     }
     if (template.data.imageId === undefined) {
-      fail('The request must contain the parameter ImageId.'); return;
+      fail('The request must contain the parameter ImageId.');
+      return;
     }
     const version = resolveTemplateVersion(template, group.launchTemplate.version) ?? '1';
     const boot = this.faults.boot.get(group.name);
@@ -287,7 +297,13 @@ export class GroupRuntime {
       return;
     }
     const { group, member } = found;
-    const held = this.lifecycle.begin(group, member, 'autoscaling:EC2_INSTANCE_LAUNCHING', result => { this.finishLaunch(group, member, result); },
+    const held = this.lifecycle.begin(
+      group,
+      member,
+      'autoscaling:EC2_INSTANCE_LAUNCHING',
+      result => {
+        this.finishLaunch(group, member, result);
+      },
     );
     if (held) {
       member.lifecycleState = 'Pending:Wait';

@@ -18,7 +18,7 @@ export class SubnetZones {
   zoneOf(subnetId: string): string {
     let zone = this.bySubnet.get(subnetId);
     if (zone === undefined) {
-      zone = this.zones[this.bySubnet.size % this.zones.length] ?? (this.zones[0] ?? '');
+      zone = this.zones[this.bySubnet.size % this.zones.length] ?? this.zones[0] ?? '';
       this.bySubnet.set(subnetId, zone);
     }
     return zone;

@@ -46,7 +46,9 @@ export async function startFixture(options: AwsEmulatorOptions = {}): Promise<Em
       });
       const json: unknown = await response.json();
       if (!response.ok) {
-        throw new Error(`admin ${method} ${path} failed: ${response.status} ${JSON.stringify(json)}`);
+        throw new Error(
+          `admin ${method} ${path} failed: ${response.status} ${JSON.stringify(json)}`,
+        );
       }
       return json;
     },
@@ -78,7 +80,11 @@ export async function createGroup(
   await fixture.sdk.ec2.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: templateName,
-      LaunchTemplateData: { ImageId: 'ami-0abcdef1234567890', InstanceType: 't3.micro', KeyName: keyName },
+      LaunchTemplateData: {
+        ImageId: 'ami-0abcdef1234567890',
+        InstanceType: 't3.micro',
+        KeyName: keyName,
+      },
     }),
   );
   await fixture.sdk.autoscaling.send(
@@ -88,7 +94,9 @@ export async function createGroup(
       MinSize: input.min ?? 0,
       MaxSize: input.max ?? 10,
       DesiredCapacity: input.desired ?? 0,
-      VPCZoneIdentifier: (input.subnets ?? ['subnet-0aaa0000000000001', 'subnet-0bbb0000000000002']).join(','),
+      VPCZoneIdentifier: (
+        input.subnets ?? ['subnet-0aaa0000000000001', 'subnet-0bbb0000000000002']
+      ).join(','),
       NewInstancesProtectedFromScaleIn: input.protect ?? false,
     }),
   );

@@ -41,12 +41,12 @@ export class FakeInstanceHost implements InstanceHost {
         osUser: spec.osUser,
         homeDir: `/nonexistent/${spec.instanceId}`,
         hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForUnitTestsOnly fake-host',
-        authorizeTemporaryKey: (publicKey) => {
+        authorizeTemporaryKey: publicKey => {
           const handle = `key-${++handles}`;
           temporaryKeys.set(handle, publicKey);
           return Promise.resolve(handle);
         },
-        revokeTemporaryKey: (handle) => {
+        revokeTemporaryKey: handle => {
           temporaryKeys.delete(handle);
           return Promise.resolve();
         },
@@ -85,6 +85,6 @@ export class FakeInstanceHost implements InstanceHost {
 /** Lets pending promise callbacks (the fake host's launches) run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>(resolve => setImmediate(resolve));
   }
 }

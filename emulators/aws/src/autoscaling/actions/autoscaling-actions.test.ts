@@ -463,7 +463,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     );
     expect(out.Activities?.map(a => a.StatusCode)).toEqual(['PreInService', 'Successful']);
     expect(out.Activities?.[1]?.Cause).toMatch(
-      /a user request explicitly set group desired capacity changing the desired capacity from 0 to 1\.  At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1\.$/,
+      /a user request explicitly set group desired capacity changing the desired capacity from 0 to 1\. {2}At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1\.$/,
     );
     expect(out.Activities?.[1]?.EndTime).toBeInstanceOf(Date);
     expect(out.Activities?.[1]?.Progress).toBe(100);

@@ -51,7 +51,7 @@ describe('EC2 actions through the real SDK', () => {
   it('CreateLaunchTemplate returns the template; the same ClientToken returns it again; a taken name fails', async () => {
     const input = {
       LaunchTemplateName: 'runner-lt',
-      LaunchTemplateData: { ImageId: 'ami-1', InstanceType: 't3.micro' },
+      LaunchTemplateData: { ImageId: 'ami-1', InstanceType: 't3.micro' as const },
       ClientToken: 'tok-1',
     };
     const first = await f.sdk.ec2.send(new CreateLaunchTemplateCommand(input));
