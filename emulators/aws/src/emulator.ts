@@ -166,5 +166,9 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
 
 async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
-  await new Promise<void>(resolve => server.close(() => { resolve(); }));
+  await new Promise<void>(resolve =>
+    server.close(() => {
+      resolve();
+    }),
+  );
 }

@@ -29,7 +29,9 @@ interface Routed {
 export function createAwsApiServer(model: AwsModel, calls: CallLog): Server {
   return createServer((request, response) => {
     void handle(model, calls, request).then(
-      wire => { writeResponse(response, wire); },
+      wire => {
+        writeResponse(response, wire);
+      },
       (error: unknown) => {
         model.ctx.logger.error({ err: error }, 'could not answer an api request');
         response.writeHead(500).end();
