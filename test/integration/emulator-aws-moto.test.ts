@@ -20,6 +20,14 @@ const moto = checkMotoAvailable();
 const describeWithMoto = moto.available ? describe : describe.skip;
 const setupTimeoutMs = 60_000;
 
+// moto pages in creation order, the emulator by name, so one group's page is the other's second:
+// compare both pages as one, the union of their keys (NextToken comes from page 1).
+const pageLabels = [
+  'DescribeAutoScalingGroups (page 1 of 2)',
+  'DescribeAutoScalingGroups (page 2 of 2)',
+];
+const pagesStep = 'DescribeAutoScalingGroups (pages 1 and 2 together)';
+
 /** Every step of the SDK scenario; moto 5.2.1 lacks the two lifecycle actions (HTTP 500). */
 const comparedSteps = [
   'CreateKeyPair',
@@ -33,8 +41,7 @@ const comparedSteps = [
   'PutLifecycleHook',
   'SetDesiredCapacity',
   'DescribeAutoScalingGroups',
-  'DescribeAutoScalingGroups (page 1 of 2)',
-  'DescribeAutoScalingGroups (page 2 of 2)',
+  pagesStep,
   'DescribeAutoScalingInstances',
   'DescribeScalingActivities',
   'DescribeInstances (filters)',
@@ -52,6 +59,11 @@ const emulatorOnlySteps = ['RecordLifecycleActionHeartbeat', 'CompleteLifecycleA
 const title = moto.available
   ? `SDK response shapes: the emulator against moto_server (${moto.reason})`
   : `SDK response shapes: the emulator against moto_server (skipped: ${moto.reason})`;
+
+if (!moto.available) {
+  // Jest prints no titles for a file whose tests are all skipped; a todo line carries the reason.
+  it.todo(`moto cross-check skipped: ${moto.reason} (CI machines have moto 5.2.1)`);
+}
 
 describeWithMoto(title, () => {
   let motoServer: MotoServer | undefined;
@@ -86,19 +98,17 @@ describeWithMoto(title, () => {
 
   it('moto answered the whole sequence (the reference is complete)', () => {
     expect(fromMoto?.failure).toBeUndefined();
-    expect([...(fromMoto?.responses.keys() ?? [])]).toEqual(comparedSteps);
+    expect(stepsOf(fromMoto)).toEqual(comparedSteps);
   });
 
   it('the emulator answered the whole sequence, lifecycle actions included', () => {
     expect(fromEmulator?.failure).toBeUndefined();
-    expect([...(fromEmulator?.responses.keys() ?? [])].sort()).toEqual(
-      [...comparedSteps, ...emulatorOnlySteps].sort(),
-    );
+    expect(stepsOf(fromEmulator).sort()).toEqual([...comparedSteps, ...emulatorOnlySteps].sort());
   });
 
   it.each(comparedSteps)('%s: the emulator has every key moto has', label => {
-    const reference = fromMoto?.responses.get(label);
-    const candidate = fromEmulator?.responses.get(label);
+    const reference = responseOf(fromMoto, label);
+    const candidate = responseOf(fromEmulator, label);
     if (reference === undefined) {
       throw new Error(`moto gave no response for ${label}: ${fromMoto?.failure ?? 'not reached'}`);
     }
@@ -132,3 +142,20 @@ describeWithMoto(title, () => {
     },
   );
 });
+
+function stepsOf(record: SdkScenarioRecord | undefined): string[] {
+  const labels = [...(record?.responses.keys() ?? [])];
+  const firstPage = labels.indexOf(pageLabels[0]!);
+  if (firstPage >= 0) {
+    labels.splice(firstPage, pageLabels.length, pagesStep);
+  }
+  return labels;
+}
+
+function responseOf(record: SdkScenarioRecord | undefined, label: string): unknown {
+  if (label !== pagesStep) {
+    return record?.responses.get(label);
+  }
+  const pages = pageLabels.map(page => record?.responses.get(page));
+  return pages.includes(undefined) ? undefined : pages;
+}

@@ -70,7 +70,17 @@ export class AwsCli {
       '--cli-read-timeout',
       '20',
     ];
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    return this.exec(argv, options.timeoutMs ?? defaultTimeoutMs);
+  }
+
+  /** The CLI's own version line, e.g. `aws-cli/2.9.19 Python/3.11.2 …`. */
+  async versionLine(): Promise<string> {
+    const result = await this.exec(['--version'], defaultTimeoutMs);
+    // v1 has printed its version to stderr in some releases and to stdout in others.
+    return `${result.stdout}${result.stderr}`.trim();
+  }
+
+  private async exec(argv: readonly string[], timeoutMs: number): Promise<AwsCliResult> {
     const startedAt = Date.now();
     return new Promise(resolve => {
       execFile(
@@ -92,7 +102,8 @@ export class AwsCli {
             timedOut: killed,
             durationMs: Date.now() - startedAt,
             stdout,
-            stderr,
+            // A CLI that could not start at all (ENOENT) leaves stderr empty; say why instead.
+            stderr: error !== null && exitCode === null && !killed ? error.message : stderr,
             json: parseJson(stdout),
             errorCode: match?.[1],
             errorMessage: match?.[2],

@@ -15,7 +15,8 @@ export interface ConformanceTarget {
   close(): Promise<void>;
 }
 
-const scenarioTimeoutMs = 100_000;
+// About 20 s on an idle 2-core machine; a loaded one (the whole suite in parallel) can triple it.
+const scenarioTimeoutMs = 150_000;
 
 /** Declares one test per action: awscli `version` ran it against the target and its output is right. */
 export function describeAwsCliConformance(
@@ -28,11 +29,13 @@ export function describeAwsCliConformance(
     let sdk: AwsSdkClients | undefined;
     let cli: AwsCli | undefined;
     let record: CliScenarioRecord | undefined;
+    let versionLine = '';
 
     beforeAll(async () => {
       target = await startTarget();
       sdk = createAwsSdkClients(target.endpoint);
       cli = await AwsCli.create(version, target.endpoint);
+      versionLine = await cli.versionLine();
       record = await runCliScenario({
         cli,
         sdk,
@@ -46,6 +49,10 @@ export function describeAwsCliConformance(
       sdk?.destroy();
       await cli?.close();
       await target?.close();
+    });
+
+    it(`is awscli ${version} (the executable under test really is that major version)`, () => {
+      expect(versionLine).toMatch(new RegExp(`^aws-cli/${version.slice(1)}\\.`));
     });
 
     it('ran the whole sequence', () => {
