@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ListenAddress, LogLevel } from '../types';
+import type { Config, ListenAddress, LogLevel } from '../types';
 import { oneOf, goDuration, tomlInt, tomlString } from './primitives';
 import type { ReadContext } from './read-context';
 import { joinPath, report } from './read-context';
@@ -17,15 +17,7 @@ const globalSchema = z.object({
 });
 
 /** The global section after validation, before the runners and `[taskfleet]` are added. */
-export interface GlobalSettings {
-  readonly concurrent: number;
-  readonly checkIntervalMs: number;
-  readonly logLevel: LogLevel;
-  readonly logFormat: 'runner' | 'text' | 'json';
-  readonly listenAddress: ListenAddress | null;
-  readonly shutdownTimeoutMs: number;
-  readonly connectionMaxAgeMs: number;
-}
+export type GlobalSettings = Omit<Config, 'runners' | 'taskfleet'>;
 
 // GitLab reads levels with logrus, which also knows `warning` and `trace`, in any case.
 const logLevels: ReadonlyMap<string, LogLevel> = new Map([

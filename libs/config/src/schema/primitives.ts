@@ -50,11 +50,14 @@ export function tomlInt(min = 0, max = Number.MAX_SAFE_INTEGER): z.ZodType<numbe
     .bigint({ error: expected('an integer') })
     .check(ctx => {
       if (ctx.value < BigInt(min) || ctx.value > BigInt(max)) {
+        const unbounded = max === Number.MAX_SAFE_INTEGER && ctx.value >= BigInt(min);
         const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
         ctx.issues.push({
           code: 'custom',
           input: ctx.value,
-          message: `must be ${range}, got ${ctx.value}`,
+          message: unbounded
+            ? `is too large, got ${ctx.value}`
+            : `must be ${range}, got ${ctx.value}`,
         });
       }
     })
