@@ -69,6 +69,12 @@ export function apiBaseUrl(url: string): string {
   return `${parsed.origin}${path}/api/v4/`;
 }
 
+/** GitLab Runner's User-Agent shape: `<name> <version> (<branch>; <runtime>; <os>/<arch>)`. */
+function userAgentFor(info: RunnerInfo): string {
+  const platform = `${info.platform ?? process.platform}/${info.architecture ?? process.arch}`;
+  return `taskfleet ${info.version ?? 'dev'} (main; node${process.versions.node}; ${platform})`;
+}
+
 /** The GitLab runner API client used by the poller and the executor (reference §2–§5). */
 export class GitlabClient {
   private readonly http: HttpTransport;
@@ -81,7 +87,7 @@ export class GitlabClient {
     this.info = options.runnerInfo;
     this.http = new HttpTransport({
       apiBaseUrl: apiBaseUrl(options.url),
-      userAgent: `taskfleet ${options.runnerInfo.version ?? 'dev'} (main; node${process.versions.node}; ${options.runnerInfo.platform ?? process.platform}/${options.runnerInfo.architecture ?? process.arch})`,
+      userAgent: userAgentFor(options.runnerInfo),
       fetch: options.fetch ?? ((url, init) => fetch(url, init)),
       clock: options.clock ?? systemClock,
       retryPolicy: { ...defaultRetryPolicy, ...options.retryPolicy },
