@@ -37,9 +37,9 @@ function parseDocument(text: string, sourceName: string): Record<string, unknown
       const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? '';
       const problem = { path: '', line: error.line, column: error.column };
       const message = `invalid TOML at line ${error.line}, column ${error.column}: ${reason}`;
-      throw new ConfigError('config_invalid', sourceName, [{ ...problem, message }], {
-        cause: error,
-      });
+      // No `cause`: smol-toml's message quotes the lines around the error, which may hold a
+      // token, and a logged cause would print them. Line and column are kept instead.
+      throw new ConfigError('config_invalid', sourceName, [{ ...problem, message }]);
     }
     throw error;
   }
