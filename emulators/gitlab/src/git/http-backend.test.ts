@@ -25,6 +25,7 @@ describe('git smart HTTP', () => {
   let server: Server;
   let baseUrl: string;
   const seenUsers: (string | undefined)[] = [];
+  const repos = new Map<string, Repository>();
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'taskfleet-git-http-'));
@@ -37,6 +38,7 @@ describe('git smart HTTP', () => {
       pathWithNamespace: 'group/project',
     });
     firstSha = await repo.headSha();
+    repos.set(repo.pathWithNamespace, repo);
     await writeFile(join(sourceDir, 'second.txt'), 'two\n');
     secondSha = await repo.commitDirectory(sourceDir, { message: 'Second' });
     await repo.createTag('v1', firstSha);
@@ -56,7 +58,7 @@ describe('git smart HTTP', () => {
         return;
       }
       seenUsers.push(auth.username);
-      const repoPath = match?.[1] === 'group/project' ? repo.repoPath : join(workDir, 'none.git');
+      const repoPath = repos.get(match?.[1] ?? '')?.repoPath ?? join(workDir, 'none.git');
       handleGitHttp(req, res, { repoPath, pathInfo: match?.[2] ?? '/', remoteUser: auth.username });
     });
     server.listen(0, '127.0.0.1');
@@ -129,6 +131,37 @@ describe('git smart HTTP', () => {
     await runGit(['-C', dir, 'fetch', 'origin', '+refs/pipelines/42:refs/pipelines/42']);
 
     expect(await gitText(['-C', dir, 'rev-parse', 'refs/pipelines/42'])).toBe(firstSha);
+  });
+
+  it('serves a submodule through its relative URL', async () => {
+    const libSource = join(workDir, 'lib-source');
+    await mkdir(libSource);
+    await writeFile(join(libSource, 'lib.sh'), 'echo lib\n');
+    const lib = await createRepository({
+      sourceDir: libSource,
+      rootDir: join(workDir, 'repos'),
+      pathWithNamespace: 'group/lib',
+    });
+    const app = await createRepository({
+      sourceDir,
+      rootDir: join(workDir, 'repos'),
+      pathWithNamespace: 'group/app',
+    });
+    repos.set('group/lib', lib).set('group/app', app);
+    const appSha = await app.commitDirectory(sourceDir, {
+      submodules: [{ path: 'vendor/lib', url: '../lib.git', sha: await lib.headSha() }],
+    });
+    const dir = join(workDir, 'app-clone');
+
+    // What GIT_SUBMODULE_STRATEGY=normal does after the checkout.
+    await runGit(['clone', '--quiet', remote('group/app'), dir]);
+    await runGit(['-C', dir, 'submodule', 'update', '--init']);
+
+    expect(await gitText(['-C', dir, 'rev-parse', 'HEAD'])).toBe(appSha);
+    expect(await gitText(['-C', join(dir, 'vendor', 'lib'), 'rev-parse', 'HEAD'])).toBe(
+      await lib.headSha(),
+    );
+    expect(existsSync(join(dir, 'vendor', 'lib', 'lib.sh'))).toBe(true);
   });
 
   it('lists refs with ls-remote over protocol v2 and v0', async () => {
