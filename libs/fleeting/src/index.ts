@@ -1,2 +1,31 @@
-/** Placeholder until the instance-group port lands. */
-export const fleetingPortVersion = 1;
+export { FleetingError, isRetryableCode } from './errors';
+export type { FleetingErrorCode, FleetingErrorJson, FleetingErrorOptions } from './errors';
+export { DEFAULT_PROTOCOL_PORTS, redactConnectInfo } from './port/connector-config';
+export type {
+  ConnectInfo,
+  ConnectorConfig,
+  ConnectorProtocol,
+  InstanceArch,
+  InstanceOs,
+} from './port/connector-config';
+export type {
+  CallOptions,
+  DecreaseFailure,
+  DecreaseResult,
+  IncreaseResult,
+  InstanceGroup,
+} from './port/instance-group';
+export type { InstanceState, InstanceStatus } from './port/instance-state';
+export type { ProviderCapability, ProviderInfo } from './port/provider-info';
+export { classifySshError } from './ssh/classify-ssh-error';
+export type { SshPhase } from './ssh/classify-ssh-error';
+export { dial } from './ssh/dial';
+export type { DialOptions } from './ssh/dial';
+export type {
+  OutputSink,
+  RemoteCommand,
+  RemoteSignal,
+  RunOptions,
+  RunResult,
+} from './ssh/run-types';
+export { SshConnection } from './ssh/ssh-connection';

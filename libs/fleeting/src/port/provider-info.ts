@@ -1,0 +1,15 @@
+/** Optional features a provider can declare; the scaler uses a feature only if declared. */
+export type ProviderCapability = 'suspend_resume';
+
+/** What a provider says about itself and its group when initialised. */
+export interface ProviderInfo {
+  /** A stable identity of provider and group, e.g. `aws/eu-west-1/ci-runners`. */
+  readonly id: string;
+  /** The largest group size the cloud side allows. */
+  readonly maxSize: number;
+  /** The provider implementation's version. */
+  readonly version: string;
+  /** Free-form build details (commit, build date) for logs. */
+  readonly buildInfo?: string;
+  readonly capabilities: readonly ProviderCapability[];
+}

@@ -1,0 +1,208 @@
+import type { Readable } from 'node:stream';
+
+import type { Client, ClientChannel } from 'ssh2';
+
+import { FleetingError } from '../errors';
+import { wrapWithEnv } from './remote-env';
+import type { OutputSink, RemoteCommand, RemoteSignal, RunOptions, RunResult } from './run-types';
+
+/** What a running command needs from its connection. */
+export interface CommandHost {
+  readonly client: Client;
+  readonly instanceId: string;
+  /** The error that ended the connection, once it has ended. */
+  terminalError(): FleetingError | undefined;
+  /** Called once when the command settles, so the connection stops tracking it. */
+  forget(command: SshRemoteCommand): void;
+}
+
+/** One command on one exec channel: output pumping with backpressure, stdin, exit, signals. */
+export class SshRemoteCommand implements RemoteCommand {
+  readonly result: Promise<RunResult>;
+  private channel: ClientChannel | undefined;
+  private settled = false;
+  private exit: RunResult | undefined;
+  private pendingSinks = 0;
+  private channelClosed = false;
+  private resolveResult!: (result: RunResult) => void;
+  private rejectResult!: (error: unknown) => void;
+  private readonly onAbort = (): void => {
+    this.channel?.signal('KILL');
+    this.fail(
+      new FleetingError('canceled', 'could not finish the command: aborted', {
+        instanceId: this.host.instanceId,
+        cause: this.options.signal?.reason,
+      }),
+    );
+  };
+
+  constructor(
+    private readonly host: CommandHost,
+    private readonly options: RunOptions,
+  ) {
+    this.result = new Promise<RunResult>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+  }
+
+  /** Opens the channel; call once, right after construction. */
+  start(): void {
+    const ended = this.host.terminalError();
+    if (ended !== undefined) {
+      this.fail(ended);
+      return;
+    }
+    if (this.options.signal?.aborted === true) {
+      this.onAbort();
+      return;
+    }
+    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    let command = this.options.command;
+    let preamble: Buffer | undefined;
+    try {
+      if (this.options.env !== undefined && Object.keys(this.options.env).length > 0) {
+        ({ command, preamble } = wrapWithEnv(command, this.options.env));
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.host.client.exec(command, (error, channel) => {
+      if (this.settled) {
+        // Aborted or disconnected while the channel was opening.
+        channel.close();
+        return;
+      }
+      if (error !== undefined) {
+        this.fail(
+          this.host.terminalError() ??
+            new FleetingError('command_failed', 'could not start the command', {
+              instanceId: this.host.instanceId,
+              cause: error,
+            }),
+        );
+        return;
+      }
+      this.attach(channel, preamble);
+    });
+  }
+
+  signal(name: RemoteSignal): boolean {
+    const channel = this.channel;
+    if (channel === undefined || this.settled || this.channelClosed) {
+      return false;
+    }
+    channel.signal(name);
+    return true;
+  }
+
+  /** Rejects the command with `error` (first settlement wins) and closes its channel. */
+  fail(error: unknown): void {
+    if (this.settled) {
+      return;
+    }
+    this.settle();
+    if (!this.channelClosed) {
+      this.channel?.close();
+    }
+    this.rejectResult(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.host.forget(this);
+  }
+
+  private attach(channel: ClientChannel, preamble: Buffer | undefined): void {
+    this.channel = channel;
+    // Writes after the server closed the channel surface here; the close itself settles us.
+    channel.on('error', () => undefined);
+    this.pump(channel, this.options.onStdout);
+    this.pump(channel.stderr, this.options.onStderr);
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      this.exit =
+        code === null && signalName !== undefined
+          ? { exitCode: null, signal: signalName.replace(/^SIG/, '') }
+          : { exitCode: code };
+    });
+    channel.on('close', () => {
+      this.channelClosed = true;
+      this.finishIfDone();
+    });
+    this.writeStdin(channel, preamble);
+  }
+
+  private pump(stream: Readable, sink: OutputSink | undefined): void {
+    if (sink === undefined) {
+      stream.resume();
+      return;
+    }
+    stream.on('data', (chunk: Buffer) => {
+      let outcome: void | Promise<void>;
+      try {
+        outcome = sink(chunk);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (outcome instanceof Promise) {
+        // Backpressure: ssh2 stops growing the SSH window while the stream is paused.
+        this.pendingSinks += 1;
+        stream.pause();
+        outcome.then(
+          () => {
+            this.pendingSinks -= 1;
+            stream.resume();
+            this.finishIfDone();
+          },
+          (error: unknown) => {
+            this.fail(error);
+          },
+        );
+      }
+    });
+  }
+
+  private writeStdin(channel: ClientChannel, preamble: Buffer | undefined): void {
+    if (preamble !== undefined) {
+      channel.write(preamble);
+    }
+    const stdin = this.options.stdin;
+    if (stdin === undefined || typeof stdin === 'string' || Buffer.isBuffer(stdin)) {
+      channel.end(stdin);
+      return;
+    }
+    stdin.once('error', error => {
+      this.fail(error);
+    });
+    stdin.pipe(channel);
+  }
+
+  private finishIfDone(): void {
+    if (this.settled || !this.channelClosed || this.pendingSinks > 0) {
+      return;
+    }
+    const exit = this.exit;
+    if (exit !== undefined) {
+      this.settle();
+      this.resolveResult(exit);
+      return;
+    }
+    // No exit status: ssh2 closes every channel when the connection drops, and the connection
+    // records why a moment later in the same turn; look after it has.
+    setImmediate(() => {
+      if (this.settled) {
+        return;
+      }
+      const lost = this.host.terminalError();
+      if (lost !== undefined) {
+        this.fail(lost);
+        return;
+      }
+      this.settle();
+      this.resolveResult({ exitCode: null });
+    });
+  }
+}

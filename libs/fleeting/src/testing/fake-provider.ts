@@ -1,0 +1,301 @@
+import { utils } from 'ssh2';
+
+import { FleetingError } from '../errors';
+import type { ConnectInfo, ConnectorConfig } from '../port/connector-config';
+import type {
+  CallOptions,
+  DecreaseFailure,
+  DecreaseResult,
+  IncreaseResult,
+  InstanceGroup,
+} from '../port/instance-group';
+import type { InstanceState, InstanceStatus } from '../port/instance-state';
+import type { ProviderInfo } from '../port/provider-info';
+
+/** How the in-memory fake group behaves. */
+export interface FakeInstanceGroupOptions {
+  /** The group's size limit; increases beyond it are cut and report `capacity_exceeded`. */
+  readonly maxSize?: number;
+  /** Time from `increase` until an instance is `running`. */
+  readonly bootDelayMs?: number;
+  /** Time from `decrease` until a `deleting` instance is gone. */
+  readonly deleteDelayMs?: number;
+  /** The clock in ms; defaults to the fake's own, moved only by `tick()`. */
+  readonly now?: () => number;
+  /** Connector settings, as the scaler passes them to a real provider. */
+  readonly settings?: ConnectorConfig;
+  readonly providerId?: string;
+}
+
+interface FakeInstance {
+  readonly id: string;
+  readonly address: string;
+  readonly createdAtMs: number;
+  deletingSinceMs?: number;
+  failsBoot: boolean;
+  unhealthy: boolean;
+}
+
+/**
+ * An instance group held in memory for unit tests of the scaler: instances move from
+ * `creating` to `running` and from `deleting` to gone as its clock passes the delays, and every
+ * call can be made to fail on demand.
+ */
+export class FakeInstanceGroup implements InstanceGroup {
+  private readonly instances = new Map<string, FakeInstance>();
+  private readonly maxSize: number;
+  private readonly bootDelayMs: number;
+  private readonly deleteDelayMs: number;
+  private readonly externalClock: (() => number) | undefined;
+  private readonly settings: ConnectorConfig;
+  private readonly providerId: string;
+  private ownClockMs = 0;
+  private sequence = 0;
+  private generatedKey: Buffer | undefined;
+  private isShutDown = false;
+  private readonly updateFailures: FleetingError[] = [];
+  private readonly increaseFailures: { error: FleetingError; requested: number }[] = [];
+  private readonly decreaseFailures = new Map<string, FleetingError>();
+  private bootFailuresPending = 0;
+
+  constructor(options: FakeInstanceGroupOptions = {}) {
+    this.maxSize = options.maxSize ?? 10;
+    this.bootDelayMs = options.bootDelayMs ?? 1_000;
+    this.deleteDelayMs = options.deleteDelayMs ?? 1_000;
+    this.externalClock = options.now;
+    this.settings = options.settings ?? {};
+    this.providerId = options.providerId ?? 'fake/local/group';
+  }
+
+  /** Moves the fake's own clock forward; refused when an external clock was injected. */
+  tick(ms = Math.max(this.bootDelayMs, this.deleteDelayMs)): void {
+    if (this.externalClock !== undefined) {
+      throw new FleetingError(
+        'invalid_argument',
+        'could not tick: the fake uses an injected clock',
+      );
+    }
+    this.ownClockMs += ms;
+  }
+
+  /** Makes the next `update()` reject with `error`. */
+  failNextUpdate(error: FleetingError): void {
+    this.updateFailures.push(error);
+  }
+
+  /** Makes the next `increase()` request at most `requested` instances and report `error`. */
+  failNextIncrease(error: FleetingError, requested = 0): void {
+    this.increaseFailures.push({ error, requested });
+  }
+
+  /** Makes the next `decrease()` naming `id` fail for that id with `error`. */
+  failNextDecreaseOf(id: string, error: FleetingError): void {
+    this.decreaseFailures.set(id, error);
+  }
+
+  /** Makes the next `count` instances created end in `timeout` instead of `running`. */
+  failNextBoots(count = 1): void {
+    this.bootFailuresPending += count;
+  }
+
+  /** Marks an instance unhealthy at the cloud level: heartbeat and connectInfo then reject. */
+  markUnhealthy(id: string): void {
+    this.require(id).unhealthy = true;
+  }
+
+  /** Removes an instance as something outside the scaler would (spot reclaim, a person). */
+  removeExternally(id: string): void {
+    this.instances.delete(id);
+  }
+
+  /** The group as it is now, for assertions. */
+  snapshot(): readonly InstanceState[] {
+    this.sweep();
+    return [...this.instances.values()].map(instance => ({
+      id: instance.id,
+      state: this.stateOf(instance),
+    }));
+  }
+
+  init(options?: CallOptions): Promise<ProviderInfo> {
+    return this.call(options, () => ({
+      id: this.providerId,
+      maxSize: this.maxSize,
+      version: '0.1.0',
+      capabilities: [],
+    }));
+  }
+
+  update(options?: CallOptions): Promise<readonly InstanceState[]> {
+    return this.call(options, () => {
+      const failure = this.updateFailures.shift();
+      if (failure !== undefined) {
+        throw failure;
+      }
+      return this.snapshot();
+    });
+  }
+
+  increase(delta: number, options?: CallOptions): Promise<IncreaseResult> {
+    return this.call(options, () => {
+      if (!Number.isInteger(delta) || delta < 1) {
+        throw new FleetingError('invalid_argument', 'could not increase: delta must be ≥ 1');
+      }
+      const injected = this.increaseFailures.shift();
+      const active = this.snapshot().filter(member => member.state !== 'deleting').length;
+      const room = Math.max(0, this.maxSize - active);
+      const requested = Math.min(delta, room, injected?.requested ?? delta);
+      for (let created = 0; created < requested; created += 1) {
+        this.create();
+      }
+      if (injected !== undefined) {
+        return { requested, error: injected.error };
+      }
+      if (requested < delta) {
+        const error = new FleetingError('capacity_exceeded', 'could not increase beyond max size');
+        return { requested, error };
+      }
+      return { requested };
+    });
+  }
+
+  decrease(ids: readonly string[], options?: CallOptions): Promise<DecreaseResult> {
+    return this.call(options, () => {
+      this.sweep();
+      const succeeded: string[] = [];
+      const failed: DecreaseFailure[] = [];
+      for (const id of ids) {
+        const injected = this.decreaseFailures.get(id);
+        const instance = this.instances.get(id);
+        if (injected !== undefined) {
+          this.decreaseFailures.delete(id);
+          failed.push({ id, error: injected });
+        } else if (instance === undefined) {
+          failed.push({ id, error: notFound(id) });
+        } else {
+          instance.deletingSinceMs ??= this.now();
+          succeeded.push(id);
+        }
+      }
+      return { succeeded, failed };
+    });
+  }
+
+  connectInfo(id: string, options?: CallOptions): Promise<ConnectInfo> {
+    return this.call(options, () => {
+      const instance = this.usable(id);
+      const key =
+        this.settings.key ?? (this.settings.password === undefined ? this.key() : undefined);
+      return {
+        id,
+        internalAddr: instance.address,
+        os: this.settings.os ?? 'linux',
+        arch: this.settings.arch ?? 'amd64',
+        protocol: this.settings.protocol ?? 'ssh',
+        protocolPort: this.settings.protocolPort ?? 22,
+        username: this.settings.username ?? 'fake-user',
+        ...(key === undefined ? {} : { key }),
+        ...(this.settings.password === undefined ? {} : { password: this.settings.password }),
+      };
+    });
+  }
+
+  heartbeat(id: string, options?: CallOptions): Promise<void> {
+    return this.call(options, () => {
+      this.usable(id);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    this.isShutDown = true;
+    return Promise.resolve();
+  }
+
+  private now(): number {
+    return this.externalClock?.() ?? this.ownClockMs;
+  }
+
+  /** Runs a port call with the checks every call shares, as a promise. */
+  private call<T>(options: CallOptions | undefined, body: () => T): Promise<T> {
+    if (options?.signal?.aborted === true) {
+      return Promise.reject(new FleetingError('canceled', 'could not call the fake: aborted'));
+    }
+    if (this.isShutDown) {
+      return Promise.reject(new FleetingError('shut_down', 'could not call the fake: shut down'));
+    }
+    try {
+      return Promise.resolve(body());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private create(): void {
+    this.sequence += 1;
+    const id = `i-fake${this.sequence.toString(16).padStart(12, '0')}`;
+    // Loopback addresses that nothing listens on, so an accidental dial fails fast and locally.
+    const address = `127.200.${Math.floor(this.sequence / 250) % 250}.${(this.sequence % 250) + 1}`;
+    const failsBoot = this.bootFailuresPending > 0;
+    this.bootFailuresPending -= failsBoot ? 1 : 0;
+    this.instances.set(id, {
+      id,
+      address,
+      createdAtMs: this.now(),
+      failsBoot,
+      unhealthy: false,
+    });
+  }
+
+  /** Drops instances whose deletion has completed. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, instance] of this.instances) {
+      if (
+        instance.deletingSinceMs !== undefined &&
+        now - instance.deletingSinceMs >= this.deleteDelayMs
+      ) {
+        this.instances.delete(id);
+      }
+    }
+  }
+
+  private stateOf(instance: FakeInstance): InstanceStatus {
+    if (instance.deletingSinceMs !== undefined) {
+      return 'deleting';
+    }
+    if (this.now() - instance.createdAtMs < this.bootDelayMs) {
+      return 'creating';
+    }
+    return instance.failsBoot ? 'timeout' : 'running';
+  }
+
+  private require(id: string): FakeInstance {
+    this.sweep();
+    const instance = this.instances.get(id);
+    if (instance === undefined) {
+      throw notFound(id);
+    }
+    return instance;
+  }
+
+  private usable(id: string): FakeInstance {
+    const instance = this.require(id);
+    if (instance.unhealthy || this.stateOf(instance) === 'timeout') {
+      throw new FleetingError('instance_unhealthy', `could not use instance ${id}: unhealthy`, {
+        instanceId: id,
+      });
+    }
+    return instance;
+  }
+
+  private key(): Buffer {
+    this.generatedKey ??= Buffer.from(utils.generateKeyPairSync('ed25519').private);
+    return this.generatedKey;
+  }
+}
+
+function notFound(id: string): FleetingError {
+  return new FleetingError('instance_not_found', `could not find instance ${id}`, {
+    instanceId: id,
+  });
+}
