@@ -41,7 +41,6 @@ export function describeAwsCliConformance(
         sdk,
         suffix: `${version}-${randomBytes(4).toString('hex')}`,
         sshPublicKey: utils.generateKeyPairSync('rsa', { bits: 2048 }).public,
-        runLifecycleActions: true,
       });
     }, scenarioTimeoutMs);
 
