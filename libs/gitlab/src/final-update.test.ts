@@ -44,7 +44,7 @@ async function setUp(answer: (request: RecordedRequest, clock: ManualClock) => S
 describe('sendFinalUpdate (reference §4.3, §5.4)', () => {
   it('re-sends after 202 on the server interval until 200', async () => {
     let n = 0;
-    const { base, clock, puts } = await setUp(() =>
+    const { base, clock, puts } = await setUp((): ScriptedResponse =>
       n++ < 2
         ? { status: 202, headers: { 'X-GitLab-Trace-Update-Interval': '2' } }
         : { status: 200, headers: { 'Job-Status': 'failed' } },
