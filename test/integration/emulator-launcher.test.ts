@@ -1,6 +1,8 @@
 import type { ChildProcessByStdio } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -227,45 +229,71 @@ describe('npm run emulators', () => {
     expect(stderr()).toContain('--aws-port');
   });
 
-  it('terminates every instance when it stops', async () => {
-    const { child, urls } = await start(['--log-level', 'warn']);
-    const clients = createAwsSdkClients(urls.aws.endpoint);
-    const suffix = `launcher-${process.pid}`;
-    let privateIp: string;
+  it('keeps its files in --state-dir and terminates every instance when it stops', async () => {
+    // Not under /tmp: the instances' private mount namespaces hide it.
+    await mkdir('/var/tmp', { recursive: true });
+    const stateDir = await mkdtemp('/var/tmp/taskfleet-launcher-test-');
     try {
-      await clients.ec2.send(new CreateKeyPairCommand({ KeyName: `kp-${suffix}` }));
-      await clients.ec2.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: `lt-${suffix}`,
-          LaunchTemplateData: {
-            ImageId: linuxImageId,
-            InstanceType: 't3.micro',
-            KeyName: `kp-${suffix}`,
-          },
-        }),
-      );
-      await clients.autoScaling.send(
-        new CreateAutoScalingGroupCommand({
-          AutoScalingGroupName: `asg-${suffix}`,
-          LaunchTemplate: { LaunchTemplateName: `lt-${suffix}`, Version: '$Latest' },
-          MinSize: 0,
-          MaxSize: 1,
-          DesiredCapacity: 1,
-          AvailabilityZones: ['us-east-1a'],
-        }),
-      );
-      const [instanceId] = await waitForInService(clients.autoScaling, `asg-${suffix}`, 1, 30_000);
-      const described = await clients.ec2.send(
-        new DescribeInstancesCommand({ InstanceIds: [instanceId!] }),
-      );
-      privateIp = described.Reservations?.[0]?.Instances?.[0]?.PrivateIpAddress ?? '';
+      await runInstanceScenario(stateDir);
     } finally {
-      clients.destroy();
+      await rm(stateDir, { recursive: true, force: true });
     }
-    expect(await sshAnswer(privateIp, 22)).toMatch(/^SSH-2\.0-/);
-
-    expect(await stopWith(child, 'SIGTERM')).toBe(0);
-
-    expect(await sshAnswer(privateIp, 22)).toBe('ECONNREFUSED');
   });
 });
+
+async function runInstanceScenario(stateDir: string): Promise<void> {
+  const { child, urls } = await start(['--log-level', 'warn', '--state-dir', stateDir]);
+  const sourceDir = join(stateDir, 'source');
+  await mkdir(sourceDir);
+  await writeFile(join(sourceDir, '.gitlab-ci.yml'), 'job:\n  script: [echo hi]\n');
+  const project = await fetch(`${urls.gitlab.admin}/projects`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ path: 'launcher/project', sourceDir }),
+  });
+  expect(project.status).toBe(201);
+  expect(existsSync(join(stateDir, 'gitlab', 'repositories', 'launcher', 'project.git'))).toBe(
+    true,
+  );
+  const clients = createAwsSdkClients(urls.aws.endpoint);
+  const suffix = `launcher-${process.pid}`;
+  let privateIp: string;
+  try {
+    await clients.ec2.send(new CreateKeyPairCommand({ KeyName: `kp-${suffix}` }));
+    await clients.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `lt-${suffix}`,
+        LaunchTemplateData: {
+          ImageId: linuxImageId,
+          InstanceType: 't3.micro',
+          KeyName: `kp-${suffix}`,
+        },
+      }),
+    );
+    await clients.autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: `asg-${suffix}`,
+        LaunchTemplate: { LaunchTemplateName: `lt-${suffix}`, Version: '$Latest' },
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 1,
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    );
+    const [instanceId] = await waitForInService(clients.autoScaling, `asg-${suffix}`, 1, 30_000);
+    const described = await clients.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [instanceId!] }),
+    );
+    privateIp = described.Reservations?.[0]?.Instances?.[0]?.PrivateIpAddress ?? '';
+  } finally {
+    clients.destroy();
+  }
+  expect(await sshAnswer(privateIp, 22)).toMatch(/^SSH-2\.0-/);
+  expect(readdirSync(join(stateDir, 'aws'))).toHaveLength(1);
+
+  expect(await stopWith(child, 'SIGTERM')).toBe(0);
+
+  expect(await sshAnswer(privateIp, 22)).toBe('ECONNREFUSED');
+  // The instance host removes its own directory once every instance is gone.
+  expect(readdirSync(join(stateDir, 'aws'))).toEqual([]);
+}
