@@ -17,7 +17,11 @@ describe('injected faults and rate limits', () => {
   afterEach(async () => h.close());
 
   it('rate limit: 429 with Retry-After once a token spends its budget, fresh in the next window', async () => {
-    h.emulator.admin.addRateLimit({ path: '/api/v4/jobs/request', limit: 2, windowMs: 60_000 });
+    const rule = h.emulator.admin.addRateLimit({
+      path: '/api/v4/jobs/request',
+      limit: 2,
+      windowMs: 60_000,
+    });
     const other = h.emulator.admin.createRunner({}).token;
     expect((await requestJob(h.emulator, runnerToken)).status).toBe(204);
     expect((await requestJob(h.emulator, runnerToken)).status).toBe(204);
@@ -27,7 +31,7 @@ describe('injected faults and rate limits', () => {
     expect((await requestJob(h.emulator, other)).status).toBe(204);
     h.clock.advance(60_000);
     expect((await requestJob(h.emulator, runnerToken)).status).toBe(204);
-    expect(h.emulator.admin.listFaults().rateLimits[0]?.limited).toBe(1);
+    expect(h.emulator.admin.listFaults().rateLimits.find(r => r.id === rule.id)?.limited).toBe(1);
   });
 
   it('429 window: every matching request gets 429 + Retry-After until the window ends', async () => {

@@ -15,6 +15,7 @@ import { gitHttpRoute } from './api/git-http-route';
 import { jobTraceRoute } from './api/job-trace-route';
 import { jobUpdateRoute } from './api/job-update-route';
 import { jobsRequestRoute } from './api/jobs-request-route';
+import { runnerLifecycleRoutes } from './api/runner-lifecycle-routes';
 import { verifyRoute } from './api/verify-route';
 import { createCiPipelineFactory } from './ci-adapter';
 import { systemClock, type Clock } from './clock';
@@ -47,6 +48,11 @@ export interface GitlabEmulatorOptions {
   readonly traceUpdateIntervalSec?: number;
   readonly traceSizeLimitBytes?: number;
   readonly artifactSizeLimitBytes?: number;
+  /**
+   * GitLab's default rate limits (reference §8.3): 2000/min per runner token on job requests,
+   * 200/min per job token on job updates and on artifacts; on unless `false`.
+   */
+  readonly gitlabRateLimits?: boolean;
   /** Compiles `.gitlab-ci.yml` into pipelines; the CI module unless given. */
   readonly pipelineFactory?: PipelineFactory;
 }
@@ -98,12 +104,16 @@ export async function startGitlabEmulator(
   const projects = new ProjectRegistry();
   const faults = new FaultRules(clock);
   const requestLog = new RequestLog();
+  if (options.gitlabRateLimits !== false) {
+    addGitlabRateLimits(faults);
+  }
   let url = '';
   const factory = options.pipelineFactory ?? createCiPipelineFactory();
   const admin = new AdminService(world, projects, faults, requestLog, factory, () => url);
   const apiServer = createRunnerApiServer({
     routes: [
       verifyRoute(world),
+      ...runnerLifecycleRoutes(world),
       jobsRequestRoute(world),
       jobUpdateRoute(world),
       jobTraceRoute(world),
@@ -142,6 +152,19 @@ export async function startGitlabEmulator(
     await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
     throw new GitlabEmulatorError('start_failed', 'could not start emulator', { cause });
   }
+}
+
+function addGitlabRateLimits(faults: FaultRules): void {
+  const minuteMs = 60_000;
+  faults.addRateLimit({
+    method: 'POST',
+    path: '/api/v4/jobs/request',
+    limit: 2000,
+    windowMs: minuteMs,
+  });
+  faults.addRateLimit({ method: 'PUT', path: '/api/v4/jobs/*', limit: 200, windowMs: minuteMs });
+  // GitLab counts updates and artifact calls in one bucket per job token; here they are two.
+  faults.addRateLimit({ path: '/api/v4/jobs/*/artifacts', limit: 200, windowMs: minuteMs });
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

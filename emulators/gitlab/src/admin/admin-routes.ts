@@ -89,6 +89,11 @@ export function adminRoutes(admin: AdminService, clock: Clock): AdminRoute[] {
     ),
     route('GET', '/pipelines', () => Promise.resolve(ok(admin.listPipelines()))),
     route('GET', '/pipelines/:id', p => Promise.resolve(ok(admin.getPipeline(num(p.id))))),
+    route('POST', '/pipelines/:id/cancel', (p, b) =>
+      Promise.resolve(
+        ok(admin.cancelPipeline(num(p.id), parseBody(cancelSchema, b).mode ?? 'graceful')),
+      ),
+    ),
     route('GET', '/jobs/:id', p => Promise.resolve(ok(admin.getJob(num(p.id))))),
     route('GET', '/jobs/:id/trace', p =>
       Promise.resolve({ status: 200, text: admin.getTrace(num(p.id)) }),

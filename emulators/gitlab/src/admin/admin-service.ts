@@ -72,7 +72,7 @@ export class AdminService {
   ) {}
 
   createRunner(input: CreateRunnerInput): RunnerView {
-    const runner = this.world.runners.create(input);
+    const runner = this.world.runners.create(input, this.world.clock.now());
     return this.runnerView(runner);
   }
 
@@ -183,6 +183,17 @@ export class AdminService {
 
   listPipelines(): PipelineView[] {
     return this.world.allPipelines().map(p => pipelineView(this.world, p));
+  }
+
+  /** Cancels every unfinished job of a pipeline, each as {@link AdminService.cancelJob} would. */
+  cancelPipeline(pipelineId: number, mode: CancelMode = 'graceful'): PipelineView {
+    const pipeline = this.world.pipeline(pipelineId);
+    for (const job of pipeline.jobs()) {
+      if (this.world.runtime(job.id) !== undefined && !this.world.isFinished(job.id)) {
+        this.world.cancel(job.id, mode);
+      }
+    }
+    return pipelineView(this.world, pipeline);
   }
 
   getJob(jobId: number): JobView {

@@ -40,6 +40,8 @@ export interface RunnerRecord {
   projectIds: number[];
   maximumTimeoutSec: number | undefined;
   tokenExpiresAt: string | null;
+  /** How long a token lives (from creation to expiry), for the reset endpoint's new expiry. */
+  readonly tokenLifetimeMs: number | undefined;
   /** GitLab's `runner:build_queue:<token>` value, echoed as `X-GitLab-Last-Update`. */
   queueValue: string;
   contactedAtMs: number | undefined;
@@ -55,7 +57,7 @@ export class RunnerRegistry {
   private readonly runners = new Map<number, RunnerRecord>();
   private readonly waiters = new Map<number, Set<() => void>>();
 
-  create(input: CreateRunnerInput): RunnerRecord {
+  create(input: CreateRunnerInput, nowMs: number): RunnerRecord {
     const runnerType = input.runnerType ?? 'instance_type';
     if (runnerType === 'project_type' && (input.projectIds ?? []).length === 0) {
       throw new GitlabEmulatorError('invalid_request', 'could not create runner: no project');
@@ -72,6 +74,8 @@ export class RunnerRegistry {
       projectIds: [...(input.projectIds ?? [])],
       maximumTimeoutSec: input.maximumTimeoutSec,
       tokenExpiresAt: input.tokenExpiresAt ?? null,
+      tokenLifetimeMs:
+        input.tokenExpiresAt == null ? undefined : Date.parse(input.tokenExpiresAt) - nowMs,
       queueValue: newQueueValue(),
       contactedAtMs: undefined,
       managers: new Map(),
@@ -107,6 +111,14 @@ export class RunnerRegistry {
       return expired ? undefined : runner;
     }
     return undefined;
+  }
+
+  /** Gives the runner a new token (the old one stops working), keeping its token lifetime. */
+  resetToken(runner: RunnerRecord, nowMs: number): void {
+    runner.token = newRunnerToken();
+    if (runner.tokenLifetimeMs !== undefined) {
+      runner.tokenExpiresAt = new Date(nowMs + runner.tokenLifetimeMs).toISOString();
+    }
   }
 
   all(): RunnerRecord[] {

@@ -34,6 +34,8 @@ export interface Harness {
   readonly projectId: number;
   /** Commits a `.gitlab-ci.yml` with these jobs and creates a pipeline; returns ids in spec order. */
   pipeline(specs?: readonly JobSpec[]): Promise<number[]>;
+  /** Commits a literal `.gitlab-ci.yml` and creates a pipeline; returns the named jobs' ids. */
+  pipelineYaml(yaml: string, names: readonly string[]): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -62,22 +64,28 @@ export async function startHarness(options: GitlabEmulatorOptions = {}): Promise
   const sourceDir = await mkdtemp(join(tmpdir(), 'gitlab-harness-src-'));
   await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml([{ name: 'test' }]));
   const project = await emulator.admin.createProject({ path: 'acme/widgets', sourceDir });
+  const commitAndRun = async (yaml: string, names: readonly string[]): Promise<number[]> => {
+    await writeFile(join(sourceDir, '.gitlab-ci.yml'), yaml);
+    await emulator.admin.commitToProject(project.id, { sourceDir });
+    const view = await emulator.admin.createPipeline(project.id);
+    return names.map(name => {
+      const job = view.jobs.find(j => j.name === name);
+      if (job === undefined) {
+        throw new Error(`no job ${name}`);
+      }
+      return job.id;
+    });
+  };
   return {
     emulator,
     clock,
     projectId: project.id,
-    pipeline: async (specs = [{ name: 'test' }]) => {
-      await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml(specs));
-      await emulator.admin.commitToProject(project.id, { sourceDir });
-      const view = await emulator.admin.createPipeline(project.id);
-      return specs.map(spec => {
-        const job = view.jobs.find(j => j.name === spec.name);
-        if (job === undefined) {
-          throw new Error(`no job ${spec.name}`);
-        }
-        return job.id;
-      });
-    },
+    pipeline: async (specs = [{ name: 'test' }]) =>
+      commitAndRun(
+        ciYaml(specs),
+        specs.map(spec => spec.name),
+      ),
+    pipelineYaml: commitAndRun,
     close: async () => {
       await emulator.close();
       await rm(sourceDir, { recursive: true, force: true });

@@ -89,6 +89,11 @@ export class GitlabWorld {
     return runtime.canceling && status === 'running' ? 'canceling' : status;
   }
 
+  /** Whether the job reached a final status (success, failed, canceled, skipped). */
+  isFinished(jobId: number): boolean {
+    return finishedStatuses.has(this.status(jobId));
+  }
+
   /** Whether the job counts as being processed by a runner (its token authenticates). */
   isProcessing(runtime: JobRuntime): boolean {
     if (runtime.tokenExpired) {
