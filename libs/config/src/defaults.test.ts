@@ -115,6 +115,7 @@ describe('defaults', () => {
       4096 * 1024,
     ],
     ['limit', 'runner', '0', (c: typeof config) => c.runners[0]?.jobLimit, null],
+    ['id', 'runner', '0', (c: typeof config) => c.runners[0]?.id, null],
     [
       'capacity_per_instance',
       'autoscaler',

@@ -87,7 +87,7 @@ export interface RunnerConfig {
   /**
    * `id`: the runner's numeric id in GitLab; with `url` it identifies the runner across token
    * rotation.
-   * @defaultValue `null` (legacy configs without an id; the token identifies the runner)
+   * @defaultValue `null` (also for 0: legacy configs without an id; the token identifies the runner)
    */
   readonly id: number | null;
   /** `token`: the runner authentication token (`glrt-…`). Required; a secret. */

@@ -20,7 +20,7 @@ import { readTable } from './read-table';
 const runnerSchema = z.object({
   name: tomlString().optional(),
   url: nonEmptyString(),
-  id: tomlInt(1).optional(),
+  id: tomlInt().optional(),
   token: secretString(),
   // Written by `gitlab-runner register`; taskfleet does not act on them.
   token_obtained_at: z.unknown().optional(),
@@ -134,7 +134,8 @@ export function readRunner(
   return {
     name: runner.name ?? '',
     url: runner.url,
-    id: runner.id ?? null,
+    // Some saved configs carry `id = 0` when GitLab sent no id; that is "unknown", not an id.
+    id: orUnlimited(runner.id),
     token: runner.token,
     jobLimit: orUnlimited(runner.limit),
     requestConcurrency: Math.max(1, runner.request_concurrency ?? 1),

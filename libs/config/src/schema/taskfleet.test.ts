@@ -128,6 +128,14 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
     ]);
   });
 
+  it('still checks the variables when a key of the table has the wrong type', () => {
+    const env = { TASKFLEET_PAYLOAD_ENCRYPTION_KEY: hexKey, TASKFLEET_REDIS_URL: 'tcp://x' };
+    expect(problems('key_prefix = 5', env)).toEqual([
+      'taskfleet.key_prefix: must be a string, got integer 5',
+      '$TASKFLEET_REDIS_URL: must be a redis:// or rediss:// URL',
+    ]);
+  });
+
   it('names unknown keys of [taskfleet] in the warning', () => {
     const { warnings } = load('redis = "x"', { TASKFLEET_PAYLOAD_ENCRYPTION_KEY: hexKey });
     expect(warnings).toEqual(['unknown keys ignored: taskfleet.redis']);

@@ -4,7 +4,7 @@ import { taskfleetEnvironmentVariables } from '../environment';
 import type { EncryptionKey, TaskfleetConfig } from '../types';
 import { secretString, tomlString } from './primitives';
 import type { ReadContext } from './read-context';
-import { joinPath, report } from './read-context';
+import { isTable, joinPath, report } from './read-context';
 import { readTable } from './read-table';
 
 const taskfleetSchema = z.object({
@@ -57,11 +57,9 @@ export function readTaskfleet(
   raw: unknown,
   env: EnvironmentSource,
 ): TaskfleetConfig | undefined {
-  const table = readTable(ctx, 'taskfleet', raw ?? {}, taskfleetSchema);
-  if (table === undefined) {
-    return undefined;
-  }
   const problemsBefore = ctx.problems.length;
+  // A bad key in the table must not hide problems of the environment variables.
+  const table = readTable(ctx, 'taskfleet', raw ?? {}, taskfleetSchema) ?? {};
   const setting = (key: Key): { value: string | undefined; path: string } => {
     const name = taskfleetEnvironmentVariables[key];
     const fromEnv = env[name];
@@ -103,13 +101,15 @@ export function readTaskfleet(
   }
   const keyText = setting('payload_encryption_key');
   const keyBytes = keyText.value === undefined ? undefined : decodeKey(keyText.value);
-  if (keyText.value === undefined) {
+  // A key present in the table but of the wrong type was reported by readTable already.
+  const keyWritten = isTable(raw) && raw.payload_encryption_key !== undefined;
+  if (keyText.value === undefined && !keyWritten) {
     report(
       ctx,
       `$${taskfleetEnvironmentVariables.payload_encryption_key}`,
       'is required (or [taskfleet] payload_encryption_key): 32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`',
     );
-  } else if (keyBytes === undefined) {
+  } else if (keyText.value !== undefined && keyBytes === undefined) {
     report(
       ctx,
       keyText.path,

@@ -65,7 +65,7 @@ describe('TOML type errors name the key, the expected type and what was written'
       'runners[0].token: must be a string, got a number',
     ],
     ['token empty', { runner: { token: '""' } }, 'runners[0].token: must not be empty'],
-    ['id zero', { runner: { id: '0' } }, 'runners[0].id: must be 1 or more, got 0'],
+    ['id negative', { runner: { id: '-3' } }, 'runners[0].id: must be 0 or more, got -3'],
     ['limit negative', { runner: { limit: '-1' } }, 'runners[0].limit: must be 0 or more, got -1'],
     [
       'executor missing',
