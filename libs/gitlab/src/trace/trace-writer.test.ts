@@ -161,11 +161,20 @@ describe('TraceWriter: masking', () => {
       maskedValues: ['s3cr3t-value-123'],
       tokenMaskPrefixes: ['tok-'],
     });
-    for (const part of ['pass=s3cr', '3t-value-', '123 pat=glp', 'at-AbC tok-', 'xyz\n']) {
+    for (const part of [
+      'pass=s3cr',
+      '3t-value-',
+      '123 pat=glp',
+      'at-AbC tok-',
+      'xyz u?private_to',
+      'ken=abc&x\n',
+    ]) {
       writer.write(part);
     }
     const summary = await writer.finish();
-    expect(gitlab.storedText()).toBe('pass=[MASKED] pat=glpat-[MASKED] tok-[MASKED]\n');
+    expect(gitlab.storedText()).toBe(
+      'pass=[MASKED] pat=glpat-[MASKED] tok-[MASKED] u?private_token=[MASKED]&x\n',
+    );
     expect(summary.checksum).toBe(gitlab.storedChecksum());
   });
 });

@@ -5,7 +5,7 @@ import type { Clock } from '../clock';
 import type { GitlabClient } from '../client';
 import type { JobStatusHeaders } from '../job-status';
 import { BoundedLog } from './bounded-log';
-import { StreamMasker, defaultTokenPrefixes } from './masker';
+import { LogMasker } from './log-masker';
 import { defaultOutputLimitBytes } from './output-limit';
 import { maxPatchBytes } from './patch-trace';
 import type { UnsentLog } from './unsent-log';
@@ -72,7 +72,7 @@ export interface TraceSummary {
 export class TraceWriter {
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly masker: StreamMasker;
+  private readonly masker: LogMasker;
   private readonly log: BoundedLog;
   private readonly unsent: UnsentLog;
   private readonly abortController = new AbortController();
@@ -92,9 +92,9 @@ export class TraceWriter {
   constructor(private readonly options: TraceWriterOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger.child({ component: 'trace-writer', jobId: options.jobId });
-    this.masker = new StreamMasker({
-      phrases: options.maskedValues ?? [],
-      tokenPrefixes: [...defaultTokenPrefixes, ...(options.tokenMaskPrefixes ?? [])],
+    this.masker = new LogMasker({
+      maskedValues: options.maskedValues ?? [],
+      tokenMaskPrefixes: options.tokenMaskPrefixes ?? [],
     });
     const maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.log = new BoundedLog(
