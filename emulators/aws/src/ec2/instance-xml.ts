@@ -4,10 +4,11 @@ import { EC2_STATE_CODES } from './instance';
 import { tagSetXml } from './ec2-params';
 
 /** An instance as DescribeInstances' `instancesSet/item`, with EC2's irregular element names. */
-export function instanceXml(instance: Ec2Instance): Record<string, XmlValue> {
+export function instanceXml(instance: Ec2Instance, accountId: string): Record<string, XmlValue> {
   const terminated = instance.state === 'terminated';
   const ip = terminated ? undefined : instance.privateIp;
   const dnsName = ip === undefined ? '' : `ip-${ip.replace(/\./g, '-')}.ec2.internal`;
+  const suffix = instance.instanceId.slice(2);
   return {
     instanceId: instance.instanceId,
     imageId: instance.imageId,
@@ -27,22 +28,90 @@ export function instanceXml(instance: Ec2Instance): Record<string, XmlValue> {
     privateIpAddress: ip,
     ipAddress: ip,
     sourceDestCheck: terminated ? undefined : true,
-    groupSet: [],
+    groupSet: terminated ? [] : [DEFAULT_SECURITY_GROUP],
     stateReason: instance.stateReason,
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
     rootDeviceName: '/dev/xvda',
-    blockDeviceMapping: [],
+    blockDeviceMapping: terminated
+      ? []
+      : [
+          {
+            deviceName: '/dev/xvda',
+            ebs: {
+              volumeId: `vol-${suffix}`,
+              status: 'attached',
+              attachTime: new Date(instance.launchTimeMs),
+              deleteOnTermination: true,
+            },
+          },
+        ],
     virtualizationType: 'hvm',
     tagSet: tagSetXml(instance.tags),
     hypervisor: 'xen',
-    networkInterfaceSet: [],
+    networkInterfaceSet: terminated ? [] : [networkInterfaceXml(instance, accountId, ip, dnsName)],
+    metadataOptions: {
+      state: 'applied',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 2,
+      httpEndpoint: 'enabled',
+      httpProtocolIpv6: 'disabled',
+      instanceMetadataTags: 'disabled',
+    },
     ebsOptimized: false,
     enaSupport: true,
     platformDetails: 'Linux/UNIX',
     usageOperation: 'RunInstances',
     bootMode: 'uefi-preferred',
     currentInstanceBootMode: 'legacy-bios',
+  };
+}
+
+// Every emulated VPC has only its default security group.
+const DEFAULT_SECURITY_GROUP = { groupId: 'sg-0d3fa17c0e2d1b4a5', groupName: 'default' };
+
+function networkInterfaceXml(
+  instance: Ec2Instance,
+  accountId: string,
+  ip: string | undefined,
+  dnsName: string,
+): Record<string, XmlValue> {
+  const suffix = instance.instanceId.slice(2);
+  return {
+    networkInterfaceId: `eni-${suffix}`,
+    subnetId: instance.subnetId,
+    vpcId: instance.vpcId,
+    description: '',
+    status: 'in-use',
+    macAddress: `0e:${(suffix.slice(0, 10).match(/../g) ?? []).join(':')}`,
+    privateIpAddress: ip,
+    privateDnsName: dnsName,
+    sourceDestCheck: true,
+    groupSet: [DEFAULT_SECURITY_GROUP],
+    ownerId: accountId,
+    ipv6AddressesSet: [],
+    attachment: {
+      attachmentId: `eni-attach-${suffix}`,
+      deviceIndex: 0,
+      networkCardIndex: 0,
+      status: 'attached',
+      attachTime: new Date(instance.launchTimeMs),
+      deleteOnTermination: true,
+    },
+    association:
+      ip === undefined ? undefined : { publicIp: ip, publicDnsName: dnsName, ipOwnerId: 'amazon' },
+    privateIpAddressesSet:
+      ip === undefined
+        ? []
+        : [
+            {
+              privateIpAddress: ip,
+              privateDnsName: dnsName,
+              primary: true,
+              association: { publicIp: ip, publicDnsName: dnsName, ipOwnerId: 'amazon' },
+            },
+          ],
+    interfaceType: 'interface',
   };
 }
 

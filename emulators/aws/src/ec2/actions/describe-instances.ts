@@ -58,7 +58,7 @@ export const describeInstances: QueryHandler = (model, params) => {
         ? '940372691376'
         : undefined,
       groupSet: [],
-      instancesSet: [instanceXml(instance)],
+      instancesSet: [instanceXml(instance, model.ctx.accountId)],
     })),
     nextToken: page.nextToken,
   };
