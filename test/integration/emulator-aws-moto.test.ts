@@ -13,8 +13,9 @@ import { checkMotoAvailable, startMotoServer } from './support/moto-server';
 import type { MotoServer } from './support/moto-server';
 import { runSdkScenario } from './support/sdk-scenario';
 import type { SdkScenarioRecord } from './support/sdk-scenario';
-import { motoOnlyKeys } from './support/moto-differences';
+import { knownEmulatorGaps, motoOnlyKeys } from './support/moto-differences';
 import { formatShapeDifferences, missingFromShape, shapeOf, shapePaths } from './support/shape';
+import type { ShapeDifference } from './support/shape';
 
 const moto = checkMotoAvailable();
 const describeWithMoto = moto.available ? describe : describe.skip;
@@ -73,11 +74,22 @@ describeWithMoto(title, () => {
   let fromEmulator: SdkScenarioRecord | undefined;
 
   beforeAll(async () => {
-    [motoServer, emulator] = await Promise.all([
-      startMotoServer(),
+    // allSettled: if one fails to start, the other must still be assigned so afterAll closes it.
+    const started = await Promise.allSettled([
+      startMotoServer().then(server => (motoServer = server)),
       // No instance host: the shapes do not depend on real sshd instances.
-      startAwsEmulator({ defaultBootDelayMs: 200, shutdownDelayMs: 100 }),
+      startAwsEmulator({ defaultBootDelayMs: 200, shutdownDelayMs: 100 }).then(
+        server => (emulator = server),
+      ),
     ]);
+    for (const outcome of started) {
+      if (outcome.status === 'rejected') {
+        throw outcome.reason;
+      }
+    }
+    if (motoServer === undefined || emulator === undefined) {
+      throw new Error('a server did not start');
+    }
     const motoClients = createAwsSdkClients(motoServer.endpoint);
     const emulatorClients = createAwsSdkClients(emulator.endpoint);
     clients.push(motoClients, emulatorClients);
@@ -88,6 +100,9 @@ describeWithMoto(title, () => {
       runSdkScenario({ clients: emulatorClients, suffix, sshPublicKey, runLifecycleActions: true }),
     ]);
   }, setupTimeoutMs);
+
+  const compare = (label: string): ShapeDifference[] =>
+    compareShapes(fromMoto, fromEmulator, label);
 
   afterAll(async () => {
     for (const client of clients) {
@@ -107,26 +122,23 @@ describeWithMoto(title, () => {
   });
 
   it.each(comparedSteps)('%s: the emulator has every key moto has', label => {
-    const reference = responseOf(fromMoto, label);
-    const candidate = responseOf(fromEmulator, label);
-    if (reference === undefined) {
-      throw new Error(`moto gave no response for ${label}: ${fromMoto?.failure ?? 'not reached'}`);
-    }
-    if (candidate === undefined) {
-      throw new Error(
-        `the emulator gave no response for ${label}: ${fromEmulator?.failure ?? 'not reached'}`,
-      );
-    }
-    const ignored = new Set(motoOnlyKeys.filter(k => k.step === label).map(k => k.path));
-    const differences = missingFromShape(shapeOf(reference), shapeOf(candidate)).filter(
-      d => !ignored.has(d.path),
+    const ignored = new Set(
+      [...motoOnlyKeys, ...knownEmulatorGaps].filter(k => k.step === label).map(k => k.path),
     );
+    const differences = compare(label).filter(d => !ignored.has(d.path));
     if (differences.length > 0) {
       throw new Error(
         formatShapeDifferences(`${label} (expected = moto, got = emulator)`, differences),
       );
     }
   });
+
+  it.failing.each(knownEmulatorGaps.map(g => [g.step, g.path] as const))(
+    '%s: known emulator gap, %s (fails until fixed; then drop it from knownEmulatorGaps)',
+    (step, path) => {
+      expect(compare(step).map(d => d.path)).not.toContain(path);
+    },
+  );
 
   it.each(motoOnlyKeys.map(k => [k.step, k.path, k] as const))(
     '%s: moto still sends %s, the moto-only key the comparison skips',
@@ -142,6 +154,24 @@ describeWithMoto(title, () => {
     },
   );
 });
+
+function compareShapes(
+  fromMoto: SdkScenarioRecord | undefined,
+  fromEmulator: SdkScenarioRecord | undefined,
+  label: string,
+): ShapeDifference[] {
+  const reference = responseOf(fromMoto, label);
+  const candidate = responseOf(fromEmulator, label);
+  if (reference === undefined) {
+    throw new Error(`moto gave no response for ${label}: ${fromMoto?.failure ?? 'not reached'}`);
+  }
+  if (candidate === undefined) {
+    throw new Error(
+      `the emulator gave no response for ${label}: ${fromEmulator?.failure ?? 'not reached'}`,
+    );
+  }
+  return missingFromShape(shapeOf(reference), shapeOf(candidate));
+}
 
 function stepsOf(record: SdkScenarioRecord | undefined): string[] {
   const labels = [...(record?.responses.keys() ?? [])];
