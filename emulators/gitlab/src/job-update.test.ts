@@ -88,6 +88,17 @@ describe('PUT /jobs/:id', () => {
     expect((await updateJob(h.emulator, jobId, jobToken, { state: 'bogus' })).status).toBe(403);
   });
 
+  it('reads JSON parameters only from a JSON content type, as Grape does', async () => {
+    await h.pipeline();
+    const { jobId, jobToken } = await takeAndAck(h, runnerToken);
+    const res = await call(`${h.emulator.url}/api/v4/jobs/${jobId}`, {
+      method: 'PUT',
+      body: JSON.stringify({ token: jobToken, state: 'running' }),
+      headers: { 'JOB-TOKEN': jobToken, 'Content-Type': 'text/plain' },
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('answers 400 for an unknown state of a running job', async () => {
     await h.pipeline();
     const { jobId, jobToken } = await takeAndAck(h, runnerToken);
@@ -98,6 +109,9 @@ describe('PUT /jobs/:id', () => {
     await h.pipeline();
     const { jobId, jobToken } = await takeAndAck(h, runnerToken);
     expect(h.emulator.admin.cancelJob(jobId, 'graceful').status).toBe('canceling');
+    expect(h.emulator.admin.getPipeline(h.emulator.admin.getJob(jobId).pipelineId).status).toBe(
+      'canceling',
+    );
     const patch = await patchTrace(h.emulator, jobId, jobToken, 0, 'x');
     expect(patch.headers.get('job-status')).toBe('canceling');
     const touch = await updateJob(h.emulator, jobId, jobToken, { state: 'running' });

@@ -114,17 +114,21 @@ export async function createPipelineFor(
 
 /** Builds the read-API view of a pipeline. */
 export function pipelineView(world: GitlabWorld, pipeline: CiPipelinePort): PipelineView {
+  const jobs = pipeline.jobs().map(job => ({
+    id: job.id,
+    name: job.name,
+    stage: job.stage,
+    status: world.runtime(job.id) === undefined ? job.status : world.status(job.id),
+  }));
+  const status = pipeline.status();
+  // The CI module sees a canceling job as running; GitLab shows such a pipeline as canceling.
+  const canceling = status === 'running' && jobs.some(job => job.status === 'canceling');
   return {
     id: pipeline.id,
     projectId: pipeline.projectId,
     ref: pipeline.ref,
     sha: pipeline.sha,
-    status: pipeline.status(),
-    jobs: pipeline.jobs().map(job => ({
-      id: job.id,
-      name: job.name,
-      stage: job.stage,
-      status: world.runtime(job.id) === undefined ? job.status : world.status(job.id),
-    })),
+    status: canceling ? 'canceling' : status,
+    jobs,
   };
 }

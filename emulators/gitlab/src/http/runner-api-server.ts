@@ -58,7 +58,9 @@ async function handleRequest(
   const bodyMode = found?.route.bodyMode ?? 'buffer';
   const body = bodyMode === 'buffer' ? await readBody(req, deps.bodyLimitBytes) : Buffer.alloc(0);
   log.bodyBytes = body.length;
-  const json = parseJsonObject(body);
+  // Like Grape, only a JSON content type makes the body JSON parameters.
+  const isJson = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
+  const json = isJson ? parseJsonObject(body) : undefined;
   log.json = json;
 
   const decision = deps.faults.decide(method, url.pathname, tokenOf(req, json));
