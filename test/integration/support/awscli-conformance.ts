@@ -58,6 +58,11 @@ export function describeAwsCliConformance(
       expect(record?.abortReason).toBeUndefined();
     });
 
+    it('has a check for every step it ran', () => {
+      const checked = new Set(cliExpectations.map(e => e.label));
+      expect([...(record?.results.keys() ?? [])].filter(label => !checked.has(label))).toEqual([]);
+    });
+
     it.each(cliExpectations.map(e => [e.label, e] as const))('%s', (label, expectation) => {
       const result = record?.results.get(label);
       if (result === undefined) {

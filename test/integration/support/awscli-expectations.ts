@@ -225,8 +225,8 @@ export const cliExpectations: readonly CliExpectation[] = [
           AutoScalingGroupName: names.group,
           AvailabilityZone: 'us-east-1a',
           LifecycleState: 'InService',
-          // Real AWS spells it HEALTHY here (aws.md §2.7); moto says Healthy. Either parses.
-          HealthStatus: expect.stringMatching(/^(HEALTHY|Healthy)$/),
+          // Real AWS spells it HEALTHY here, unlike DescribeAutoScalingGroups (aws.md §2.7).
+          HealthStatus: 'HEALTHY',
           ProtectedFromScaleIn: true,
           LaunchTemplate: expect.objectContaining({ LaunchTemplateName: names.template }),
         });
