@@ -35,6 +35,9 @@ export interface PipelineParts {
 /** A created pipeline: its jobs move as GitLab schedules them, driven by runner outcomes. */
 export class Pipeline {
   readonly id: number;
+  readonly projectId: number;
+  readonly ref: string;
+  readonly sha: string;
   /** `workflow:name`, expanded, when the YAML sets one. */
   readonly name: string | undefined;
   private readonly state: ScheduleState;
@@ -44,6 +47,9 @@ export class Pipeline {
 
   constructor(parts: PipelineParts) {
     this.id = parts.id;
+    this.projectId = parts.sources.facts.project.id;
+    this.ref = parts.sources.facts.ref;
+    this.sha = parts.sources.facts.sha;
     this.name = parts.name;
     this.nextJobId = parts.nextJobId;
     const createdAt = parts.now();

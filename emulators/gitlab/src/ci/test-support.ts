@@ -1,4 +1,5 @@
 import { createPipeline, type CreatePipelineInput } from './create-pipeline';
+import type { JobPayload } from './payload-types';
 import type { Pipeline } from './pipeline';
 
 /** A fixed project for tests of the CI model. */
@@ -91,4 +92,28 @@ export function finish(
         : {}
       : { failureReason }),
   });
+}
+
+/** The runner tests hand jobs to. */
+export const testRunner = {
+  jobToken: 'glcbt-64_2nQeX1yLrS9aZtP3',
+  runnerId: 7,
+  runnerShortToken: 'abc123',
+  runnerTags: ['shell', 'linux'],
+};
+
+/** Creates a pipeline, lets `prepare` move it on, and builds the payload of the job `name`. */
+export function payloadOf(
+  yaml: string,
+  name: string,
+  overrides: Partial<CreatePipelineInput> = {},
+  prepare?: (pipeline: Pipeline) => void,
+): JobPayload {
+  const pipeline = pipelineFrom(yaml, overrides);
+  prepare?.(pipeline);
+  const job = pipeline.jobs().find(candidate => candidate.name === name && !candidate.retried);
+  if (!job) {
+    throw new Error(`no job ${name}`);
+  }
+  return pipeline.buildPayload(job.id, testRunner);
 }

@@ -1,0 +1,381 @@
+import { PipelineError } from './errors';
+import { ResourceGroups } from './resource-groups';
+import { finish, pipelineFrom, statuses } from './test-support';
+
+const jobId = (pipeline: ReturnType<typeof pipelineFrom>, name: string): number =>
+  pipeline.jobs().filter(job => job.name === name && !job.retried)[0]!.id;
+
+describe('stage scheduling', () => {
+  const yaml = `
+build:
+  stage: build
+  script: x
+test:
+  stage: test
+  script: x
+cleanup:
+  stage: deploy
+  script: x
+  when: always
+report:
+  stage: deploy
+  script: x
+  when: on_failure
+deploy:
+  stage: deploy
+  script: x
+`;
+
+  it('runs on_success jobs after success and skips on_failure ones', () => {
+    const pipeline = pipelineFrom(yaml);
+    finish(pipeline, 'build', 'success');
+    finish(pipeline, 'test', 'success');
+    expect(statuses(pipeline)).toEqual({
+      build: 'success',
+      test: 'success',
+      cleanup: 'pending',
+      report: 'skipped',
+      deploy: 'pending',
+    });
+  });
+
+  it('skips later on_success jobs after a failure and runs on_failure and always', () => {
+    const pipeline = pipelineFrom(yaml);
+    finish(pipeline, 'build', 'failed', 1);
+    expect(statuses(pipeline)).toEqual({
+      build: 'failed',
+      test: 'skipped',
+      cleanup: 'pending',
+      report: 'pending',
+      deploy: 'skipped',
+    });
+    finish(pipeline, 'cleanup', 'success');
+    finish(pipeline, 'report', 'success');
+    expect(pipeline.status()).toBe('failed');
+  });
+
+  it('waits for a whole stage before starting the next', () => {
+    const pipeline = pipelineFrom(
+      'a:\n  stage: build\n  script: x\nb:\n  stage: build\n  script: x\nc:\n  script: x\n',
+    );
+    finish(pipeline, 'a', 'success');
+    expect(statuses(pipeline).c).toBe('created');
+    finish(pipeline, 'b', 'success');
+    expect(statuses(pipeline).c).toBe('pending');
+  });
+
+  it('passes with warnings when an allowed failure fails', () => {
+    const pipeline = pipelineFrom(
+      'a:\n  stage: build\n  script: x\n  allow_failure: true\nb:\n  script: x\n',
+    );
+    finish(pipeline, 'a', 'failed', 1);
+    expect(statuses(pipeline).b).toBe('pending');
+    finish(pipeline, 'b', 'success');
+    expect(pipeline.status()).toBe('success');
+    expect(pipeline.hasWarnings()).toBe(true);
+  });
+
+  it.each([
+    [3, true],
+    [4, true],
+    [1, false],
+  ])('applies allow_failure:exit_codes (exit %d allowed: %s)', (exitCode, allowed) => {
+    const pipeline = pipelineFrom(
+      'a:\n  stage: build\n  script: x\n  allow_failure:\n    exit_codes: [3, 4]\nb:\n  script: x\n',
+    );
+    expect(pipeline.job(jobId(pipeline, 'a')).allowFailure).toBe(false);
+    finish(pipeline, 'a', 'failed', exitCode);
+    expect(pipeline.job(jobId(pipeline, 'a')).allowFailure).toBe(allowed);
+    expect(statuses(pipeline).b).toBe(allowed ? 'pending' : 'skipped');
+  });
+
+  it('skips jobs after a canceled one and reports the pipeline canceled', () => {
+    const pipeline = pipelineFrom('a:\n  stage: build\n  script: x\nb:\n  script: x\n');
+    pipeline.cancelJob(jobId(pipeline, 'a'));
+    expect(statuses(pipeline)).toEqual({ a: 'canceled', b: 'skipped' });
+    expect(pipeline.status()).toBe('canceled');
+  });
+
+  it('cancels every unfinished job with cancel()', () => {
+    const pipeline = pipelineFrom('a:\n  stage: build\n  script: x\nb:\n  script: x\n');
+    pipeline.markRunning(jobId(pipeline, 'a'));
+    pipeline.cancel();
+    expect(statuses(pipeline)).toEqual({ a: 'canceled', b: 'canceled' });
+  });
+});
+
+describe('needs (DAG)', () => {
+  it('starts a job as soon as its needs finish, across stages', () => {
+    const pipeline = pipelineFrom(`
+build-a:
+  stage: build
+  script: x
+build-b:
+  stage: build
+  script: x
+test-a:
+  stage: test
+  script: x
+  needs: [build-a]
+deploy-a:
+  stage: deploy
+  script: x
+  needs: [test-a]
+lint:
+  stage: test
+  script: x
+  needs: []
+`);
+    expect(statuses(pipeline)).toMatchObject({ 'test-a': 'created', lint: 'pending' });
+    finish(pipeline, 'build-a', 'success');
+    expect(statuses(pipeline)).toMatchObject({
+      'build-b': 'pending',
+      'test-a': 'pending',
+      'deploy-a': 'created',
+    });
+    finish(pipeline, 'test-a', 'success');
+    expect(statuses(pipeline)['deploy-a']).toBe('pending');
+  });
+
+  it('skips a job whose need failed or was skipped, but runs always/on_failure ones', () => {
+    const pipeline = pipelineFrom(`
+build:
+  stage: build
+  script: x
+test:
+  script: x
+  needs: [build]
+deploy:
+  stage: deploy
+  script: x
+  needs: [test]
+notify:
+  stage: deploy
+  script: x
+  needs: [build]
+  when: on_failure
+`);
+    finish(pipeline, 'build', 'failed', 2);
+    expect(statuses(pipeline)).toEqual({
+      build: 'failed',
+      test: 'skipped',
+      deploy: 'skipped',
+      notify: 'pending',
+    });
+  });
+
+  it('allows needs within the same stage', () => {
+    const pipeline = pipelineFrom('a:\n  script: x\nb:\n  script: x\n  needs: [a]\n');
+    expect(statuses(pipeline)).toEqual({ a: 'pending', b: 'created' });
+  });
+});
+
+describe('manual jobs', () => {
+  it('does not block later stages when allowed to fail, and runs when played', () => {
+    const pipeline = pipelineFrom(
+      'deploy:\n  stage: build\n  script: x\n  when: manual\nafter:\n  script: x\n',
+    );
+    expect(statuses(pipeline)).toEqual({ deploy: 'manual', after: 'pending' });
+    finish(pipeline, 'after', 'success');
+    expect(pipeline.status()).toBe('success');
+    pipeline.playManual(jobId(pipeline, 'deploy'));
+    expect(statuses(pipeline).deploy).toBe('pending');
+    const payload = pipeline.buildPayload(jobId(pipeline, 'deploy'), {
+      jobToken: 't',
+      runnerId: 1,
+    });
+    expect(payload.variables).toContainEqual({
+      key: 'CI_JOB_MANUAL',
+      value: 'true',
+      public: true,
+      masked: false,
+    });
+  });
+
+  it('blocks the pipeline when allow_failure is false', () => {
+    const pipeline = pipelineFrom(
+      'gate:\n  stage: build\n  script: x\n  when: manual\n  allow_failure: false\nafter:\n  script: x\n',
+    );
+    expect(statuses(pipeline)).toEqual({ gate: 'manual', after: 'created' });
+    expect(pipeline.status()).toBe('manual');
+    pipeline.playManual(jobId(pipeline, 'gate'));
+    finish(pipeline, 'gate', 'success');
+    expect(statuses(pipeline).after).toBe('pending');
+  });
+
+  it('skips a manual job when an earlier stage failed', () => {
+    const pipeline = pipelineFrom(
+      'a:\n  stage: build\n  script: x\nm:\n  script: x\n  when: manual\n',
+    );
+    finish(pipeline, 'a', 'failed', 1);
+    expect(statuses(pipeline).m).toBe('skipped');
+  });
+
+  it('refuses to play a job that is not manual', () => {
+    const pipeline = pipelineFrom('a:\n  script: x\n');
+    expect(() => {
+      pipeline.playManual(jobId(pipeline, 'a'));
+    }).toThrow(PipelineError);
+  });
+});
+
+describe('delayed jobs', () => {
+  it('become pending when start_in has passed on the injected clock', () => {
+    let nowMs = Date.parse('2026-12-03T10:00:00Z');
+    const pipeline = pipelineFrom(
+      'later:\n  script: x\n  when: delayed\n  start_in: 30 minutes\n',
+      { now: () => new Date(nowMs) },
+    );
+    expect(statuses(pipeline).later).toBe('scheduled');
+    nowMs += 29 * 60 * 1000;
+    expect(statuses(pipeline).later).toBe('scheduled');
+    nowMs += 60 * 1000;
+    expect(statuses(pipeline).later).toBe('pending');
+  });
+});
+
+describe('retry', () => {
+  it.each([
+    ['retry: 2', 'script_failure', 1, 3],
+    ['retry: 0', 'script_failure', 1, 1],
+    ['retry: {max: 2, when: runner_system_failure}', 'script_failure', 1, 1],
+    ['retry: {max: 2, when: runner_system_failure}', 'runner_system_failure', 1, 3],
+    ['retry: {max: 1, when: [script_failure, api_failure]}', 'api_failure', 1, 2],
+    ['retry: {max: 2, when: stuck_or_timeout_failure}', 'no_updates_running', 1, 3],
+    ['retry: {max: 2, when: job_execution_timeout}', 'server_timeout_running', 1, 3],
+    ['retry: {max: 2, exit_codes: [137]}', 'script_failure', 137, 3],
+    ['retry: {max: 2, exit_codes: 137}', 'script_failure', 1, 1],
+    ['retry: {max: 2, when: script_failure, exit_codes: [137]}', 'runner_system_failure', 137, 1],
+  ])('%s with %s (exit %d) makes %d tries', (retry, reason, exitCode, tries) => {
+    const pipeline = pipelineFrom(`flaky:\n  script: x\n  ${retry}\n`);
+    for (let attempt = 0; attempt < 5 && pipeline.pendingJobs().length > 0; attempt += 1) {
+      finish(pipeline, 'flaky', 'failed', exitCode, reason);
+    }
+    const jobs = pipeline.jobs();
+    expect(jobs).toHaveLength(tries);
+    expect(jobs.filter(job => !job.retried)).toHaveLength(1);
+    expect(jobs.slice(1).map(job => job.retryOf)).toEqual(jobs.slice(0, -1).map(job => job.id));
+    expect(pipeline.status()).toBe('failed');
+  });
+
+  it('does not retry a canceled job, and succeeds when a retry succeeds', () => {
+    const pipeline = pipelineFrom(
+      'flaky:\n  stage: build\n  script: x\n  retry: 1\nnext:\n  script: x\n',
+    );
+    finish(pipeline, 'flaky', 'failed', 1);
+    expect(statuses(pipeline)).toEqual({ flaky: 'pending', next: 'created' });
+    finish(pipeline, 'flaky', 'success');
+    expect(statuses(pipeline)).toEqual({ flaky: 'success', next: 'pending' });
+    pipeline.cancelJob(jobId(pipeline, 'next'));
+    expect(pipeline.jobs()).toHaveLength(3);
+  });
+
+  it('retries by hand with a new id and resets skipped later jobs', () => {
+    const pipeline = pipelineFrom('build:\n  stage: build\n  script: x\ntest:\n  script: x\n');
+    finish(pipeline, 'build', 'failed', 1);
+    expect(statuses(pipeline).test).toBe('skipped');
+    const oldId = jobId(pipeline, 'build');
+    const retried = pipeline.retryJob(oldId);
+    expect(retried).toMatchObject({
+      name: 'build',
+      status: 'pending',
+      retryOf: oldId,
+      retryCount: 1,
+    });
+    expect(retried.id).toBeGreaterThan(jobId(pipeline, 'test'));
+    expect(pipeline.job(oldId).retried).toBe(true);
+    expect(statuses(pipeline).test).toBe('created');
+    finish(pipeline, 'build', 'success');
+    expect(statuses(pipeline).test).toBe('pending');
+    expect(() => pipeline.retryJob(oldId)).toThrow(PipelineError);
+  });
+
+  it('keeps the failure reason GitLab knows and maps others to unknown_failure', () => {
+    const pipeline = pipelineFrom('a:\n  script: x\nb:\n  script: x\n');
+    finish(pipeline, 'a', 'failed', 1, 'runner_system_failure');
+    finish(pipeline, 'b', 'failed', 1, 'image_pull_failure');
+    expect(pipeline.jobs().map(job => [job.failureReason, job.exitCode])).toEqual([
+      ['runner_system_failure', 1],
+      ['unknown_failure', 1],
+    ]);
+  });
+});
+
+describe('resource_group', () => {
+  it('runs one job of a group at a time, in order', () => {
+    const pipeline = pipelineFrom(`
+deploy-a:
+  script: x
+  resource_group: production
+deploy-b:
+  script: x
+  resource_group: production
+other:
+  script: x
+  resource_group: staging
+`);
+    expect(statuses(pipeline)).toEqual({
+      'deploy-a': 'pending',
+      'deploy-b': 'waiting_for_resource',
+      other: 'pending',
+    });
+    expect(pipeline.status()).toBe('running');
+    finish(pipeline, 'deploy-a', 'success');
+    expect(statuses(pipeline)['deploy-b']).toBe('pending');
+  });
+
+  it('serialises jobs of different pipelines sharing the project groups', () => {
+    const groups = new ResourceGroups();
+    let nextId = 500;
+    const shared = { resourceGroups: groups, nextJobId: () => ++nextId };
+    const first = pipelineFrom(
+      'deploy:\n  script: x\n  resource_group: prod-$CI_DEFAULT_BRANCH\n',
+      shared,
+    );
+    const second = pipelineFrom(
+      'deploy:\n  script: x\n  resource_group: prod-$CI_DEFAULT_BRANCH\n',
+      { ...shared, pipelineId: 89 },
+    );
+    expect(first.jobs()[0]!.resourceGroup).toBe('prod-main');
+    expect(statuses(first).deploy).toBe('pending');
+    expect(statuses(second).deploy).toBe('waiting_for_resource');
+    finish(first, 'deploy', 'failed', 1);
+    expect(statuses(second).deploy).toBe('pending');
+  });
+
+  it('frees the group when the holder is canceled', () => {
+    const pipeline = pipelineFrom(
+      'a:\n  script: x\n  resource_group: r\nb:\n  script: x\n  resource_group: r\n',
+    );
+    pipeline.cancelJob(jobId(pipeline, 'a'));
+    expect(statuses(pipeline).b).toBe('pending');
+  });
+});
+
+describe('job state errors', () => {
+  it.each([
+    [
+      'markRunning on a created job',
+      (p: ReturnType<typeof pipelineFrom>) => {
+        p.markRunning(jobId(p, 'later'));
+      },
+    ],
+    [
+      'finishJob on a created job',
+      (p: ReturnType<typeof pipelineFrom>) => {
+        p.finishJob(jobId(p, 'later'), { status: 'success' });
+      },
+    ],
+    [
+      'an unknown job id',
+      (p: ReturnType<typeof pipelineFrom>) => {
+        p.markRunning(99999);
+      },
+    ],
+  ])('refuses %s', (_, action) => {
+    const pipeline = pipelineFrom('first:\n  stage: build\n  script: x\nlater:\n  script: x\n');
+    expect(() => {
+      action(pipeline);
+    }).toThrow(PipelineError);
+  });
+});
