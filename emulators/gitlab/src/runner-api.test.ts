@@ -21,6 +21,12 @@ describe('runner API: verify, request, two-phase accept', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('application/json');
     expect(ok.json()).toEqual({ id: runner.id, token: runner.token, token_expires_at: null });
+    const echoed = await call(`${h.emulator.url}/api/v4/runners/verify`, {
+      json: { token: runner.token },
+      headers: { 'X-Request-Id': '0123456789abcdef0123456789abcdef' },
+    });
+    expect(echoed.headers.get('x-request-id')).toBe('0123456789abcdef0123456789abcdef');
+    expect(ok.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     const bad = await call(`${h.emulator.url}/api/v4/runners/verify`, {
       json: { token: 'glrt-nope' },
     });

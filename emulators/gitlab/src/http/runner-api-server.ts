@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
@@ -51,6 +52,12 @@ async function handleRequest(
     headers: { ...req.headers } as Record<string, string | string[]>,
     receivedAtMs: deps.clock.now(),
   });
+  // GitLab answers with the caller's correlation id (or its own); the runner logs it.
+  const requestId = req.headers['x-request-id'];
+  res.setHeader(
+    'X-Request-Id',
+    typeof requestId === 'string' && requestId !== '' ? requestId : randomBytes(16).toString('hex'),
+  );
   res.on('finish', () => {
     finishLog(deps, log, res);
   });
