@@ -116,6 +116,56 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 });
 
+describe('TraceWriter: failures on the way', () => {
+  it('retries a failed PATCH at the same offset on the next interval', async () => {
+    const { gitlab, writer, tick } = await setUp();
+    writer.start();
+    writer.write('abc');
+    gitlab.state.overrides.push(() => ({ status: 0, hangUp: true }));
+    await tick(3000);
+    expect(gitlab.state.storedLength).toBe(0);
+    await tick(3000);
+    expect(gitlab.state.patchRanges).toEqual(['0-2']);
+    expect(gitlab.storedText()).toBe('abc');
+    await writer.finish();
+  });
+
+  it('stops sending on 404 without aborting the job, and keeps counting the log', async () => {
+    const { gitlab, writer, tick } = await setUp();
+    writer.start();
+    writer.write('abc');
+    gitlab.state.overrides.push(() => ({ status: 404 }));
+    await tick(3000);
+    writer.write('def');
+    expect(writer.bufferedBytes).toBe(0);
+    const summary = await writer.finish();
+    expect(writer.abortSignal.aborted).toBe(false);
+    expect(summary).toMatchObject({
+      bytesize: 6,
+      sentBytes: 0,
+      complete: false,
+      stopped: undefined,
+    });
+    expect(gitlab.state.patchRanges).toEqual([]);
+  });
+
+  it('aborts when a keep-alive PUT is answered 403', async () => {
+    const { gitlab, writer, clock } = await setUp({ forceSendIntervalMs: 6000 });
+    writer.start();
+    gitlab.state.overrides.push(() => ({ status: 403 }));
+    const aborted = new Promise(resolve => {
+      writer.abortSignal.addEventListener('abort', resolve);
+    });
+    for (let i = 0; i < 2; i++) {
+      await clock.waitForSleepers(1);
+      clock.advance(3000);
+    }
+    await aborted;
+    expect(writer.abortSignal.reason).toMatchObject({ reason: 'forbidden', status: 403 });
+    await writer.finish();
+  });
+});
+
 describe('TraceWriter: GitLab stops or cancels the job', () => {
   it.each<[string, (s: TraceServer['state']) => void, string]>([
     ['403 on PATCH', s => s.overrides.push(() => ({ status: 403 })), 'forbidden'],

@@ -40,9 +40,9 @@ export interface TraceWriterOptions {
   readonly finishTimeoutMs?: number;
 }
 
-/** Why GitLab stopped the job: 403, or `Job-Status: canceled|failed`. */
+/** Why GitLab stopped the job: 403, `Job-Status: canceled|failed`, or 404 on a keep-alive. */
 export interface TraceStopReason {
-  readonly reason: 'forbidden' | 'job-status';
+  readonly reason: 'forbidden' | 'job-status' | 'not-found';
   readonly status: number;
   readonly jobStatus: string | undefined;
 }
@@ -141,6 +141,10 @@ export class TraceWriter {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     for (const piece of this.masker.write(bytes)) {
       this.log.append(piece);
+    }
+    if (this.patchingStopped) {
+      // Still counted in checksum and size, but never sent, so not kept.
+      this.unsent.discardPending();
     }
     return this.unsent.pendingBytes < this.highWater;
   }
@@ -291,7 +295,9 @@ export class TraceWriter {
 
   private async keepAliveIfQuiet(): Promise<void> {
     const forceMs = this.options.forceSendIntervalMs ?? defaultForceSendIntervalMs;
-    if (this.stopReason !== undefined || this.clock.now() - this.lastContactMs < forceMs) {
+    // As GitLab Runner: a keep-alive only follows a round that left nothing unsent.
+    const quietMs = this.clock.now() - this.lastContactMs;
+    if (this.stopReason !== undefined || this.unsent.pendingBytes > 0 || quietMs < forceMs) {
       return;
     }
     const result = await this.options.client.keepAlive(this.options.jobId, this.options.jobToken, {
@@ -301,7 +307,7 @@ export class TraceWriter {
     this.applyHeaders(result);
     if (result.kind === 'aborted') {
       this.stop({
-        reason: result.reason === 'forbidden' ? 'forbidden' : 'job-status',
+        reason: result.reason,
         status: result.status,
         jobStatus: result.jobStatus,
       });
