@@ -22,7 +22,7 @@ describe('runner API: verify, request, two-phase accept', () => {
     expect(ok.headers.get('content-type')).toBe('application/json');
     expect(ok.json()).toEqual({ id: runner.id, token: runner.token, token_expires_at: null });
     const echoed = await call(`${h.emulator.url}/api/v4/runners/verify`, {
-      json: { token: runner.token },
+      json: { token: runner.token, system_id: 's_0123456789ab' },
       headers: { 'X-Request-Id': '0123456789abcdef0123456789abcdef' },
     });
     expect(echoed.headers.get('x-request-id')).toBe('0123456789abcdef0123456789abcdef');
