@@ -72,7 +72,7 @@ export interface AwsEmulator {
   /** Base URL of the JSON admin API. */
   readonly adminEndpoint: string;
   readonly state: AwsEmulatorState;
-  /** Stops both servers, cancels every timer and terminates every instance. */
+  /** Stops both servers, cancels every timer and terminates this emulator's instances (the host stays open). */
   close(): Promise<void>;
 }
 
@@ -145,7 +145,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       closed = true;
       scheduler.close();
       await Promise.all([closeServer(api), closeServer(admin)]);
-      await options.instanceHost?.close();
+      // The host belongs to whoever created it; only this emulator's instances end here.
+      await model.ec2.closeAll();
       logger.info({}, 'aws emulator stopped');
     },
   };

@@ -16,3 +16,5 @@ export type {
   InstanceLaunchSpec,
   InstanceProcess,
 } from './instances/instance-host';
+export { InstanceHostError, createSshdInstanceHost } from './instances/index';
+export type { SshdInstanceHostOptions } from './instances/index';

@@ -30,6 +30,7 @@ export class Ec2InstanceStore {
   private readonly instances = new Map<string, Ec2Instance>();
   private readonly listeners: InstanceListener[] = [];
   private addressCounter = 10;
+  private closed = false;
 
   constructor(ctx: ModelContext) {
     this.ctx = ctx;
@@ -100,7 +101,7 @@ export class Ec2InstanceStore {
         bootMode: request.bootMode,
       })
       .then(process => {
-        if (instance.state !== 'pending') {
+        if (instance.state !== 'pending' || this.closed) {
           // Terminated while sshd was starting: nothing may outlive the instance.
           void process.terminate().catch((error: unknown) => {
             this.ctx.logger.error(
@@ -141,6 +142,21 @@ export class Ec2InstanceStore {
     const previous = instance.state;
     this.shutDown(instance, cause);
     return { previous, current: instance.state };
+  }
+
+  /** Terminates the process of every instance (the emulator is closing); late launches are ended too. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const processes = this.list().flatMap(i => (i.process === undefined ? [] : [i.process]));
+    const results = await Promise.allSettled(processes.map(p => p.terminate()));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.ctx.logger.warn(
+          { err: result.reason as unknown },
+          'could not terminate an instance process on close',
+        );
+      }
+    }
   }
 
   private shutDown(instance: Ec2Instance, cause: ShutdownCause): void {
