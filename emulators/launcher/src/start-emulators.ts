@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 
-import { startAwsEmulator } from '@taskfleet/emulator-aws';
-// TODO(#2): import from the package index once emulators/aws exports it there.
-import { createSshdInstanceHost } from '@taskfleet/emulator-aws/dist/instances';
+import { createSshdInstanceHost, startAwsEmulator } from '@taskfleet/emulator-aws';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { Logger } from 'pino';
 
