@@ -225,6 +225,33 @@ describe('requestJob (reference §3)', () => {
   });
 });
 
+describe('requestJob cancellation', () => {
+  it('ends a held long poll when the caller aborts', async () => {
+    server = await startScriptedServer(() => new Promise<ScriptedResponse>(() => undefined));
+    const log = captureLogger();
+    const client = new GitlabClient({
+      url: server.url,
+      logger: log.logger,
+      runnerInfo: testRunnerInfo,
+    });
+    const controller = new AbortController();
+    const pending = client.requestJob({
+      token: runnerTokenFixture,
+      lastUpdate: 'q1',
+      signal: controller.signal,
+    });
+    while (server.requests.length === 0) {
+      await new Promise(resolve => setImmediate(resolve));
+    }
+    controller.abort();
+    await expect(pending).resolves.toMatchObject({
+      kind: 'error',
+      error: { code: 'aborted' },
+      lastUpdate: 'q1',
+    });
+  });
+});
+
 describe('verifyRunner (reference §2.5)', () => {
   it('returns the registration details', async () => {
     const { client } = await scripted([

@@ -188,6 +188,8 @@ describe('TraceWriter: GitLab stops or cancels the job', () => {
     expect(summary.stopped).toMatchObject({ reason });
     expect(gitlab.state.patchRanges.length).toBeLessThanOrEqual(1);
     expect(log.lines()).toContain('gitlab stopped the job, abandoning it');
+    expect(log.lines()).toContain('"jobId":7');
+    expect(log.lines()).not.toContain(jobTokenFixture);
   });
 
   it('Job-Status: canceling raises the cancel signal and keeps sending (after_script output)', async () => {
