@@ -15,8 +15,6 @@ export class AwsModel {
   readonly keyPairs: KeyPairStore;
   readonly autoscaling: GroupRuntime;
   readonly pushedKeys: PushedKeyStore;
-  /** ClientToken → result of earlier idempotent EC2 calls. */
-  readonly clientTokens = new Map<string, unknown>();
 
   constructor(ctx: ModelContext) {
     this.ctx = ctx;
