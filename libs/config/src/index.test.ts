@@ -151,6 +151,57 @@ redis_url = "http://127.0.0.1:6379"`;
   });
 });
 
+describe('a mistyped key hides no other check of its table', () => {
+  it.each([
+    [
+      'global',
+      { global: { concurrent: '"x"', log_level: '"loud"' } },
+      [
+        'concurrent: must be an integer, got string "x"',
+        'log_level: must be one of "debug", "info", "warn", "error", "fatal", "panic", got "loud"',
+      ],
+    ],
+    [
+      'runner',
+      { runner: { limit: '"x"', url: '"ftp://h"', executor: '"shell"' } },
+      [
+        'runners[0].limit: must be an integer, got string "x"',
+        'runners[0].url: must be an http:// or https:// URL, got "ftp://h"',
+        'runners[0].executor: unsupported executor "shell": taskfleet runs jobs with executor = "instance" only',
+      ],
+    ],
+    [
+      'policy',
+      {
+        tail: '[[runners.autoscaler.policy]]\nidle_time = 300\nperiods = ["* * * * 9"]\ntimezone = "Nowhere"',
+      },
+      [
+        'runners[0].autoscaler.policy[0].idle_time: must be a Go duration string such as "30s", got integer 300 (a unit is required)',
+        'runners[0].autoscaler.policy[0].periods[0]: invalid cron expression "* * * * 9": day-of-week field "9": constraint error, got value 9 expected range 0-7',
+        'runners[0].autoscaler.policy[0].timezone: unknown time zone "Nowhere": use an IANA name such as "Europe/Berlin"',
+      ],
+    ],
+    [
+      'connector',
+      { tail: '[runners.autoscaler.connector_config]\nkeepalive = 5\nprotocol = "winrm"' },
+      [
+        'runners[0].autoscaler.connector_config.keepalive: must be a Go duration string such as "30s", got integer 5 (a unit is required)',
+        'runners[0].autoscaler.connector_config.protocol: unsupported protocol "winrm": taskfleet connects over "ssh" only',
+      ],
+    ],
+    [
+      'cache',
+      { tail: '[runners.cache]\nType = "gcs"\nShared = "yes"' },
+      [
+        'runners[0].cache.Shared: must be true or false, got string "yes"',
+        'runners[0].cache.Type: unsupported cache type "gcs": taskfleet serves "s3" only',
+      ],
+    ],
+  ])('%s', (_name, parts, expected) => {
+    expect(problemsOf(configText(parts))).toEqual(expected);
+  });
+});
+
 describe('TOML syntax errors', () => {
   it.each([
     [

@@ -20,7 +20,7 @@ export function readScaleThrottle(
   raw: unknown,
   maxInstanceCount: number | null,
 ): ScaleThrottleConfig | undefined {
-  const config = readTable(ctx, path, raw ?? {}, scaleThrottleSchema);
+  const config = readTable(ctx, path, raw ?? {}, scaleThrottleSchema)?.value;
   if (config === undefined) {
     return undefined;
   }
@@ -50,13 +50,13 @@ export function checkStateStorage(ctx: ReadContext, path: string, raw: unknown):
   if (raw === undefined) {
     return true;
   }
-  const config = readTable(ctx, path, raw, stateStorageSchema);
-  if (config?.enabled === true) {
+  const read = readTable(ctx, path, raw, stateStorageSchema);
+  if (read?.fields.enabled === true) {
     ctx.warnings.push(
       `${joinPath(path, 'enabled')} is ignored: taskfleet keeps instance state in Redis`,
     );
   }
-  return config !== undefined;
+  return read?.value !== undefined;
 }
 
 const vmIsolationSchema = z.object({
@@ -71,11 +71,8 @@ export function checkVmIsolation(ctx: ReadContext, path: string, raw: unknown): 
     return true;
   }
   // nesting_config and connector_config only matter with VM isolation, which is refused anyway.
-  const config = readTable(ctx, path, raw, vmIsolationSchema, [
-    'nesting_config',
-    'connector_config',
-  ]);
-  if (config?.enabled === true) {
+  const read = readTable(ctx, path, raw, vmIsolationSchema, ['nesting_config', 'connector_config']);
+  if (read?.fields.enabled === true) {
     report(
       ctx,
       joinPath(path, 'enabled'),
@@ -83,5 +80,5 @@ export function checkVmIsolation(ctx: ReadContext, path: string, raw: unknown): 
     );
     return false;
   }
-  return config !== undefined;
+  return read?.value !== undefined;
 }

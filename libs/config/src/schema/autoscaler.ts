@@ -102,19 +102,21 @@ export function readAutoscaler(
   raw: unknown,
   localTimeZone: string,
 ): AutoscalerConfig | undefined {
-  const config = readTable(ctx, path, raw, autoscalerSchema, nestedTables);
-  if (!isTable(raw)) {
+  const read = readTable(ctx, path, raw, autoscalerSchema, nestedTables);
+  if (read === undefined || !isTable(raw)) {
     return undefined;
   }
+  const { fields, invalid } = read;
+  const config = read.value;
   // Sub-tables are read even when a scalar key is wrong, so every problem shows at once.
   const at = (key: string): string => joinPath(path, key);
   let valid = config !== undefined;
-  if (config !== undefined && !isAwsPluginReference(config.plugin)) {
-    report(ctx, at('plugin'), unsupportedPluginMessage(config.plugin));
+  if (fields.plugin !== undefined && !isAwsPluginReference(fields.plugin)) {
+    report(ctx, at('plugin'), unsupportedPluginMessage(fields.plugin));
     valid = false;
   }
-  const capacityPerInstance = orDefault(config?.capacity_per_instance, 1);
-  const maxInstanceCount = orUnlimited(config?.max_instances);
+  const capacityPerInstance = orDefault(fields.capacity_per_instance, 1);
+  const maxInstanceCount = orUnlimited(fields.max_instances);
   const pluginConfig = readAwsPluginConfig(ctx, at('plugin_config'), raw.plugin_config);
   const connector = readConnector(ctx, at('connector_config'), raw.connector_config);
   const scaleThrottle = readScaleThrottle(
@@ -126,7 +128,7 @@ export function readAutoscaler(
   valid = checkStateStorage(ctx, at('state_storage'), raw.state_storage) && valid;
   valid = checkVmIsolation(ctx, at('vm_isolation'), raw.vm_isolation) && valid;
   const policyList = readPolicies(ctx, at('policy'), raw.policy, localTimeZone);
-  if (config !== undefined && policyList !== undefined) {
+  if (!invalid.has('capacity_per_instance') && !invalid.has('max_instances') && policyList) {
     checkIdleCapacity(ctx, path, policyList, maxInstanceCount, capacityPerInstance);
   }
   const policies = allValid(policyList);

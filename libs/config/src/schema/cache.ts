@@ -36,8 +36,13 @@ const encryptions = ['S3', 'KMS', 'DSSE-KMS'] as const;
 function authenticationType(
   ctx: ReadContext,
   path: string,
-  s3: RawS3,
+  s3: Partial<RawS3>,
+  invalid: ReadonlySet<string>,
 ): S3AuthenticationType | undefined {
+  // A key already reported as mistyped cannot take part in these cross-checks.
+  if (['AuthenticationType', 'AccessKey', 'SecretKey'].some(key => invalid.has(key))) {
+    return undefined;
+  }
   const written = s3.AuthenticationType?.toLowerCase() ?? '';
   if (written !== '' && written !== 'iam' && written !== 'access-key') {
     report(
@@ -71,11 +76,12 @@ function authenticationType(
 }
 
 function readS3(ctx: ReadContext, path: string, raw: unknown): S3CacheConfig | undefined {
-  const s3 = readTable(ctx, path, raw ?? {}, s3Schema);
-  if (s3 === undefined) {
+  const read = readTable(ctx, path, raw ?? {}, s3Schema);
+  if (read === undefined) {
     return undefined;
   }
-  const auth = authenticationType(ctx, path, s3);
+  const auth = authenticationType(ctx, path, read.fields, read.invalid);
+  const s3 = read.fields;
   const encryption = s3.ServerSideEncryption?.toUpperCase();
   const knownEncryption = encryptions.find(name => name === encryption);
   if (encryption !== undefined && encryption !== '' && knownEncryption === undefined) {
@@ -86,7 +92,7 @@ function readS3(ctx: ReadContext, path: string, raw: unknown): S3CacheConfig | u
     );
     return undefined;
   }
-  if (auth === undefined) {
+  if (auth === undefined || read.value === undefined) {
     return undefined;
   }
   return {
@@ -94,7 +100,7 @@ function readS3(ctx: ReadContext, path: string, raw: unknown): S3CacheConfig | u
     accessKey: s3.AccessKey ?? null,
     secretKey: s3.SecretKey ?? null,
     sessionToken: s3.SessionToken ?? null,
-    bucketName: s3.BucketName,
+    bucketName: read.value.BucketName,
     bucketLocation: s3.BucketLocation ?? null,
     insecure: s3.Insecure ?? false,
     authenticationType: auth,
@@ -116,10 +122,11 @@ export function readCache(ctx: ReadContext, path: string, raw: unknown): CacheRe
     return null;
   }
   // `register` writes empty gcs/azure sub-tables; they matter only with their own Type.
-  const cache = readTable(ctx, path, raw, cacheSchema, ['s3', 'gcs', 'azure']);
-  if (cache === undefined || !isTable(raw)) {
+  const read = readTable(ctx, path, raw, cacheSchema, ['s3', 'gcs', 'azure']);
+  if (read === undefined || !isTable(raw) || read.invalid.has('Type')) {
     return undefined;
   }
+  const cache = read.fields;
   const type = cache.Type ?? '';
   if (type === '') {
     return null;
@@ -133,7 +140,7 @@ export function readCache(ctx: ReadContext, path: string, raw: unknown): CacheRe
     return undefined;
   }
   const s3 = readS3(ctx, joinPath(path, 's3'), raw.s3);
-  if (s3 === undefined) {
+  if (s3 === undefined || read.value === undefined) {
     return undefined;
   }
   const maxSize = cache.MaxUploadedArchiveSize ?? 0;

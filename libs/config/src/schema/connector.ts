@@ -28,11 +28,12 @@ export function readConnector(
   path: string,
   raw: unknown,
 ): ConnectorConfig | undefined {
-  const config = readTable(ctx, path, raw ?? {}, connectorSchema);
-  if (config === undefined) {
+  const read = readTable(ctx, path, raw ?? {}, connectorSchema);
+  if (read === undefined) {
     return undefined;
   }
-  let valid = true;
+  const { fields: config, invalid } = read;
+  let valid = read.value !== undefined;
   const os = config.os?.toLowerCase();
   if (os !== undefined && os !== 'linux' && os !== 'darwin') {
     report(
@@ -51,7 +52,11 @@ export function readConnector(
     valid = false;
   }
   const useStaticCredentials = config.use_static_credentials ?? false;
-  if (useStaticCredentials && config.key_path === undefined && config.password === undefined) {
+  const hasCredential =
+    ['key_path', 'password'].some(key => invalid.has(key)) ||
+    config.key_path !== undefined ||
+    config.password !== undefined;
+  if (useStaticCredentials && !hasCredential) {
     report(
       ctx,
       joinPath(path, 'use_static_credentials'),

@@ -50,11 +50,12 @@ export function readGlobal(
   ctx: ReadContext,
   raw: Record<string, unknown>,
 ): GlobalSettings | undefined {
-  const config = readTable(ctx, '', raw, globalSchema, nestedKeys);
-  if (config === undefined) {
+  const read = readTable(ctx, '', raw, globalSchema, nestedKeys);
+  if (read === undefined) {
     return undefined;
   }
-  let valid = true;
+  const config = read.fields;
+  let valid = read.value !== undefined;
   const logLevel = logLevels.get((config.log_level ?? 'info').toLowerCase());
   if (logLevel === undefined) {
     report(
@@ -74,11 +75,11 @@ export function readGlobal(
     );
     valid = false;
   }
-  if (!valid || logLevel === undefined || listenAddress === undefined) {
+  if (!valid || read.value === undefined || logLevel === undefined || listenAddress === undefined) {
     return undefined;
   }
   return {
-    concurrent: config.concurrent,
+    concurrent: read.value.concurrent,
     checkIntervalMs: orDefault(config.check_interval, 3) * 1000,
     logLevel,
     logFormat: config.log_format ?? 'runner',

@@ -43,7 +43,7 @@ export function readAwsPluginConfig(
   path: string,
   raw: unknown,
 ): AwsPluginConfig | undefined {
-  const config = readTable(ctx, path, raw ?? {}, pluginConfigSchema);
+  const config = readTable(ctx, path, raw ?? {}, pluginConfigSchema)?.value;
   if (config === undefined) {
     return undefined;
   }

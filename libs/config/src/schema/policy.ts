@@ -26,11 +26,12 @@ export function readPolicy(
   raw: unknown,
   localTimeZone: string,
 ): PolicyConfig | undefined {
-  const policy = readTable(ctx, path, raw, policySchema);
-  if (policy === undefined) {
+  const read = readTable(ctx, path, raw, policySchema);
+  if (read === undefined) {
     return undefined;
   }
-  let valid = true;
+  const { fields: policy, invalid } = read;
+  let valid = read.value !== undefined;
   const periods = policy.periods ?? defaultPeriods;
   if (policy.periods?.length === 0) {
     report(ctx, joinPath(path, 'periods'), 'must hold at least one cron expression');
@@ -53,7 +54,7 @@ export function readPolicy(
     valid = false;
   }
   const idleCount = policy.idle_count ?? 0;
-  if (policy.preemptive_mode === true && idleCount === 0) {
+  if (policy.preemptive_mode === true && idleCount === 0 && !invalid.has('idle_count')) {
     report(
       ctx,
       joinPath(path, 'preemptive_mode'),
@@ -61,7 +62,7 @@ export function readPolicy(
     );
     valid = false;
   }
-  if (!valid) {
+  if (!valid || read.value === undefined) {
     return undefined;
   }
   const scaleFactor = policy.scale_factor ?? 0;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ReadContext } from './read-context';
 import { describeValue, isTable, joinPath, report } from './read-context';
 
@@ -9,17 +9,28 @@ function issuePath(base: string, path: readonly PropertyKey[]): string {
   );
 }
 
+/** One table read key by key: the keys that parsed, the ones that did not, and whether all did. */
+export interface TableRead<T> {
+  /** Every key that parsed (absent optional keys are undefined). */
+  readonly fields: Partial<T>;
+  /** Keys whose value was reported as a problem. */
+  readonly invalid: ReadonlySet<string>;
+  /** The whole table, when every key parsed. */
+  readonly value: T | undefined;
+}
+
 /**
- * Validates one TOML table against a flat schema: records every issue and every key that is
- * neither in the schema nor one of `nestedKeys` (sub-tables read by the caller).
+ * Validates one TOML table against a flat schema, key by key, so that a wrong key does not hide
+ * checks on the others: records every issue and every key that is neither in the schema nor one
+ * of `nestedKeys` (sub-tables read by the caller). Undefined if `raw` is not a table.
  */
-export function readTable<S extends z.ZodObject>(
+export function readTable<S extends z.ZodObject<z.ZodRawShape>>(
   ctx: ReadContext,
   path: string,
   raw: unknown,
   schema: S,
   nestedKeys: readonly string[] = [],
-): z.output<S> | undefined {
+): TableRead<z.output<S>> | undefined {
   if (!isTable(raw)) {
     report(ctx, path, `must be a table, got ${describeValue(raw)}`);
     return undefined;
@@ -30,14 +41,25 @@ export function readTable<S extends z.ZodObject>(
       ctx.unknownKeys.push(joinPath(path, key));
     }
   }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      report(ctx, issuePath(path, issue.path), issue.message);
+  const fields: Record<string, unknown> = {};
+  const invalid = new Set<string>();
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const result = z.safeParse(field, raw[key]);
+    if (result.success) {
+      fields[key] = result.data;
+      continue;
     }
-    return undefined;
+    invalid.add(key);
+    for (const issue of result.error.issues) {
+      report(ctx, issuePath(joinPath(path, key), issue.path), issue.message);
+    }
   }
-  return result.data;
+  const parsed = fields as Partial<z.output<S>>;
+  return {
+    fields: parsed,
+    invalid,
+    value: invalid.size === 0 ? (parsed as z.output<S>) : undefined,
+  };
 }
 
 /**

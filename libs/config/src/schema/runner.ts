@@ -70,13 +70,19 @@ function readEnvironment(
   return parsed.every(entry => entry !== undefined) ? parsed : undefined;
 }
 
-function checkUrlAndExecutor(ctx: ReadContext, path: string, runner: RawRunner): boolean {
+function checkUrlAndExecutor(
+  ctx: ReadContext,
+  path: string,
+  runner: Partial<RawRunner>,
+  invalid: ReadonlySet<string>,
+): boolean {
   let valid = true;
-  if (!URL.canParse(runner.url) || !/^https?:$/.test(new URL(runner.url).protocol)) {
+  const url = runner.url;
+  if (url !== undefined && (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))) {
     report(
       ctx,
       joinPath(path, 'url'),
-      `must be an http:// or https:// URL, got ${JSON.stringify(runner.url)}`,
+      `must be an http:// or https:// URL, got ${JSON.stringify(url)}`,
     );
     valid = false;
   }
@@ -84,10 +90,10 @@ function checkUrlAndExecutor(ctx: ReadContext, path: string, runner: RawRunner):
     runner.name === undefined || runner.name === ''
       ? ''
       : ` for runner ${JSON.stringify(runner.name)}`;
-  if (runner.executor === undefined) {
+  if (runner.executor === undefined && !invalid.has('executor')) {
     report(ctx, joinPath(path, 'executor'), `is required${label}: set executor = "instance"`);
     valid = false;
-  } else if (runner.executor !== 'instance') {
+  } else if (runner.executor !== undefined && runner.executor !== 'instance') {
     const written = JSON.stringify(runner.executor);
     report(
       ctx,
@@ -109,13 +115,17 @@ export function readRunner(
   raw: unknown,
   localTimeZone: string,
 ): RunnerConfig | undefined {
-  const runner = readTable(ctx, path, raw, runnerSchema, nestedTables);
-  if (!isTable(raw)) {
+  const read = readTable(ctx, path, raw, runnerSchema, nestedTables);
+  if (read === undefined || !isTable(raw)) {
     return undefined;
   }
-  const valid = runner !== undefined && checkUrlAndExecutor(ctx, path, runner);
-  const environment =
-    runner && readEnvironment(ctx, joinPath(path, 'environment'), runner.environment ?? []);
+  const valid = checkUrlAndExecutor(ctx, path, read.fields, read.invalid);
+  const environment = readEnvironment(
+    ctx,
+    joinPath(path, 'environment'),
+    read.fields.environment ?? [],
+  );
+  const runner = read.value;
   if (raw.autoscaler === undefined) {
     report(
       ctx,
@@ -128,7 +138,7 @@ export function readRunner(
       ? undefined
       : readAutoscaler(ctx, joinPath(path, 'autoscaler'), raw.autoscaler, localTimeZone);
   const cache = readCache(ctx, joinPath(path, 'cache'), raw.cache);
-  if (!valid || !environment || !autoscaler || cache === undefined) {
+  if (!valid || !runner || !environment || !autoscaler || cache === undefined) {
     return undefined;
   }
   return {

@@ -59,7 +59,7 @@ export function readTaskfleet(
 ): TaskfleetConfig | undefined {
   const problemsBefore = ctx.problems.length;
   // A bad key in the table must not hide problems of the environment variables.
-  const table = readTable(ctx, 'taskfleet', raw ?? {}, taskfleetSchema) ?? {};
+  const table = readTable(ctx, 'taskfleet', raw ?? {}, taskfleetSchema)?.fields ?? {};
   const setting = (key: Key): { value: string | undefined; path: string } => {
     const name = taskfleetEnvironmentVariables[key];
     const fromEnv = env[name];
