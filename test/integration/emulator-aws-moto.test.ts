@@ -13,7 +13,7 @@ import { checkMotoAvailable, startMotoServer } from './support/moto-server';
 import type { MotoServer } from './support/moto-server';
 import { runSdkScenario } from './support/sdk-scenario';
 import type { SdkScenarioRecord } from './support/sdk-scenario';
-import { knownEmulatorGaps, motoOnlyKeys } from './support/moto-differences';
+import { motoOnlyKeys } from './support/moto-differences';
 import { formatShapeDifferences, missingFromShape, shapeOf, shapePaths } from './support/shape';
 import type { ShapeDifference } from './support/shape';
 
@@ -122,9 +122,7 @@ describeWithMoto(title, () => {
   });
 
   it.each(comparedSteps)('%s: the emulator has every key moto has', label => {
-    const ignored = new Set(
-      [...motoOnlyKeys, ...knownEmulatorGaps].filter(k => k.step === label).map(k => k.path),
-    );
+    const ignored = new Set(motoOnlyKeys.filter(k => k.step === label).map(k => k.path));
     const differences = compare(label).filter(d => !ignored.has(d.path));
     if (differences.length > 0) {
       throw new Error(
@@ -132,13 +130,6 @@ describeWithMoto(title, () => {
       );
     }
   });
-
-  it.failing.each(knownEmulatorGaps.map(g => [g.step, g.path] as const))(
-    '%s: known emulator gap, %s (fails until fixed; then drop it from knownEmulatorGaps)',
-    (step, path) => {
-      expect(compare(step).map(d => d.path)).not.toContain(path);
-    },
-  );
 
   it.each(motoOnlyKeys.map(k => [k.step, k.path, k] as const))(
     '%s: moto still sends %s, the moto-only key the comparison skips',

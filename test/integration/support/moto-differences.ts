@@ -36,23 +36,3 @@ export const motoOnlyKeys: readonly MotoOnlyKey[] = [
     },
   ]),
 ];
-
-/** A key moto has that the emulator lacks, found by the comparison and not fixed yet. */
-export interface EmulatorGap {
-  readonly step: string;
-  readonly path: string;
-}
-
-/**
- * The emulator's known gaps against moto. Each is left out of the main comparison and checked by
- * an it.failing test instead, which starts failing (so the entry must go) once the gap is fixed.
- */
-export const knownEmulatorGaps: readonly EmulatorGap[] = describeInstancesSteps.flatMap(step =>
-  // TODO(#2): DescribeInstances sends blockDeviceMapping and networkInterfaceSet empty and no
-  // metadataOptions; AWS describes the root EBS volume, the primary ENI and the IMDS settings.
-  [
-    'Reservations[].Instances[].BlockDeviceMappings[]',
-    'Reservations[].Instances[].NetworkInterfaces[]',
-    'Reservations[].Instances[].MetadataOptions',
-  ].map(path => ({ step, path })),
-);
