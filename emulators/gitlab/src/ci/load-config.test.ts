@@ -103,3 +103,18 @@ describe('loadConfig', () => {
     expect(config).toEqual({ a: { script: 'a' }, b: { script: 'b' } });
   });
 });
+
+describe('multi-document files', () => {
+  it('refuses a spec:inputs header plainly', () => {
+    expect(
+      load({ '.gitlab-ci.yml': 'spec:\n  inputs:\n    env: {}\n---\njob:\n  script: x\n' })
+        .problems,
+    ).toEqual(['spec:inputs headers are not supported by the emulator']);
+  });
+
+  it('reads only the first document otherwise, as Psych does', () => {
+    expect(load({ '.gitlab-ci.yml': 'a: {script: x}\n---\nb: {script: y}\n' }).config).toEqual({
+      a: { script: 'x' },
+    });
+  });
+});

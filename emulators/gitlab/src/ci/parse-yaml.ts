@@ -1,4 +1,4 @@
-import { parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { parseAllDocuments, type ScalarTag, type Tags } from 'yaml';
 import { referenceTag } from './yaml-reference';
 
 // Psych reads only yes/true/on and no/false/off (any case) as booleans; YAML 1.1's y/n stay text.
@@ -34,12 +34,23 @@ export type ParsedYaml = { ok: true; value: unknown } | { ok: false; message: st
  * aliases and `<<` merge keys, duplicate keys allowed (last wins), and the `!reference` tag.
  */
 export function parseCiYaml(source: string): ParsedYaml {
-  const doc = parseDocument(source, {
+  const docs = parseAllDocuments(source, {
     version: '1.1',
     merge: true,
     uniqueKeys: false,
     customTags: ciTags,
   });
+  const list = [...docs];
+  const header = list.length > 1 ? (list[0]?.toJS() as unknown) : undefined;
+  if (typeof header === 'object' && header !== null && 'spec' in header) {
+    // TODO(#2): `spec:inputs` headers and `$[[ inputs.* ]]` interpolation are not modelled.
+    return { ok: false, message: 'spec:inputs headers are not supported by the emulator' };
+  }
+  // Like Psych's load, only the first document counts when there is no `spec` header.
+  const doc = list[0];
+  if (!doc) {
+    return { ok: true, value: null };
+  }
   const first = doc.errors[0];
   if (first) {
     const position = first.linePos?.[0];

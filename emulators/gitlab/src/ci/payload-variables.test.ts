@@ -151,3 +151,24 @@ describe('payload variables', () => {
     expect(payload.variables.some(variable => variable.key === 'CI_COMMIT_BRANCH')).toBe(false);
   });
 });
+
+describe('job timing in the payload', () => {
+  it('sends CI_JOB_STARTED_AT and the time the job waited in the queue', () => {
+    let nowMs = Date.parse('2026-12-03T10:00:00Z');
+    const payload = payloadOf(
+      'unit:\n  script: x\n',
+      'unit',
+      { now: () => new Date(nowMs) },
+      () => {
+        nowMs += 2500;
+      },
+    );
+    expect(payload.variables).toContainEqual({
+      key: 'CI_JOB_STARTED_AT',
+      value: '2026-12-03T10:00:02Z',
+      public: true,
+      masked: false,
+    });
+    expect(payload.job_info.time_in_queue_seconds).toBe(2.5);
+  });
+});

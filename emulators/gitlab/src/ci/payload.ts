@@ -94,7 +94,8 @@ function variables(
       ? {}
       : { nodeIndex: spec.nodeIndex, nodeTotal: spec.nodeTotal }),
     ...(spec.environment ? { environment: spec.environment } : {}),
-    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+    // The payload is built when the runner picks the job, which is when GitLab starts it.
+    startedAt: record.startedAt ?? sources.state.now(),
     timeoutSeconds: timeout,
     runnerId: runner.runnerId,
     ...(runner.runnerShortToken === undefined ? {} : { runnerShortToken: runner.runnerShortToken }),

@@ -152,6 +152,12 @@ job:
     ]);
   });
 
+  it('refuses a pipeline of only .pre and .post jobs', () => {
+    expect(errorsFor('a:\n  stage: .pre\n  script: x\nb:\n  stage: .post\n  script: x\n')).toEqual([
+      'No stages / jobs for this pipeline.',
+    ]);
+  });
+
   it('refuses a need on a job that rules removed, unless optional', () => {
     const yaml = `
 build:

@@ -298,6 +298,10 @@ export function seedJobs(config: CompiledConfig, context: SeedContext): SeedResu
       ],
     };
   }
+  if (seeded.every(job => job.stage === '.pre' || job.stage === '.post')) {
+    // GitLab does not run a pipeline made only of `.pre`/`.post` jobs.
+    return { ok: false, errors: ['No stages / jobs for this pipeline.'] };
+  }
   const jobs = checkNeeds(seeded, problems);
   if (!problems.isEmpty()) {
     return { ok: false, errors: problems.list() };
