@@ -71,8 +71,9 @@ export function classifySshError(
     return error;
   }
   const shape: Ssh2ErrorShape = typeof error === 'object' && error !== null ? error : {};
-  const name = error instanceof Error ? error.name : undefined;
-  const code: FleetingErrorCode = name === 'AbortError' ? 'canceled' : codeFor(shape, phase);
+  // By name, not instanceof: Node's own AbortError may come from another realm (Jest, vm).
+  const isAbort = (shape as { name?: unknown }).name === 'AbortError';
+  const code: FleetingErrorCode = isAbort ? 'canceled' : codeFor(shape, phase);
   const verb = phase === 'dial' ? 'connect to' : 'keep the connection to';
   return new FleetingError(
     code,

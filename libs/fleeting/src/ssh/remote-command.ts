@@ -27,7 +27,9 @@ export class SshRemoteCommand implements RemoteCommand {
   private resolveResult!: (result: RunResult) => void;
   private rejectResult!: (error: unknown) => void;
   private readonly onAbort = (): void => {
-    this.channel?.signal('KILL');
+    if (this.channel !== undefined && !this.channelClosed) {
+      sendSignal(this.host.client, this.channel, 'KILL');
+    }
     this.fail(
       new FleetingError('canceled', 'could not finish the command: aborted', {
         instanceId: this.host.instanceId,
@@ -44,6 +46,9 @@ export class SshRemoteCommand implements RemoteCommand {
       this.resolveResult = resolve;
       this.rejectResult = reject;
     });
+    // A command can fail before its caller awaits it (e.g. while the caller awaits something
+    // else); the caller still sees the rejection, but Node must not call it unhandled.
+    this.result.catch(() => undefined);
   }
 
   /** Opens the channel; call once, right after construction. */
@@ -71,7 +76,7 @@ export class SshRemoteCommand implements RemoteCommand {
     this.host.client.exec(command, (error, channel) => {
       if (this.settled) {
         // Aborted or disconnected while the channel was opening.
-        channel.close();
+        (channel as ClientChannel | undefined)?.close();
         return;
       }
       if (error !== undefined) {
@@ -93,8 +98,7 @@ export class SshRemoteCommand implements RemoteCommand {
     if (channel === undefined || this.settled || this.channelClosed) {
       return false;
     }
-    channel.signal(name);
-    return true;
+    return sendSignal(this.host.client, channel, name);
   }
 
   /** Rejects the command with `error` (first settlement wins) and closes its channel. */
@@ -147,7 +151,7 @@ export class SshRemoteCommand implements RemoteCommand {
         this.fail(error);
         return;
       }
-      if (outcome instanceof Promise) {
+      if (isPromiseLike(outcome)) {
         // Backpressure: ssh2 stops growing the SSH window while the stream is paused.
         this.pendingSinks += 1;
         stream.pause();
@@ -205,4 +209,36 @@ export class SshRemoteCommand implements RemoteCommand {
       this.resolveResult({ exitCode: null });
     });
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<void> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** The parts of ssh2's internals that a signal request after stdin EOF needs. */
+interface Ssh2SignalInternals {
+  readonly _protocol?: { signal(channelId: number, name: string): void };
+}
+
+/**
+ * Sends an SSH `signal` request. ssh2's `ClientChannel.signal()` silently does nothing once
+ * stdin has been ended (it checks `writable`), although RFC 4254 allows channel requests after
+ * EOF; so the request goes through ssh2's protocol object directly while the channel is open.
+ */
+function sendSignal(client: Client, channel: ClientChannel, name: RemoteSignal): boolean {
+  const outgoing = (channel as unknown as { outgoing?: { id: number; state: string } }).outgoing;
+  const protocol = (client as unknown as Ssh2SignalInternals)._protocol;
+  if (outgoing === undefined || protocol === undefined) {
+    // ssh2 changed its internals: its public method works only until stdin has ended.
+    if (!channel.writable) {
+      return false;
+    }
+    channel.signal(name);
+    return true;
+  }
+  if (outgoing.state !== 'open' && outgoing.state !== 'eof') {
+    return false;
+  }
+  protocol.signal(outgoing.id, name);
+  return true;
 }
