@@ -10,6 +10,7 @@ import {
   TraceWriter,
   buildRunnerInfo,
   effectiveFailureReason,
+  outputLimitMarker,
   sendFinalUpdate,
 } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
@@ -226,5 +227,89 @@ describe('GitlabClient against the GitLab emulator', () => {
     // GitLab answers 403 with `Job-Status: canceled`: the job is final and no longer ours.
     expect(outcome).toMatchObject({ kind: 'already-final', jobStatus: 'canceled', attempts: 1 });
     expect(w.emulator.admin.getJob(job.id).status).toBe('canceled');
+  });
+
+  it('resyncs after a lost PATCH answer, retries 502s, and caps the log at output_limit', async () => {
+    const w = await setUp('unit:\n  script:\n    - yes | head -c 20000\n');
+    const job = await takeJob(w);
+    const writer = new TraceWriter({
+      client: w.client,
+      jobId: job.id,
+      jobToken: job.token,
+      logger,
+      clock: w.clock,
+      outputLimitBytes: 1000,
+    });
+    writer.start();
+    writer.write('x'.repeat(400));
+    w.emulator.admin.addFault({
+      method: 'PATCH',
+      path: '/api/v4/jobs/*/trace',
+      kind: 'drop',
+      dropAt: 'response',
+      count: 1,
+    });
+    await tick(w, 3000);
+    for (let i = 0; i < 20; i++) {
+      writer.write('y'.repeat(1000));
+    }
+    await tick(w, 3000);
+    await tick(w, 3000);
+    const summary = await writer.finish();
+    expect(summary).toMatchObject({
+      complete: true,
+      limitReached: true,
+      bytesize: 1000 + outputLimitMarker(1000).length,
+    });
+
+    w.emulator.admin.addFault({
+      method: 'PUT',
+      path: '/api/v4/jobs/*',
+      kind: 'status',
+      status: 502,
+      count: 2,
+    });
+    const finalClock = new ManualClock(w.clock.now(), { autoAdvance: true });
+    const finalClient = new GitlabClient({
+      url: w.emulator.url,
+      logger,
+      runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
+      clock: finalClock,
+    });
+    const outcome = await sendFinalUpdate({
+      client: finalClient,
+      jobId: job.id,
+      jobToken: job.token,
+      update: { state: 'success' },
+      output: () => summary,
+      deadlineAtMs: finalClock.now() + 60_000,
+      logger,
+      clock: finalClock,
+    });
+    expect(outcome).toMatchObject({ kind: 'delivered', attempts: 1 });
+    const view = w.emulator.admin.getJob(job.id);
+    expect(view).toMatchObject({
+      status: 'success',
+      traceBytes: summary.bytesize,
+      traceChecksum: summary.checksum,
+    });
+    const patches = w.emulator.admin.listRequests({ jobId: job.id, method: 'PATCH' });
+    // The first answer was lost after GitLab stored it; the re-send got 416 and the writer resynced.
+    const end = String(summary.bytesize - 1);
+    expect(patches.map(p => [p.contentRange, p.status])).toEqual([
+      ['0-399', patches[0]!.status],
+      [`0-${end}`, 416],
+      [`400-${end}`, 202],
+    ]);
+    expect(patches[0]!.fault).toBeDefined();
+    // Faulted requests are logged before routing, so match them by path rather than job id.
+    const puts = w.emulator.admin.listRequests({
+      method: 'PUT',
+      pathPrefix: `/api/v4/jobs/${job.id}`,
+    });
+    expect(puts.slice(-3).map(p => p.status)).toEqual([502, 502, 200]);
+    const trace = w.emulator.admin.getTrace(job.id);
+    expect(trace.startsWith('x'.repeat(400) + 'y'.repeat(600))).toBe(true);
+    expect(trace.endsWith(outputLimitMarker(1000).toString())).toBe(true);
   });
 });
