@@ -138,6 +138,22 @@ function checkDependencies(
   }
 }
 
+function hasNeedsCycle(jobs: readonly JobDefinition[]): boolean {
+  const needsOf = new Map(jobs.map(job => [job.name, (job.needs ?? []).map(need => need.job)]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string): boolean => {
+    const seen = state.get(name);
+    if (seen !== undefined) {
+      return seen === 'visiting';
+    }
+    state.set(name, 'visiting');
+    const cyclic = (needsOf.get(name) ?? []).some(need => visit(need));
+    state.set(name, 'done');
+    return cyclic;
+  };
+  return jobs.some(job => visit(job.name));
+}
+
 /**
  * Loads and validates `.gitlab-ci.yml` (includes, extends, `!reference`, defaults, every job's
  * keys); returns `undefined` when GitLab would refuse the file, with every problem recorded.
@@ -183,5 +199,8 @@ export function compileConfig(
     problems.add('jobs config should contain at least one visible job');
   }
   checkDependencies(jobs, stages, problems);
+  if (hasNeedsCycle(jobs)) {
+    problems.add('The pipeline has circular dependencies');
+  }
   return problems.isEmpty() ? { stages, variables, ...workflow, jobs } : undefined;
 }

@@ -211,6 +211,26 @@ describe('manual jobs', () => {
     expect(statuses(pipeline).m).toBe('skipped');
   });
 
+  it('skips a job that needs a non-blocking manual job, and brings it back when the manual job is played', () => {
+    const pipeline = pipelineFrom(
+      'test:\n  stage: build\n  script: x\n  when: manual\ndeploy:\n  script: x\n  needs: [test]\n',
+    );
+    expect(statuses(pipeline)).toEqual({ test: 'manual', deploy: 'skipped' });
+    expect(pipeline.status()).toBe('skipped');
+    pipeline.playManual(jobId(pipeline, 'test'));
+    expect(statuses(pipeline)).toEqual({ test: 'pending', deploy: 'created' });
+    finish(pipeline, 'test', 'success');
+    expect(statuses(pipeline).deploy).toBe('pending');
+  });
+
+  it('makes a job that needs a blocking manual job wait for it', () => {
+    const pipeline = pipelineFrom(
+      'gate:\n  stage: build\n  script: x\n  when: manual\n  allow_failure: false\ndeploy:\n  script: x\n  needs: [gate]\n',
+    );
+    expect(statuses(pipeline)).toEqual({ gate: 'manual', deploy: 'created' });
+    expect(pipeline.status()).toBe('manual');
+  });
+
   it('refuses to play a job that is not manual', () => {
     const pipeline = pipelineFrom('a:\n  script: x\n');
     expect(() => {
