@@ -4,6 +4,8 @@
  */
 export class UnsentLog {
   private chunks: Buffer[] = [];
+  // Index of the first live chunk: dropping from the front must not be O(chunks) per drop.
+  private head = 0;
   private length = 0;
   private startOffset = 0;
 
@@ -34,10 +36,8 @@ export class UnsentLog {
   peek(maxBytes: number): Buffer {
     const parts: Buffer[] = [];
     let need = Math.min(maxBytes, this.length);
-    for (const chunk of this.chunks) {
-      if (need <= 0) {
-        break;
-      }
+    for (let i = this.head; i < this.chunks.length && need > 0; i++) {
+      const chunk = this.chunks[i] ?? Buffer.alloc(0);
       const part = chunk.length <= need ? chunk : chunk.subarray(0, need);
       parts.push(part);
       need -= part.length;
@@ -52,20 +52,24 @@ export class UnsentLog {
     }
     let drop = offset - this.startOffset;
     while (drop > 0) {
-      const first = this.chunks[0];
+      const first = this.chunks[this.head];
       if (first === undefined) {
         break;
       }
       if (first.length <= drop) {
-        this.chunks.shift();
+        this.head++;
         drop -= first.length;
         this.length -= first.length;
       } else {
         // Copy the remainder so the acknowledged part of a large chunk can be freed.
-        this.chunks[0] = Buffer.from(first.subarray(drop));
+        this.chunks[this.head] = Buffer.from(first.subarray(drop));
         this.length -= drop;
         drop = 0;
       }
+    }
+    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
     }
     this.startOffset = offset;
     return true;
@@ -74,6 +78,7 @@ export class UnsentLog {
   /** Forgets every pending byte once the log is no longer sent; `ackedBytes` stays true. */
   discardPending(): void {
     this.chunks = [];
+    this.head = 0;
     this.length = 0;
   }
 }
