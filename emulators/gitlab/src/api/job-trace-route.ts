@@ -57,7 +57,7 @@ export function rubyToInteger(text: string): number {
 }
 
 function secretsOf(world: GitlabWorld, runtime: JobRuntime): string[] {
-  const runner = world.runners.all().find(r => r.id === runtime.runnerId);
+  const runner = world.runners.find(runtime.runnerId);
   return runner === undefined ? [runtime.token] : [runtime.token, runner.token];
 }
 

@@ -97,7 +97,7 @@ function answer(
 }
 
 function touchManager(world: GitlabWorld, runtime: JobRuntime, info: unknown): void {
-  const runner = world.runners.all().find(r => r.id === runtime.runnerId);
+  const runner = world.runners.find(runtime.runnerId);
   if (runner !== undefined) {
     world.runners.heartbeat(runner, runtime.systemId, info, world.clock.now());
   }

@@ -121,6 +121,11 @@ export class RunnerRegistry {
     }
   }
 
+  /** The runner with this id, if it still exists. */
+  find(id: number | undefined): RunnerRecord | undefined {
+    return id === undefined ? undefined : this.runners.get(id);
+  }
+
   all(): RunnerRecord[] {
     return [...this.runners.values()];
   }

@@ -26,6 +26,11 @@ export class GitlabWorld {
   private readonly runtimes = new Map<number, JobRuntime>();
   /** Jobs pending and not waiting for an ack: what `/jobs/request` can hand out. */
   private readonly available = new Set<number>();
+  /**
+   * Every job's CI view as of the last reconcile. Each change goes through a method here that
+   * reconciles right after it, so reads stay cheap without re-deriving pipelines per lookup.
+   */
+  private readonly jobIndex = new Map<number, CiJobView>();
   /** Wakes the world when the earliest delayed (`scheduled`) job is due. */
   private delayedWake: { readonly dueMs: number; readonly timer: TimerHandle } | undefined;
 
@@ -77,9 +82,7 @@ export class GitlabWorld {
   }
 
   ciJob(jobId: number): CiJobView | undefined {
-    const runtime = this.runtimes.get(jobId);
-    const pipeline = runtime === undefined ? undefined : this.pipelines.get(runtime.pipelineId);
-    return pipeline?.jobs().find(job => job.id === jobId);
+    return this.jobIndex.get(jobId);
   }
 
   /** The status GitLab would report in `Job-Status`, including `canceling`. */
@@ -116,6 +119,10 @@ export class GitlabWorld {
     let earliestDelayedMs: number | undefined;
     for (const pipeline of this.pipelines.values()) {
       for (const job of pipeline.jobs()) {
+        this.jobIndex.set(job.id, job);
+        if (job.status === 'pending' && this.runtimes.get(job.id)?.ack !== 'waiting') {
+          nowAvailable.add(job.id);
+        }
         if (job.status === 'scheduled' && job.scheduledAt !== undefined) {
           earliestDelayedMs = Math.min(earliestDelayedMs ?? Infinity, job.scheduledAt.getTime());
         }
@@ -124,12 +131,6 @@ export class GitlabWorld {
             job.id,
             newJobRuntime(job.id, pipeline.id, pipeline.projectId, newJobToken()),
           );
-        }
-      }
-      for (const job of pipeline.pendingJobs()) {
-        const runtime = this.requireRuntime(job.id);
-        if (runtime.ack !== 'waiting') {
-          nowAvailable.add(job.id);
         }
       }
     }
@@ -203,7 +204,7 @@ export class GitlabWorld {
       ) {
         continue;
       }
-      const runner = this.runners.all().find(r => r.id === runtime.runnerId);
+      const runner = this.runners.find(runtime.runnerId);
       if (runner?.runnerType === 'instance_type' && this.isProcessing(runtime)) {
         count++;
       }
@@ -274,8 +275,8 @@ export class GitlabWorld {
     } else {
       pipeline.finishJob(jobId, outcome);
     }
-    this.logger.info({ jobId, status: this.status(jobId) }, 'job finished');
     this.reconcile();
+    this.logger.info({ jobId, status: this.status(jobId) }, 'job finished');
   }
 
   /** Cancels a job as an admin would; graceful only where the runner supports it. */
@@ -311,7 +312,7 @@ export class GitlabWorld {
     if (runtime.runnerId === undefined || runtime.systemId === undefined) {
       return false;
     }
-    const runner = this.runners.all().find(r => r.id === runtime.runnerId);
+    const runner = this.runners.find(runtime.runnerId);
     const manager = runner?.managers.get(runtime.systemId);
     return manager?.features.cancel_gracefully === true;
   }

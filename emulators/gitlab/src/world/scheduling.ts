@@ -35,9 +35,12 @@ export function orderCandidates(
   if (runner.runnerType === 'project_type') {
     return sorted.sort((a, b) => a.job.id - b.job.id);
   }
-  return sorted.sort(
-    (a, b) =>
-      runningOnInstanceRunners(a.projectId) - runningOnInstanceRunners(b.projectId) ||
-      a.job.id - b.job.id,
-  );
+  const running = new Map<number, number>();
+  for (const { projectId } of candidates) {
+    if (!running.has(projectId)) {
+      running.set(projectId, runningOnInstanceRunners(projectId));
+    }
+  }
+  const countOf = (projectId: number): number => running.get(projectId) ?? 0;
+  return sorted.sort((a, b) => countOf(a.projectId) - countOf(b.projectId) || a.job.id - b.job.id);
 }
