@@ -53,7 +53,9 @@ describe('API server routing and wire shapes', () => {
 
   it('routes on the SigV4 credential scope when the Version field is missing', async () => {
     const auth = (service: string): Record<string, string> => ({
-      authorization: `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${service}/aws4_request, ` +
+        'SignedHeaders=host, Signature=00',
     });
     expect(
       (await post('Action=DescribeAutoScalingGroups', auth('autoscaling'))).xml,
@@ -93,7 +95,7 @@ describe('API server routing and wire shapes', () => {
     expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
   });
 
-  it('writes no Result for output-less operations, an empty <SetInstanceProtectionResult/>, and empty EC2 lists', async () => {
+  it('no Result without output, an empty <SetInstanceProtectionResult/>, empty lists', async () => {
     await post(
       'Action=CreateLaunchTemplate&Version=2016-11-15&LaunchTemplateName=abc&LaunchTemplateData.ImageId=ami-1',
     );

@@ -160,7 +160,7 @@ describe('admin API faults', () => {
     );
   });
 
-  it('starts an instance refresh: members go to Terminating:Wait with a termination hook, else Terminating', async () => {
+  it('instance refresh: Terminating:Wait with a termination hook, else Terminating', async () => {
     await createGroup(f, { name: 'g', desired: 1 });
     await createGroup(f, { name: 'h', desired: 1 });
     await f.sdk.autoscaling.send(

@@ -1,4 +1,4 @@
-import { causeTime } from '../autoscaling/activities';
+import { refreshCause } from '../autoscaling/causes';
 import { isSuspended } from '../autoscaling/group';
 import type { Ec2Instance } from '../ec2/instance';
 import type { InstanceProcess } from '../instances/instance-host';
@@ -69,7 +69,7 @@ export function startInstanceRefresh(
   );
   for (const member of victims) {
     model.autoscaling.startTermination(group, member, {
-      cause: `At ${causeTime(nowMs)} an instance was taken out of service in response to an instance refresh.  At ${causeTime(nowMs)} instance ${member.instanceId} was selected for termination.`,
+      cause: refreshCause(nowMs, member.instanceId),
       useHooks: true,
     });
   }

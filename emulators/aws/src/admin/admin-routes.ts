@@ -71,7 +71,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): Promise<unknown> {
   const { model, calls } = deps;
   const [first, second, third] = request.segments;
-  const key = `${request.method} /${first ?? ''}${third === undefined ? (second === undefined ? '' : `/${second}`) : `/:id/${third}`}`;
+  // Routes are matched as e.g. `POST /instances/:id/pause` or `POST /faults/throttle`.
+  const tail = third === undefined ? (second === undefined ? '' : `/${second}`) : `/:id/${third}`;
+  const key = `${request.method} /${first ?? ''}${tail}`;
   const nowMs = model.ctx.clock.now();
   switch (key) {
     case 'GET /state':

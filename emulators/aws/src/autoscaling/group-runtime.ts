@@ -2,16 +2,25 @@ import type { Ec2Instance, ShutdownCause } from '../ec2/instance';
 import type { Ec2InstanceStore } from '../ec2/instance-store';
 import type { KeyPairStore } from '../ec2/key-pairs';
 import type { LaunchTemplateStore } from '../ec2/launch-templates';
-import { resolveTemplateVersion } from '../ec2/launch-templates';
 import type { ModelContext } from '../model/context';
 import type { FaultState } from '../model/faults';
-import { ActivityLog, causeTime } from './activities';
+import { ActivityLog } from './activities';
+import {
+  abandonedLaunchCause,
+  healthCheckCause,
+  launchCause,
+  rebalanceLaunchCause,
+  rebalanceTerminateCause,
+  scaleInCause,
+  withPrefix,
+} from './causes';
 import type { ScalingActivity } from './activities';
 import type { AutoScalingGroup, GroupMember, LifecycleActionResult } from './group';
 import { activeMembers, countByZone, isActive, isSuspended } from './group';
 import { LifecycleActions } from './lifecycle-hooks';
 import { chooseOne, chooseScaleInVictims } from './termination-policy';
-import { SubnetZones, chooseLaunchZone, subnetFor } from './zones';
+import { GroupLauncher } from './group-launcher';
+import { SubnetZones } from './zones';
 
 /** How a member is being taken out of service. */
 export interface TerminationRequest {
@@ -28,9 +37,7 @@ export class GroupRuntime {
   readonly zones: SubnetZones;
   private readonly ctx: ModelContext;
   private readonly ec2: Ec2InstanceStore;
-  private readonly templates: LaunchTemplateStore;
-  private readonly keyPairs: KeyPairStore;
-  private readonly faults: FaultState;
+  private readonly launcher: GroupLauncher;
 
   constructor(
     ctx: ModelContext,
@@ -43,12 +50,16 @@ export class GroupRuntime {
   ) {
     this.ctx = ctx;
     this.ec2 = stores.ec2;
-    this.templates = stores.templates;
-    this.keyPairs = stores.keyPairs;
-    this.faults = stores.faults;
     this.activities = new ActivityLog(ctx.random);
     this.lifecycle = new LifecycleActions(ctx.scheduler, ctx.random);
     this.zones = new SubnetZones(ctx.region);
+    this.launcher = new GroupLauncher(
+      ctx,
+      { ...stores, activities: this.activities, zones: this.zones },
+      group => {
+        this.scheduleRetry(group);
+      },
+    );
     this.ec2.listen({
       running: i => {
         this.onRunning(i);
@@ -87,7 +98,10 @@ export class GroupRuntime {
     if (active.length < target && !isSuspended(group, 'Launch')) {
       const from = active.length;
       for (let i = from; i < target; i++) {
-        if (this.launchOne(group, this.launchCause(group, from, target), undefined) === undefined) {
+        if (
+          this.launcher.launch(group, this.launchCause(group, from, target), undefined) ===
+          undefined
+        ) {
           break;
         }
       }
@@ -101,7 +115,10 @@ export class GroupRuntime {
         this.ctx.random,
       );
       for (const victim of victims) {
-        const cause = `${group.pendingCause ?? ''}${group.pendingCause === undefined ? '' : '  '}At ${causeTime(nowMs)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${active.length} to ${target}.  At ${causeTime(nowMs)} instance ${victim.instanceId} was selected for termination.`;
+        const cause = withPrefix(
+          group.pendingCause,
+          scaleInCause(nowMs, active.length, target, victim.instanceId),
+        );
         this.startTermination(group, victim, { cause, useHooks: true });
       }
     }
@@ -164,121 +181,10 @@ export class GroupRuntime {
   }
 
   private launchCause(group: AutoScalingGroup, from: number, to: number): string {
-    const prefix = group.pendingCause === undefined ? '' : `${group.pendingCause}  `;
-    return `${prefix}At ${causeTime(this.ctx.clock.now())} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${from} to ${to}.`;
+    return withPrefix(group.pendingCause, launchCause(this.ctx.clock.now(), from, to));
   }
 
   /** Launches one member (in `zone`, or the least used zone); undefined when the launch failed. */
-  private launchOne(
-    group: AutoScalingGroup,
-    cause: string,
-    zone: string | undefined,
-  ): GroupMember | undefined {
-    const nowMs = this.ctx.clock.now();
-    const az =
-      zone ?? chooseLaunchZone(group, activeMembers(group)) ?? this.zones.regionZones()[0] ?? '';
-    const subnet = subnetFor(group, az, this.zones);
-    const template =
-      this.templates.findById(group.launchTemplate.launchTemplateId) ??
-      this.templates.findByName(group.launchTemplate.launchTemplateName);
-    const instanceType = template?.data.instanceType ?? 'm1.small';
-    const details = { 'Subnet ID': subnet.subnetId, 'Availability Zone': az };
-    const fail = (reason: string): undefined => {
-      const activity = this.activities.start({
-        groupName: group.name,
-        groupArn: group.arn,
-        description:
-          'Launching a new EC2 instance.  Status Reason: ' +
-          reason +
-          ' Launching EC2 instance failed.',
-        cause,
-        nowMs,
-        details,
-      });
-      this.activities.update(activity.activityId, 'Failed', nowMs, reason);
-      this.ctx.logger.warn({ group: group.name, reason }, 'launch failed');
-      this.scheduleRetry(group);
-      return undefined;
-    };
-    if (template === undefined) {
-      fail(
-        `The specified launch template, with template ID ${group.launchTemplate.launchTemplateId}, does not exist.`,
-      );
-      return;
-    }
-    if (this.faults.capacityUnavailable(az, instanceType, group.name, nowMs)) {
-      const others = group.availabilityZones.filter(z => z !== az).join(', ');
-      fail(
-        `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${az}). Our system will be working on provisioning additional capacity. You can currently get ${instanceType} capacity by not specifying an Availability Zone in your request or choosing ${others || az}.`,
-      );
-      return;
-    }
-    const keyName = template.data.keyName;
-    const keyPair = keyName === undefined ? undefined : this.keyPairs.get(keyName);
-    if (keyName !== undefined && keyPair === undefined) {
-      fail(`The key pair '${keyName}' does not exist.`);
-      return;
-    }
-    if (template.data.imageId === undefined) {
-      fail('The request must contain the parameter ImageId.');
-      return;
-    }
-    const version = resolveTemplateVersion(template, group.launchTemplate.version) ?? '1';
-    const boot = this.faults.boot.get(group.name);
-    const jitterMs = boot?.bootJitterMs ?? this.ctx.timings.defaultBootJitterMs;
-    const instance = this.ec2.launch({
-      imageId: template.data.imageId,
-      instanceType,
-      keyName,
-      authorizedKeys: keyPair === undefined ? [] : [keyPair.publicKey],
-      availabilityZone: az,
-      subnetId: subnet.subnetId,
-      launchTemplate: {
-        launchTemplateId: template.launchTemplateId,
-        launchTemplateName: template.launchTemplateName,
-        version,
-      },
-      tags: [
-        ...template.data.instanceTags,
-        ...group.tags.filter(t => t.propagateAtLaunch).map(t => ({ key: t.key, value: t.value })),
-        { key: 'aws:autoscaling:groupName', value: group.name },
-        { key: 'aws:ec2launchtemplate:id', value: template.launchTemplateId },
-        { key: 'aws:ec2launchtemplate:version', value: version },
-      ],
-      bootDelayMs:
-        (boot?.bootDelayMs ?? this.ctx.timings.defaultBootDelayMs) +
-        Math.floor(this.ctx.random.next() * jitterMs),
-      bootMode: boot?.bootMode ?? 'ok',
-    });
-    const activity = this.activities.start({
-      groupName: group.name,
-      groupArn: group.arn,
-      description: `Launching a new EC2 instance: ${instance.instanceId}`,
-      cause,
-      nowMs,
-      details,
-      statusCode: 'PreInService',
-    });
-    const member: GroupMember = {
-      instanceId: instance.instanceId,
-      availabilityZone: az,
-      subnetId: subnet.subnetId,
-      instanceType,
-      imageId: template.data.imageId,
-      launchTemplate: instance.launchTemplate,
-      launchTemplateCreatedMs: template.createTimeMs,
-      launchTimeMs: nowMs,
-      lifecycleState: 'Pending',
-      healthStatus: 'Healthy',
-      protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
-      launchActivityId: activity.activityId,
-      terminateActivityId: undefined,
-      pendingActions: new Map(),
-    };
-    group.members.set(member.instanceId, member);
-    return member;
-  }
-
   private scheduleRetry(group: AutoScalingGroup): void {
     if (group.retryTimer !== undefined) {
       return;
@@ -327,7 +233,7 @@ export class GroupRuntime {
         `Instance failed to complete user's Lifecycle Action: Lifecycle Action was abandoned with Lifecycle Action Result: ABANDON`,
       );
       this.startTermination(group, member, {
-        cause: `At ${causeTime(nowMs)} an instance was taken out of service because its launch lifecycle action was abandoned.`,
+        cause: abandonedLaunchCause(nowMs),
         useHooks: false,
       });
       this.reconcile(group);
@@ -380,7 +286,7 @@ export class GroupRuntime {
     }
     const nowMs = this.ctx.clock.now();
     this.startTermination(group, member, {
-      cause: `At ${causeTime(nowMs)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
+      cause: healthCheckCause(nowMs),
       useHooks: false,
     });
   }
@@ -433,9 +339,9 @@ export class GroupRuntime {
     if (chooseOne(group, active, nowMs, this.ctx.random, largest[0]) === undefined) {
       return;
     }
-    const launched = this.launchOne(
+    const launched = this.launcher.launch(
       group,
-      `At ${causeTime(nowMs)} an instance was started in response to an Availability Zone imbalance, increasing the capacity from ${active.length} to ${active.length + 1}.`,
+      rebalanceLaunchCause(nowMs, active.length),
       smallest[0],
     );
     if (launched !== undefined) {
@@ -453,7 +359,7 @@ export class GroupRuntime {
     const nowMs = this.ctx.clock.now();
     const victim = chooseOne(group, activeMembers(group), nowMs, this.ctx.random, shrinkZone);
     if (victim !== undefined) {
-      const cause = `At ${causeTime(nowMs)} an instance was taken out of service in response to an Availability Zone rebalancing operation.  At ${causeTime(nowMs)} instance ${victim.instanceId} was selected for termination.`;
+      const cause = rebalanceTerminateCause(nowMs, victim.instanceId);
       this.startTermination(group, victim, { cause, useHooks: true });
     }
     this.reconcile(group);

@@ -76,7 +76,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     expect(group.Instances?.map(i => i.LifecycleState)).toEqual(['InService', 'InService']);
   });
 
-  it('CreateAutoScalingGroup errors: AlreadyExists, no launch source, no zones, bad sizes, unknown template', async () => {
+  it('CreateAutoScalingGroup errors: exists, no source, no zones, sizes, template', async () => {
     await createGroup(f, { name: 'g' });
     const base = {
       AutoScalingGroupName: 'g2',
@@ -125,7 +125,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     }
   });
 
-  it('UpdateAutoScalingGroup changes only given fields and validates min/max; unknown group is a ValidationError', async () => {
+  it('UpdateAutoScalingGroup changes given fields, validates min/max, unknown group', async () => {
     await createGroup(f, { name: 'g', desired: 1 });
     await f.sdk.autoscaling.send(
       new UpdateAutoScalingGroupCommand({
@@ -164,7 +164,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     });
   });
 
-  it('DeleteAutoScalingGroup refuses a group with instances, and ForceDelete terminates them and removes the group', async () => {
+  it('DeleteAutoScalingGroup: ResourceInUse, then ForceDelete terminates and removes', async () => {
     await createGroup(f, { name: 'g', desired: 1 });
     await f.advance(1000);
     expect(
@@ -187,7 +187,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     expect([...f.host.launched.values()].every(r => r.terminated)).toBe(true);
   });
 
-  it('DescribeAutoScalingGroups: unknown names give an empty list, the empty-list form means all, tag filters, pages end', async () => {
+  it('DescribeAutoScalingGroups: unknown names, empty list, tag filters, pages end', async () => {
     for (const name of ['a1', 'a2', 'a3']) {
       await createGroup(f, { name, withKey: false });
     }
@@ -242,7 +242,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     ]);
   });
 
-  it('SetDesiredCapacity: above max and below min fail with AWS messages; HonorCooldown refuses inside the cooldown', async () => {
+  it('SetDesiredCapacity: above max, below min, HonorCooldown inside the cooldown', async () => {
     await createGroup(f, { name: 'g', min: 1, max: 2, desired: 1 });
     expect(
       await rejection(
@@ -304,7 +304,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     });
   });
 
-  it('TerminateInstanceInAutoScalingGroup with decrement shrinks desired; without it a replacement launches', async () => {
+  it('TerminateInstanceInAutoScalingGroup: decrement shrinks, else a replacement', async () => {
     await createGroup(f, { name: 'g', desired: 2, protect: true });
     await f.advance(1000);
     const [a, b] = ((await describe1('g')).Instances ?? []).map(i => i.InstanceId ?? '');
@@ -463,13 +463,17 @@ describe('Auto Scaling actions through the real SDK', () => {
     );
     expect(out.Activities?.map(a => a.StatusCode)).toEqual(['PreInService', 'Successful']);
     expect(out.Activities?.[1]?.Cause).toMatch(
-      /a user request explicitly set group desired capacity changing the desired capacity from 0 to 1\. {2}At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1\.$/,
+      new RegExp(
+        'a user request explicitly set group desired capacity changing the desired capacity ' +
+          'from 0 to 1\\. {2}At .* an instance was started in response to a difference between ' +
+          'desired and actual capacity, increasing the capacity from 0 to 1\\.$',
+      ),
     );
     expect(out.Activities?.[1]?.EndTime).toBeInstanceOf(Date);
     expect(out.Activities?.[1]?.Progress).toBe(100);
   });
 
-  it('PutLifecycleHook holds a launch in Pending:Wait; CompleteLifecycleAction CONTINUE puts it in service', async () => {
+  it('PutLifecycleHook holds Pending:Wait; CompleteLifecycleAction CONTINUE ends it', async () => {
     await createGroup(f, { name: 'g' });
     await f.sdk.autoscaling.send(
       new PutLifecycleHookCommand({
@@ -523,7 +527,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     });
   });
 
-  it('a terminating hook holds the member in Terminating:Wait until the heartbeat timeout applies DefaultResult', async () => {
+  it('a terminating hook holds Terminating:Wait until its timeout applies DefaultResult', async () => {
     await createGroup(f, { name: 'g', desired: 1 });
     await f.sdk.autoscaling.send(
       new PutLifecycleHookCommand({

@@ -9,6 +9,11 @@ import {
   validateSizes,
 } from './group-params';
 import { readHook } from './hook-params';
+import { createdCause } from '../causes';
+
+function groupArn(region: string, accountId: string, uuid: string, name: string): string {
+  return `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:${uuid}:autoScalingGroupName/${name}`;
+}
 
 /** CreateAutoScalingGroup: validates like AWS, then launches the desired capacity. */
 export const createAutoScalingGroup: QueryHandler = (model, params) => {
@@ -35,7 +40,7 @@ export const createAutoScalingGroup: QueryHandler = (model, params) => {
   const nowMs = model.ctx.clock.now();
   const group: AutoScalingGroup = {
     name,
-    arn: `arn:aws:autoscaling:${model.ctx.region}:${model.ctx.accountId}:autoScalingGroup:${model.ctx.random.uuid()}:autoScalingGroupName/${name}`,
+    arn: groupArn(model.ctx.region, model.ctx.accountId, model.ctx.random.uuid(), name),
     createdTimeMs: nowMs,
     launchTemplate,
     minSize,
@@ -69,7 +74,7 @@ export const createAutoScalingGroup: QueryHandler = (model, params) => {
   model.autoscaling.groups.set(name, group);
   model.ctx.logger.info({ group: name, desiredCapacity }, 'group created');
   if (desiredCapacity > 0) {
-    group.pendingCause = `At ${new Date(nowMs).toISOString().slice(0, 19)}Z a user request created an AutoScalingGroup changing the desired capacity from 0 to ${desiredCapacity}.`;
+    group.pendingCause = createdCause(nowMs, desiredCapacity);
   }
   model.autoscaling.reconcile(group);
   return undefined;

@@ -1,6 +1,6 @@
 import { AwsApiError } from '../../errors';
 import type { QueryHandler } from '../../protocol/handler';
-import { causeTime } from '../activities';
+import { deleteCause } from '../causes';
 import { isActive } from '../group';
 import { requireGroup } from './group-params';
 
@@ -29,7 +29,7 @@ export const deleteAutoScalingGroup: QueryHandler = (model, params) => {
     if (isActive(member)) {
       // ForceDelete also drops outstanding lifecycle actions, so hooks do not hold anything.
       model.autoscaling.startTermination(group, member, {
-        cause: `At ${causeTime(nowMs)} an instance was taken out of service in response to a user request to delete the AutoScalingGroup.`,
+        cause: deleteCause(nowMs),
         useHooks: false,
       });
     } else if (member.pendingActions.size > 0) {

@@ -36,10 +36,10 @@ export function readLaunchTemplate(
   const template =
     id === undefined ? model.templates.findByName(name ?? '') : model.templates.findById(id);
   if (template === undefined) {
+    const which = id === undefined ? `template name ${name ?? ''}` : `template ID ${id}`;
     throw validationError(
-      id === undefined
-        ? `You must use a valid fully-formed launch template. The specified launch template, with template name ${name ?? ''}, does not exist.`
-        : `You must use a valid fully-formed launch template. The specified launch template, with template ID ${id}, does not exist.`,
+      'You must use a valid fully-formed launch template. ' +
+        `The specified launch template, with ${which}, does not exist.`,
     );
   }
   return {

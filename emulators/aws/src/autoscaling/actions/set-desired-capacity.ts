@@ -1,6 +1,6 @@
 import { AwsApiError, validationError } from '../../errors';
 import type { QueryHandler } from '../../protocol/handler';
-import { causeTime } from '../activities';
+import { explicitSetCause } from '../causes';
 import { requireGroup } from './group-params';
 
 /** SetDesiredCapacity: bounded by min/max, optionally refused during the cooldown. */
@@ -32,7 +32,7 @@ export const setDesiredCapacity: QueryHandler = (model, params) => {
     );
   }
   if (desired !== group.desiredCapacity) {
-    group.pendingCause = `At ${causeTime(nowMs)} a user request explicitly set group desired capacity changing the desired capacity from ${group.desiredCapacity} to ${desired}.`;
+    group.pendingCause = explicitSetCause(nowMs, group.desiredCapacity, desired);
     group.desiredCapacity = desired;
     group.cooldownUntilMs = nowMs + group.defaultCooldownS * 1000;
     model.autoscaling.reconcile(group);

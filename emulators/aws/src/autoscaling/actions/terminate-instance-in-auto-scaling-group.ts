@@ -1,6 +1,6 @@
 import { validationError } from '../../errors';
 import type { QueryHandler } from '../../protocol/handler';
-import { causeTime } from '../activities';
+import { userTerminateCause } from '../causes';
 import { isActive } from '../group';
 import { activityXml } from '../serialize';
 
@@ -34,9 +34,7 @@ export const terminateInstanceInAutoScalingGroup: QueryHandler = (model, params)
   if (decrement) {
     group.desiredCapacity -= 1;
   }
-  const cause = decrement
-    ? `At ${causeTime(nowMs)} instance ${instanceId} was taken out of service in response to a user request, shrinking the capacity from ${before} to ${before - 1}.`
-    : `At ${causeTime(nowMs)} instance ${instanceId} was taken out of service in response to a user request.`;
+  const cause = userTerminateCause(nowMs, instanceId, decrement ? before : undefined);
   const activity = model.autoscaling.startTermination(group, member, { cause, useHooks: true });
   model.autoscaling.reconcile(group);
   return { Activity: activityXml(activity) };

@@ -1,4 +1,4 @@
-import { causeTime } from '../activities';
+import { updatedCause } from '../causes';
 import type { QueryHandler } from '../../protocol/handler';
 import {
   readLaunchTemplate,
@@ -45,7 +45,11 @@ export const updateAutoScalingGroup: QueryHandler = (model, params) => {
   group.defaultInstanceWarmupS =
     params.int('DefaultInstanceWarmup') ?? group.defaultInstanceWarmupS;
   if (desired !== group.desiredCapacity) {
-    group.pendingCause = `At ${causeTime(model.ctx.clock.now())} a user request update of AutoScalingGroup constraints to min: ${minSize}, max: ${maxSize}, desired: ${desired} changing the desired capacity from ${group.desiredCapacity} to ${desired}.`;
+    group.pendingCause = updatedCause(
+      model.ctx.clock.now(),
+      { min: minSize, max: maxSize, desired },
+      group.desiredCapacity,
+    );
   }
   group.minSize = minSize;
   group.maxSize = maxSize;

@@ -48,7 +48,7 @@ describe('EC2 actions through the real SDK', () => {
     return (out.Reservations ?? []).flatMap(r => r.Instances ?? []);
   };
 
-  it('CreateLaunchTemplate returns the template; the same ClientToken returns it again; a taken name fails', async () => {
+  it('CreateLaunchTemplate: ClientToken idempotency, taken and malformed names', async () => {
     const input = {
       LaunchTemplateName: 'runner-lt',
       LaunchTemplateData: { ImageId: 'ami-1', InstanceType: 't3.micro' as const },
@@ -197,7 +197,7 @@ describe('EC2 actions through the real SDK', () => {
     });
   });
 
-  it('DescribeInstances by id and by the group tag and state filters, with the host address as PrivateIpAddress', async () => {
+  it('DescribeInstances by id, group tag and state; the host address is the IP', async () => {
     await createGroup(f, { name: 'g', desired: 2 });
     await createGroup(f, { name: 'other', desired: 1 });
     let mine = await instances({
@@ -264,7 +264,7 @@ describe('EC2 actions through the real SDK', () => {
     expect(new Set(seen).size).toBe(7);
   });
 
-  it('TerminateInstances: shutting-down then terminated, kept visible, idempotent; the group replaces its member', async () => {
+  it('TerminateInstances: shutting-down, terminated, kept a while, idempotent', async () => {
     await createGroup(f, { name: 'g', desired: 1 });
     await f.advance(1000);
     const [victim] = await instances();
