@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 
 import { FleetingError, dial } from '@taskfleet/fleeting';
 import type { ConnectInfo, DialOptions, SshConnection } from '@taskfleet/fleeting';
+import { pino } from 'pino';
 import { utils } from 'ssh2';
 
 // Tests may reach into the emulator's source; product code never does.
@@ -418,6 +419,41 @@ describe('fleeting SSH connector against real sshd', () => {
     expect(
       await eventually(() => !commandLines(shared).some(line => line.includes('sleep 61')), 2_000),
     ).toBe(true);
+  });
+
+  it('logs connection events without credentials', async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'trace' },
+      {
+        write: (line: string) => {
+          lines.push(line);
+        },
+      },
+    );
+    const port = await freePort();
+    const refused = infoFor(shared, {
+      internalAddr: `127.0.0.1:${port}`,
+      password: 'pw-never-logged',
+    });
+    await rejectionOf(dial(refused, { ...dialDefaults, connectTimeoutMs: 300, logger }));
+    const instance = await launchOwn();
+    const own = await dialOwn(infoFor(instance), { logger });
+    await instance.terminate();
+    await own.closed;
+    const logged = lines.join('');
+    expect(logged).toContain('ssh dial attempt failed');
+    expect(logged).toContain('ssh connection established');
+    expect(logged).toContain('ssh connection lost');
+    expect(logged).not.toContain('pw-never-logged');
+    const keyBody = loginKey.private.split('\n').slice(1, -2).join('');
+    expect(keyBody.length).toBeGreaterThan(20);
+    for (const piece of [
+      keyBody.slice(0, 20),
+      Buffer.from(loginKey.private).toString('base64').slice(0, 20),
+    ]) {
+      expect(logged).not.toContain(piece);
+    }
   });
 
   it('closes idempotently, failing running and later commands with shut_down', async () => {

@@ -58,9 +58,11 @@ export interface ConnectInfo {
   readonly password?: string;
   /** Epoch ms after which the credentials stop working for new logins (pushed keys). */
   readonly expiresAtMs?: number;
-  /** The connector settings this info was built from, for keepalive and timeout defaults. */
+  /** Keepalive interval `dial()` uses unless told otherwise; 0 disables keepalives. */
   readonly keepaliveMs?: number;
+  /** Connect timeout `dial()` uses unless told otherwise; 0 means the connector's default. */
   readonly timeoutMs?: number;
+  /** Whether `dial()` prefers the external address unless told otherwise. */
   readonly useExternalAddr?: boolean;
 }
 

@@ -16,19 +16,30 @@ import { SshConnection } from './ssh-connection';
 export interface DialOptions {
   /** Aborting stops the dial at once: the socket is destroyed and the dial rejects `canceled`. */
   readonly signal?: AbortSignal;
-  /** Total time for all attempts, handshake and login included, before `connect_timeout`. */
-  readonly connectTimeoutMs: number;
-  /** Interval between SSH keepalive requests; 0 disables keepalives. */
-  readonly keepaliveIntervalMs: number;
   /**
-   * Unanswered keepalives tolerated; a peer silent for about
-   * `keepaliveIntervalMs × (keepaliveCountMax + 1)` is declared lost.
+   * Total time for all attempts, handshake and login included, before `connect_timeout`.
+   * @defaultValue `info.timeoutMs`, else 60 000
    */
-  readonly keepaliveCountMax: number;
+  readonly connectTimeoutMs?: number;
+  /**
+   * Interval between SSH keepalive requests; 0 disables keepalives.
+   * @defaultValue `info.keepaliveMs`, else 30 000
+   */
+  readonly keepaliveIntervalMs?: number;
+  /**
+   * Unanswered keepalives tolerated: ssh2 declares the peer lost when the next one falls due,
+   * i.e. `keepaliveIntervalMs × (keepaliveCountMax + 1)` after the last answer.
+   * @defaultValue 3
+   */
+  readonly keepaliveCountMax?: number;
   /** Dial the external address when the instance has one. */
   readonly useExternalAddr?: boolean;
   readonly logger?: Logger;
 }
+
+const defaultConnectTimeoutMs = 60_000;
+const defaultKeepaliveIntervalMs = 30_000;
+const defaultKeepaliveCountMax = 3;
 
 // Pause between attempts: short at first (sshd is often seconds from ready), then capped.
 const firstRetryDelayMs = 100;
@@ -61,16 +72,24 @@ export async function dial(info: ConnectInfo, options: DialOptions): Promise<Ssh
   }
   const target = dialTargetOf(info, options.useExternalAddr ?? info.useExternalAddr ?? false);
   const logger = (options.logger ?? pino({ enabled: false })).child({ instanceId: info.id });
-  const deadline = Date.now() + options.connectTimeoutMs;
+  const connectTimeoutMs = positiveOr(
+    options.connectTimeoutMs ?? info.timeoutMs,
+    defaultConnectTimeoutMs,
+  );
+  const keepalive = {
+    intervalMs: options.keepaliveIntervalMs ?? info.keepaliveMs ?? defaultKeepaliveIntervalMs,
+    countMax: options.keepaliveCountMax ?? defaultKeepaliveCountMax,
+  };
+  const deadline = Date.now() + connectTimeoutMs;
   let lastError: FleetingError | undefined;
   for (let attempt = 1; ; attempt += 1) {
     throwIfAborted(options.signal, info.id);
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0) {
-      throw timedOut(info.id, options.connectTimeoutMs, lastError);
+      throw timedOut(info.id, connectTimeoutMs, lastError);
     }
     try {
-      const connection = await attemptOnce(info, target, remainingMs, options, logger);
+      const connection = await attemptOnce(info, target, remainingMs, keepalive, options, logger);
       logger.debug({ attempt }, 'ssh connection established');
       return connection;
     } catch (error) {
@@ -93,6 +112,11 @@ export async function dial(info: ConnectInfo, options: DialOptions): Promise<Ssh
       throw classifySshError(error, 'dial', info.id);
     }
   }
+}
+
+/** Keeps a positive setting; 0 or absent means "use the default", as the runner treats it. */
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && value > 0 ? value : fallback;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, instanceId: string): void {
@@ -120,11 +144,17 @@ function timedOut(
   );
 }
 
+interface Keepalive {
+  readonly intervalMs: number;
+  readonly countMax: number;
+}
+
 /** One connect-handshake-login attempt, bounded by `readyTimeoutMs` and the abort signal. */
 function attemptOnce(
   info: ConnectInfo,
   target: DialTarget,
   readyTimeoutMs: number,
+  keepalive: Keepalive,
   options: DialOptions,
   logger: Logger,
 ): Promise<SshConnection> {
@@ -164,7 +194,7 @@ function attemptOnce(
     // ssh2 can emit a second error while a failed attempt tears down; keep it from throwing.
     client.on('error', () => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    client.connect(connectConfig(info, target, readyTimeoutMs, options));
+    client.connect(connectConfig(info, target, readyTimeoutMs, keepalive));
   });
 }
 
@@ -172,7 +202,7 @@ function connectConfig(
   info: ConnectInfo,
   target: DialTarget,
   readyTimeoutMs: number,
-  options: DialOptions,
+  keepalive: Keepalive,
 ): ConnectConfig {
   return {
     host: target.host,
@@ -181,8 +211,8 @@ function connectConfig(
     ...(info.key === undefined ? {} : { privateKey: info.key }),
     ...(info.password === undefined ? {} : { password: info.password }),
     readyTimeout: Math.max(1, Math.ceil(readyTimeoutMs)),
-    keepaliveInterval: options.keepaliveIntervalMs,
-    keepaliveCountMax: options.keepaliveCountMax,
+    keepaliveInterval: keepalive.intervalMs,
+    keepaliveCountMax: keepalive.countMax,
     // Password logins only when a password was given; ssh2 would otherwise try keyboard-interactive.
     tryKeyboard: false,
   };

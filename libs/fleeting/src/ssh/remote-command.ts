@@ -73,23 +73,37 @@ export class SshRemoteCommand implements RemoteCommand {
       this.fail(error);
       return;
     }
-    this.host.client.exec(command, (error, channel) => {
-      if (this.settled) {
-        // Aborted or disconnected while the channel was opening.
-        (channel as ClientChannel | undefined)?.close();
-        return;
-      }
-      if (error !== undefined) {
-        this.fail(
-          this.host.terminalError() ??
-            new FleetingError('command_failed', 'could not start the command', {
-              instanceId: this.host.instanceId,
-              cause: error,
-            }),
-        );
-        return;
-      }
-      this.attach(channel, preamble);
+    try {
+      this.host.client.exec(command, (error, channel) => {
+        this.onChannel(error, channel, preamble);
+      });
+    } catch (error) {
+      // ssh2 throws synchronously when the socket is no longer writable.
+      this.fail(this.host.terminalError() ?? this.startFailure(error));
+    }
+  }
+
+  private onChannel(
+    error: Error | undefined,
+    channel: ClientChannel | undefined,
+    preamble: Buffer | undefined,
+  ): void {
+    if (this.settled) {
+      // Aborted or disconnected while the channel was opening.
+      channel?.close();
+      return;
+    }
+    if (error !== undefined || channel === undefined) {
+      this.fail(this.host.terminalError() ?? this.startFailure(error));
+      return;
+    }
+    this.attach(channel, preamble);
+  }
+
+  private startFailure(cause: unknown): FleetingError {
+    return new FleetingError('command_failed', 'could not start the command', {
+      instanceId: this.host.instanceId,
+      cause,
     });
   }
 

@@ -9,6 +9,8 @@ import type { InstanceState } from '../port/instance-state';
 export interface ContractSubject {
   /** A provider over an empty group, not yet initialised. */
   readonly provider: InstanceGroup;
+  /** The group's own size limit (an ASG's MaxSize); keep it small, as the test fills it. */
+  readonly groupMaxSize: number;
   /** Lets the cloud make progress (move a clock, await launches); called between polls. */
   advance(): Promise<void>;
   /** Removes a member behind the provider's back, as a person or the cloud itself would. */
@@ -125,6 +127,23 @@ export function defineInstanceGroupContract(
       async () => {
         await expect(group.increase(0)).rejects.toMatchObject({ code: 'invalid_argument' });
         expect(await group.update()).toEqual([]);
+      },
+      timeoutMs,
+    );
+
+    it(
+      'never grows past the group size limit and says so',
+      async () => {
+        const limit = subject.groupMaxSize;
+        const result = await group.increase(limit + 1);
+        expect(result.requested).toBeLessThan(limit + 1);
+        expect(result.error?.code).toBe('capacity_exceeded');
+        for (let round = 0; round < 3; round += 1) {
+          await subject.advance();
+          const members = await group.update();
+          expect(members.length).toBeLessThanOrEqual(limit);
+          expect(members.length).toBe(result.requested);
+        }
       },
       timeoutMs,
     );

@@ -4,9 +4,10 @@ import { defineInstanceGroupContract } from './contract';
 import { FakeInstanceGroup } from './fake-provider';
 
 defineInstanceGroupContract('in-memory fake', () => {
-  const fake = new FakeInstanceGroup({ bootDelayMs: 2_000, deleteDelayMs: 1_000 });
+  const fake = new FakeInstanceGroup({ bootDelayMs: 2_000, deleteDelayMs: 1_000, maxSize: 3 });
   return Promise.resolve({
     provider: fake,
+    groupMaxSize: 3,
     advance: () => {
       fake.tick(500);
       return Promise.resolve();
