@@ -19,7 +19,8 @@ import type { ShapeDifference } from './support/shape';
 
 const moto = checkMotoAvailable();
 const describeWithMoto = moto.available ? describe : describe.skip;
-const setupTimeoutMs = 60_000;
+// About 10 s alone; allow for a loaded machine.
+const setupTimeoutMs = 120_000;
 
 // moto pages in creation order, the emulator by name, so one group's page is the other's second:
 // compare both pages as one, the union of their keys (NextToken comes from page 1).
