@@ -6,6 +6,7 @@ export { PipelineError } from './errors';
 export type { PipelineErrorCode } from './errors';
 export { ResourceGroups } from './resource-groups';
 export { serverFailureReasons } from './failure-reasons';
+export { coverageFromTrace } from './coverage';
 export type {
   JobPayload,
   PayloadRunner,
