@@ -59,6 +59,7 @@ export function adminRoutes(admin: AdminService, clock: Clock): AdminRoute[] {
     route('POST', '/runners', (_, b) =>
       Promise.resolve(ok(admin.createRunner(parseBody(createRunnerSchema, b)), 201)),
     ),
+    route('GET', '/runners', () => Promise.resolve(ok(admin.listRunners()))),
     route('GET', '/runners/:id', p => Promise.resolve(ok(admin.getRunner(num(p.id))))),
     route('PATCH', '/runners/:id', (p, b) =>
       Promise.resolve(ok(admin.updateRunner(num(p.id), parseBody(runnerPatchSchema, b)))),
@@ -70,6 +71,7 @@ export function adminRoutes(admin: AdminService, clock: Clock): AdminRoute[] {
     route('POST', '/projects', async (_, b) =>
       ok(await admin.createProject(parseBody(createProjectSchema, b)), 201),
     ),
+    route('GET', '/projects', async () => ok(await admin.listProjects())),
     route('GET', '/projects/:id', async p => ok(await admin.getProject(num(p.id)))),
     route('POST', '/projects/:id/commits', async (p, b) =>
       ok(await admin.commitToProject(num(p.id), parseBody(commitSchema, b)), 201),

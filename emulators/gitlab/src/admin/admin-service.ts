@@ -88,6 +88,18 @@ export class AdminService {
     this.world.runners.delete(id);
   }
 
+  listRunners(): RunnerView[] {
+    return this.world.runners.all().map(runner => this.runnerView(runner));
+  }
+
+  async listProjects(): Promise<ProjectView[]> {
+    const views: ProjectView[] = [];
+    for (const project of this.projects.all()) {
+      views.push(this.projectView(project, await project.repository.headSha()));
+    }
+    return views;
+  }
+
   getRunner(id: number): RunnerView {
     return this.runnerView(this.world.runners.get(id));
   }
