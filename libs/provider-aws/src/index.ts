@@ -1,0 +1,2 @@
+/** Placeholder until the Auto Scaling Group provider lands. */
+export const providerAwsName = 'aws';
