@@ -1,16 +1,10 @@
 import {
-  CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
   DeleteAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
-  DescribeScalingActivitiesCommand,
-  PutLifecycleHookCommand,
-  RecordLifecycleActionHeartbeatCommand,
-  ResumeProcessesCommand,
   SetDesiredCapacityCommand,
   SetInstanceProtectionCommand,
-  SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
@@ -18,6 +12,7 @@ import {
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 
 import { createGroup, startFixture } from '../../testing/emulator-fixture';
+import { describeGroup, rejection } from '../../testing/sdk-assertions';
 import type { EmulatorFixture } from '../../testing/emulator-fixture';
 
 describe('Auto Scaling actions through the real SDK', () => {
@@ -29,27 +24,7 @@ describe('Auto Scaling actions through the real SDK', () => {
     await f.close();
   });
 
-  const describe1 = async (name: string): Promise<AutoScalingGroup> => {
-    const out = await f.sdk.autoscaling.send(
-      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
-    );
-    const group = out.AutoScalingGroups?.[0];
-    if (group === undefined) {
-      throw new Error(`group ${name} not described`);
-    }
-    return group;
-  };
-  const rejection = async (
-    promise: Promise<unknown>,
-  ): Promise<{ name: string; message: string; status: number | undefined }> => {
-    try {
-      await promise;
-    } catch (error) {
-      const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-      return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-    }
-    throw new Error('expected the call to fail');
-  };
+  const describe1 = (name: string): Promise<AutoScalingGroup> => describeGroup(f, name);
 
   it('CreateAutoScalingGroup launches the desired capacity, Pending then InService after the boot delay', async () => {
     await createGroup(f, { name: 'g', desired: 2, protect: true });
@@ -417,151 +392,5 @@ describe('Auto Scaling actions through the real SDK', () => {
       'Terminating',
       'Terminating',
     ]);
-  });
-
-  it('SuspendProcesses Launch stops launches until ResumeProcesses; an invalid process name fails', async () => {
-    await createGroup(f, { name: 'g' });
-    await f.sdk.autoscaling.send(
-      new SuspendProcessesCommand({
-        AutoScalingGroupName: 'g',
-        ScalingProcesses: ['Launch', 'AZRebalance'],
-      }),
-    );
-    await f.sdk.autoscaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: 'g', DesiredCapacity: 1 }),
-    );
-    let group = await describe1('g');
-    expect(group.SuspendedProcesses?.map(p => p.ProcessName)).toEqual(['Launch', 'AZRebalance']);
-    expect(group.SuspendedProcesses?.[0]?.SuspensionReason).toMatch(/^User suspended at /);
-    expect(group.Instances).toEqual([]);
-    await f.sdk.autoscaling.send(
-      new ResumeProcessesCommand({ AutoScalingGroupName: 'g', ScalingProcesses: ['Launch'] }),
-    );
-    group = await describe1('g');
-    expect(group.Instances).toHaveLength(1);
-    expect(group.SuspendedProcesses?.map(p => p.ProcessName)).toEqual(['AZRebalance']);
-    expect(
-      await rejection(
-        f.sdk.autoscaling.send(
-          new SuspendProcessesCommand({ AutoScalingGroupName: 'g', ScalingProcesses: ['Nope'] }),
-        ),
-      ),
-    ).toMatchObject({ name: 'ValidationError', status: 400 });
-  });
-
-  it('DescribeScalingActivities lists launches newest first with their final status', async () => {
-    await createGroup(f, { name: 'g' });
-    await f.sdk.autoscaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: 'g', DesiredCapacity: 1 }),
-    );
-    await f.advance(1000);
-    await f.sdk.autoscaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: 'g', DesiredCapacity: 2 }),
-    );
-    const out = await f.sdk.autoscaling.send(
-      new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'g' }),
-    );
-    expect(out.Activities?.map(a => a.StatusCode)).toEqual(['PreInService', 'Successful']);
-    expect(out.Activities?.[1]?.Cause).toMatch(
-      new RegExp(
-        'a user request explicitly set group desired capacity changing the desired capacity ' +
-          'from 0 to 1\\. {2}At .* an instance was started in response to a difference between ' +
-          'desired and actual capacity, increasing the capacity from 0 to 1\\.$',
-      ),
-    );
-    expect(out.Activities?.[1]?.EndTime).toBeInstanceOf(Date);
-    expect(out.Activities?.[1]?.Progress).toBe(100);
-  });
-
-  it('PutLifecycleHook holds Pending:Wait; CompleteLifecycleAction CONTINUE ends it', async () => {
-    await createGroup(f, { name: 'g' });
-    await f.sdk.autoscaling.send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: 'g',
-        LifecycleHookName: 'ready',
-        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
-        HeartbeatTimeout: 60,
-        DefaultResult: 'ABANDON',
-      }),
-    );
-    await f.sdk.autoscaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: 'g', DesiredCapacity: 1 }),
-    );
-    await f.advance(1000);
-    const id = (await describe1('g')).Instances?.[0]?.InstanceId;
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('Pending:Wait');
-    await f.advance(50_000);
-    await f.sdk.autoscaling.send(
-      new RecordLifecycleActionHeartbeatCommand({
-        AutoScalingGroupName: 'g',
-        LifecycleHookName: 'ready',
-        InstanceId: id,
-      }),
-    );
-    await f.advance(50_000);
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('Pending:Wait');
-    await f.sdk.autoscaling.send(
-      new CompleteLifecycleActionCommand({
-        AutoScalingGroupName: 'g',
-        LifecycleHookName: 'ready',
-        InstanceId: id,
-        LifecycleActionResult: 'CONTINUE',
-      }),
-    );
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('InService');
-    expect(
-      await rejection(
-        f.sdk.autoscaling.send(
-          new CompleteLifecycleActionCommand({
-            AutoScalingGroupName: 'g',
-            LifecycleHookName: 'ready',
-            InstanceId: id,
-            LifecycleActionResult: 'CONTINUE',
-          }),
-        ),
-      ),
-    ).toEqual({
-      name: 'ValidationError',
-      message: `No active Lifecycle Action found with instance ID ${id ?? ''}`,
-      status: 400,
-    });
-  });
-
-  it('a terminating hook holds Terminating:Wait until its timeout applies DefaultResult', async () => {
-    await createGroup(f, { name: 'g', desired: 1 });
-    await f.sdk.autoscaling.send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: 'g',
-        LifecycleHookName: 'drain',
-        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-        HeartbeatTimeout: 30,
-      }),
-    );
-    await f.advance(1000);
-    const id = (await describe1('g')).Instances?.[0]?.InstanceId;
-    await f.sdk.autoscaling.send(
-      new TerminateInstanceInAutoScalingGroupCommand({
-        InstanceId: id,
-        ShouldDecrementDesiredCapacity: true,
-      }),
-    );
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('Terminating:Wait');
-    await f.advance(29_999);
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('Terminating:Wait');
-    await f.advance(1);
-    expect((await describe1('g')).Instances?.[0]?.LifecycleState).toBe('Terminating:Proceed');
-    await f.advance(500);
-    expect((await describe1('g')).Instances).toEqual([]);
-    expect(
-      await rejection(
-        f.sdk.autoscaling.send(
-          new PutLifecycleHookCommand({
-            AutoScalingGroupName: 'g',
-            LifecycleHookName: 'bad',
-            LifecycleTransition: 'autoscaling:NOPE',
-          }),
-        ),
-      ),
-    ).toMatchObject({ name: 'ValidationError', status: 400 });
   });
 });
