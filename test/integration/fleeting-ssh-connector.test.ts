@@ -421,6 +421,18 @@ describe('fleeting SSH connector against real sshd', () => {
     ).toBe(true);
   });
 
+  it('kills a command aborted before its channel was even open', async () => {
+    const controller = new AbortController();
+    const running = connection.start({ command: 'sleep 63', signal: controller.signal });
+    controller.abort();
+    await expect(running.result).rejects.toMatchObject({ code: 'canceled' });
+    // The exec request was already on its way; the late channel must not leave a sleep behind.
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(
+      await eventually(() => !commandLines(shared).some(line => line.includes('sleep 63')), 2_000),
+    ).toBe(true);
+  });
+
   it('logs connection events without credentials', async () => {
     const lines: string[] = [];
     const logger = pino(

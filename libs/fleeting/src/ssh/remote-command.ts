@@ -89,8 +89,12 @@ export class SshRemoteCommand implements RemoteCommand {
     preamble: Buffer | undefined,
   ): void {
     if (this.settled) {
-      // Aborted or disconnected while the channel was opening.
-      channel?.close();
+      // Aborted or disconnected while the channel was opening: the command has started by now,
+      // and closing a session without a pty leaves its processes running, so kill them first.
+      if (channel !== undefined) {
+        sendSignal(this.host.client, channel, 'KILL');
+        channel.close();
+      }
       return;
     }
     if (error !== undefined || channel === undefined) {
