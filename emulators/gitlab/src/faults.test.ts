@@ -97,7 +97,7 @@ describe('injected faults and rate limits', () => {
     expect((await requestJob(h.emulator, runnerToken)).status).toBe(201);
   });
 
-  it('dropped connection after handling: the job was handed out, the runner never saw it, ack timeout requeues', async () => {
+  it('dropped connection after handling: job handed out, 201 lost, ack timeout requeues it', async () => {
     const [jobId] = await h.pipeline();
     h.emulator.admin.addFault({
       path: '/api/v4/jobs/request',
