@@ -54,6 +54,9 @@ export function compositeStatus(
   if (anyOf('running', 'pending')) {
     return 'running';
   }
+  if (anyOf('canceling')) {
+    return 'canceling';
+  }
   if (anyOf('waiting_for_resource')) {
     return 'waiting_for_resource';
   }

@@ -2,6 +2,7 @@
 export { createPipeline } from './create-pipeline';
 export type { CreatePipelineInput, CreatePipelineResult } from './create-pipeline';
 export { Pipeline } from './pipeline';
+export type { CancelOptions } from './pipeline';
 export { PipelineError } from './errors';
 export type { PipelineErrorCode } from './errors';
 export { ResourceGroups } from './resource-groups';

@@ -96,6 +96,29 @@ deploy:
     expect(pipeline.status()).toBe('canceled');
   });
 
+  it('cancels a running job gracefully: canceling until the runner reports, keeping its resource', () => {
+    const pipeline = pipelineFrom(
+      'a:\n  script: x\n  resource_group: r\nb:\n  script: x\n  resource_group: r\n',
+    );
+    const a = jobId(pipeline, 'a');
+    pipeline.markRunning(a);
+    pipeline.cancelJob(a, { graceful: true });
+    expect(statuses(pipeline)).toEqual({ a: 'canceling', b: 'waiting_for_resource' });
+    expect(pipeline.status()).toBe('canceling');
+    pipeline.finishJob(a, { status: 'failed', failureReason: 'unknown_failure' });
+    expect(statuses(pipeline)).toEqual({ a: 'canceled', b: 'pending' });
+    expect(pipeline.job(a).failureReason).toBeUndefined();
+  });
+
+  it('forces a canceling job to canceled when canceled again', () => {
+    const pipeline = pipelineFrom('a:\n  script: x\n');
+    const a = jobId(pipeline, 'a');
+    pipeline.markRunning(a);
+    pipeline.cancelJob(a, { graceful: true });
+    pipeline.cancelJob(a);
+    expect(statuses(pipeline)).toEqual({ a: 'canceled' });
+  });
+
   it('cancels every unfinished job with cancel()', () => {
     const pipeline = pipelineFrom('a:\n  stage: build\n  script: x\nb:\n  script: x\n');
     pipeline.markRunning(jobId(pipeline, 'a'));

@@ -21,6 +21,11 @@ import {
 } from './schedule';
 import type { JobOutcome, JobSpec, JobView, PipelineStatus, RecordedArtifact } from './types';
 
+/** How to cancel: `graceful` lets a running job finish its after_script (`canceling`). */
+export interface CancelOptions {
+  readonly graceful?: boolean;
+}
+
 /** What a pipeline is built from (see `createPipeline`). */
 export interface PipelineParts {
   readonly id: number;
@@ -115,18 +120,19 @@ export class Pipeline {
    */
   finishJob(jobId: number, outcome: JobOutcome): void {
     const record = this.record(jobId);
-    if (record.status !== 'running' && record.status !== 'pending') {
+    if (!['running', 'pending', 'canceling'].includes(record.status)) {
       throw new PipelineError(
         'invalid_transition',
         `job ${jobId} is ${record.status}, not running`,
       );
     }
-    record.status = outcome.status;
+    // A job being canceled gracefully ends canceled, whatever the runner reports.
+    record.status = record.status === 'canceling' ? 'canceled' : outcome.status;
     record.finishedAt = this.state.now();
     if (outcome.exitCode !== undefined) {
       record.exitCode = outcome.exitCode;
     }
-    if (outcome.status === 'failed') {
+    if (record.status === 'failed') {
       record.failureReason = storedFailureReason(outcome.failureReason);
       const codes = record.spec.allowFailureExitCodes;
       if (codes && outcome.exitCode !== undefined && codes.includes(outcome.exitCode)) {
@@ -152,24 +158,28 @@ export class Pipeline {
     processPipeline(this.state);
   }
 
-  /** Cancels one job that has not finished. */
-  cancelJob(jobId: number): void {
+  /**
+   * Cancels one job that has not finished. With `graceful` (the runner advertised
+   * `cancel_gracefully`) a running job goes to `canceling` until the runner's final update;
+   * canceling a `canceling` job again forces it to `canceled`.
+   */
+  cancelJob(jobId: number, options: CancelOptions = {}): void {
     const record = this.record(jobId);
-    if (!cancelableStatuses.includes(record.status)) {
+    if (!cancelableStatuses.includes(record.status) && record.status !== 'canceling') {
       throw new PipelineError(
         'invalid_transition',
         `job ${jobId} is ${record.status} and cannot be canceled`,
       );
     }
-    this.markCanceled(record);
+    this.cancelRecord(record, options);
     processPipeline(this.state);
   }
 
   /** Cancels every job that has not finished (the pipeline's "Cancel" button). */
-  cancel(): void {
+  cancel(options: CancelOptions = {}): void {
     for (const record of latestRecords(this.state)) {
       if (cancelableStatuses.includes(record.status)) {
-        this.markCanceled(record);
+        this.cancelRecord(record, options);
       }
     }
     processPipeline(this.state);
@@ -216,6 +226,15 @@ export class Pipeline {
       throw new PipelineError('unknown_job', `job ${jobId} is not in pipeline ${this.id}`);
     }
     return record;
+  }
+
+  private cancelRecord(record: JobRecord, options: CancelOptions): void {
+    if (record.status === 'running' && options.graceful === true) {
+      // The job keeps its resource group until the runner reports the end of after_script.
+      record.status = 'canceling';
+      return;
+    }
+    this.markCanceled(record);
   }
 
   private markCanceled(record: JobRecord): void {
