@@ -213,4 +213,21 @@ describe('group state machine (manual clock, no HTTP)', () => {
     await h.advance(3_600_000);
     expect(h.model.ec2.list()).toEqual([]);
   });
+
+  it('jitter spreads boot times within [delay, delay + jitter) per group', async () => {
+    h.model.faults.boot.set('g', { bootDelayMs: 1000, bootJitterMs: 4000, bootMode: 'ok' });
+    await h.call('CreateAutoScalingGroup', groupParams('g', { DesiredCapacity: 6 }));
+    const inServiceAt: number[] = [];
+    for (let t = 0; t < 5000; t += 100) {
+      await h.advance(100);
+      const count = h.states('g').filter(s => s === 'InService').length;
+      while (inServiceAt.length < count) {
+        inServiceAt.push(t + 100);
+      }
+    }
+    expect(inServiceAt).toHaveLength(6);
+    expect(Math.min(...inServiceAt)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...inServiceAt)).toBeLessThanOrEqual(5000);
+    expect(new Set(inServiceAt).size).toBeGreaterThan(1);
+  });
 });

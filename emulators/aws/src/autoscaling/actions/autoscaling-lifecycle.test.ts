@@ -1,5 +1,7 @@
 import {
   CompleteLifecycleActionCommand,
+  DeleteLifecycleHookCommand,
+  DescribeLifecycleHooksCommand,
   DescribeScalingActivitiesCommand,
   PutLifecycleHookCommand,
   RecordLifecycleActionHeartbeatCommand,
@@ -166,6 +168,42 @@ describe('Auto Scaling processes, activities and lifecycle hooks through the rea
             LifecycleHookName: 'bad',
             LifecycleTransition: 'autoscaling:NOPE',
           }),
+        ),
+      ),
+    ).toMatchObject({ name: 'ValidationError', status: 400 });
+  });
+
+  it('DescribeLifecycleHooks lists hooks with their defaults; DeleteLifecycleHook removes one', async () => {
+    await createGroup(f, { name: 'g' });
+    await f.sdk.autoscaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: 'g',
+        LifecycleHookName: 'ready',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      }),
+    );
+    const out = await f.sdk.autoscaling.send(
+      new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'g' }),
+    );
+    expect(out.LifecycleHooks).toEqual([
+      expect.objectContaining({
+        LifecycleHookName: 'ready',
+        HeartbeatTimeout: 3600,
+        GlobalTimeout: 172_800,
+        DefaultResult: 'ABANDON',
+      }),
+    ]);
+    await f.sdk.autoscaling.send(
+      new DeleteLifecycleHookCommand({ AutoScalingGroupName: 'g', LifecycleHookName: 'ready' }),
+    );
+    const after = await f.sdk.autoscaling.send(
+      new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'g' }),
+    );
+    expect(after.LifecycleHooks).toEqual([]);
+    expect(
+      await rejection(
+        f.sdk.autoscaling.send(
+          new DeleteLifecycleHookCommand({ AutoScalingGroupName: 'g', LifecycleHookName: 'ready' }),
         ),
       ),
     ).toMatchObject({ name: 'ValidationError', status: 400 });
