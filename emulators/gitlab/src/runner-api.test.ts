@@ -143,5 +143,6 @@ describe('runner API: verify, request, two-phase accept', () => {
     expect((await requestJob(h.emulator, tagged.token)).json().id).toBe(linuxJob);
     expect((await requestJob(h.emulator, tagged.token)).status).toBe(204);
     expect((await requestJob(h.emulator, plain.token)).json().id).toBe(untaggedJob);
+    expect(() => h.emulator.admin.createRunner({ runUntagged: false })).toThrow(/tags list/);
   });
 });

@@ -62,12 +62,19 @@ export class RunnerRegistry {
     if (runnerType === 'project_type' && (input.projectIds ?? []).length === 0) {
       throw new GitlabEmulatorError('invalid_request', 'could not create runner: no project');
     }
+    // GitLab's own validation: a runner must be able to pick some job.
+    if (input.runUntagged === false && (input.tags ?? []).length === 0) {
+      throw new GitlabEmulatorError(
+        'invalid_request',
+        'could not create runner: tags list can not be empty when runner is not allowed to pick untagged jobs',
+      );
+    }
     const runner: RunnerRecord = {
       id: this.nextId++,
       token: newRunnerToken(),
       description: input.description ?? '',
       tags: [...(input.tags ?? [])],
-      runUntagged: input.runUntagged ?? (input.tags ?? []).length === 0,
+      runUntagged: input.runUntagged ?? true,
       paused: input.paused ?? false,
       locked: input.locked ?? false,
       runnerType,
