@@ -21,11 +21,11 @@ jest.setTimeout(60_000);
 
 const stateRoot = '/var/tmp/taskfleet-fleeting-ssh-test';
 const loginKey = utils.generateKeyPairSync('ed25519');
-const dialDefaults: DialOptions = {
+const dialDefaults = {
   connectTimeoutMs: 10_000,
   keepaliveIntervalMs: 1_000,
   keepaliveCountMax: 3,
-};
+} satisfies DialOptions;
 let sequence = 0;
 
 function spec(overrides: Partial<InstanceLaunchSpec> = {}): InstanceLaunchSpec {
