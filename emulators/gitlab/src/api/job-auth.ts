@@ -43,6 +43,17 @@ export function authenticateJob(world: GitlabWorld, ctx: RouteContext): JobAuth 
       }),
     };
   }
-  runtime.lastUpdateAtMs = world.clock.now();
+  const nowMs = world.clock.now();
+  runtime.lastUpdateAtMs = nowMs;
+  // GitLab heartbeats the runner on every authenticated job call (`heartbeat_runner: true`).
+  const runner = world.runners.find(runtime.runnerId);
+  if (runner !== undefined) {
+    runner.contactedAtMs = nowMs;
+    const manager =
+      runtime.systemId === undefined ? undefined : runner.managers.get(runtime.systemId);
+    if (manager !== undefined) {
+      manager.contactedAtMs = nowMs;
+    }
+  }
   return { ok: true, runtime };
 }
