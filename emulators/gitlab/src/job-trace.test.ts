@@ -23,7 +23,11 @@ describe('PATCH /jobs/:id/trace', () => {
     expect(first.headers.get('range')).toBe('0-7');
     expect(first.headers.get('job-status')).toBe('running');
     expect(first.headers.get('x-gitlab-trace-update-interval')).toBe('3');
+    h.clock.advance(5_000);
     const second = await patchTrace(h.emulator, job.jobId, job.jobToken, 7, 'line 2\n');
+    const runner = h.emulator.admin.getRunner(h.emulator.admin.getJob(job.jobId).runnerId!);
+    expect(runner.contactedAtMs).toBe(h.clock.now());
+    expect(runner.managers[0]?.contactedAtMs).toBe(h.clock.now());
     expect(second.headers.get('range')).toBe('0-14');
     expect(h.emulator.admin.getTrace(job.jobId)).toBe('line 1\nline 2\n');
   });
