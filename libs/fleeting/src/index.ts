@@ -1,5 +1,7 @@
 export { FleetingError, isRetryableCode } from './errors';
 export type { FleetingErrorCode, FleetingErrorJson, FleetingErrorOptions } from './errors';
+export { buildConnectInfo } from './port/build-connect-info';
+export type { DiscoveredInstance } from './port/build-connect-info';
 export { DEFAULT_PROTOCOL_PORTS, redactConnectInfo } from './port/connector-config';
 export type {
   ConnectInfo,

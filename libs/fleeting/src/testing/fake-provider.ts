@@ -1,6 +1,7 @@
 import { utils } from 'ssh2';
 
 import { FleetingError } from '../errors';
+import { buildConnectInfo } from '../port/build-connect-info';
 import type { ConnectInfo, ConnectorConfig } from '../port/connector-config';
 import type {
   CallOptions,
@@ -184,19 +185,13 @@ export class FakeInstanceGroup implements InstanceGroup {
   connectInfo(id: string, options?: CallOptions): Promise<ConnectInfo> {
     return this.call(options, () => {
       const instance = this.usable(id);
-      const key =
-        this.settings.key ?? (this.settings.password === undefined ? this.key() : undefined);
-      return {
+      const needsKey = this.settings.key === undefined && this.settings.password === undefined;
+      return buildConnectInfo(this.settings, {
         id,
         internalAddr: instance.address,
-        os: this.settings.os ?? 'linux',
-        arch: this.settings.arch ?? 'amd64',
-        protocol: this.settings.protocol ?? 'ssh',
-        protocolPort: this.settings.protocolPort ?? 22,
-        username: this.settings.username ?? 'fake-user',
-        ...(key === undefined ? {} : { key }),
-        ...(this.settings.password === undefined ? {} : { password: this.settings.password }),
-      };
+        defaultUsername: 'fake-user',
+        ...(needsKey && this.settings.useStaticCredentials !== true ? { key: this.key() } : {}),
+      });
     });
   }
 
