@@ -54,3 +54,30 @@ describe('retries through the CI module', () => {
     expect((await requestJob(h.emulator, runnerToken)).json().id).toBe(retried.id);
   });
 });
+
+describe('resource groups across pipelines', () => {
+  it('hands out the second pipeline’s job only after the first one’s finished', async () => {
+    const h = await startHarness();
+    try {
+      const runnerToken = h.emulator.admin.createRunner({}).token;
+      const yaml = 'deploy:\n  resource_group: production\n  script: [echo deploy]\n';
+      const [first] = await h.pipelineYaml(yaml, ['deploy']);
+      const [second] = await h.pipelineYaml(yaml, ['deploy']);
+      const taken = await takeAndAck(h, runnerToken);
+      expect(taken.jobId).toBe(first);
+      const waiting = await requestJob(h.emulator, runnerToken);
+      expect(waiting.status).toBe(204);
+      expect(h.emulator.admin.getJob(second!).status).toBe('waiting_for_resource');
+      await updateJob(h.emulator, taken.jobId, taken.jobToken, { state: 'success' });
+      const next = await requestJob(
+        h.emulator,
+        runnerToken,
+        waiting.headers.get('x-gitlab-last-update')!,
+      );
+      expect(next.status).toBe(201);
+      expect(next.json().id).toBe(second);
+    } finally {
+      await h.close();
+    }
+  });
+});
