@@ -1,2 +1,20 @@
-/** Placeholder until the Auto Scaling Group provider lands. */
+export { AwsInstanceGroup, providerAwsVersion } from './instance-group';
+export type { GroupCapacity } from './instance-group';
+export type {
+  AwsClientOverrides,
+  AwsConnectorSettings,
+  AwsProviderSettings,
+  ResolvedAwsSettings,
+} from './settings';
+export { resolveSettings } from './settings';
+export type { GroupSetup } from './group-setup';
+export { groupSetupOf } from './group-setup';
+export { classifyAwsError } from './classify-aws-error';
+export type { ClassifyContext } from './classify-aws-error';
+export { instanceArchOf, instanceOsOf, instanceStatusOf } from './state-mapping';
+export { planIncrease } from './increase';
+export type { IncreasePlan } from './increase';
+export { PUSHED_KEY_LIFETIME_MS } from './connect-info';
+
+/** The plugin names GitLab users write for this provider. */
 export const providerAwsName = 'aws';

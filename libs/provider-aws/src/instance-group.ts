@@ -1,0 +1,253 @@
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { FleetingError } from '@taskfleet/fleeting';
+import type {
+  CallOptions,
+  ConnectInfo,
+  DecreaseResult,
+  IncreaseResult,
+  InstanceGroup,
+  InstanceState,
+  ProviderInfo,
+} from '@taskfleet/fleeting';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+
+import { createAwsClients } from './aws-clients';
+import type { AwsClients } from './aws-clients';
+import { connectInfoOf, describeRunningInstance } from './connect-info';
+import { decreaseInstances, failAll } from './decrease';
+import { describeGroup, groupSetupOf } from './group-setup';
+import type { GroupSetup } from './group-setup';
+import { applyIncrease, planIncrease } from './increase';
+import { resolveSettings } from './settings';
+import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
+import { instanceStatusOf } from './state-mapping';
+
+/** This provider's version, reported in ProviderInfo. */
+export const providerAwsVersion = '0.1.0';
+
+/** The capacity figures the provider last saw on the group. */
+export interface GroupCapacity {
+  readonly desiredCapacity: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+}
+
+/**
+ * The fleeting port on one EC2 Auto Scaling Group, with fleeting-plugin-aws's calls: describe
+ * for state, absolute SetDesiredCapacity to grow, TerminateInstanceInAutoScalingGroup with
+ * decrement to shrink, and EC2 Instance Connect for per-connection keys.
+ */
+export class AwsInstanceGroup implements InstanceGroup {
+  private readonly input: AwsProviderSettings;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private settings: ResolvedAwsSettings | undefined;
+  private clients: AwsClients | undefined;
+  private setup: GroupSetup | undefined;
+  /** The desired capacity as we last set or adopted it. */
+  private expectedDesired = 0;
+  private isShutDown = false;
+
+  constructor(settings: AwsProviderSettings) {
+    this.input = settings;
+    this.logger = (settings.logger ?? pino({ enabled: false })).child({
+      component: 'provider-aws',
+      groupName: settings.name,
+    });
+    this.now = settings.now ?? Date.now;
+  }
+
+  /** Validates settings, creates the clients once, describes the group and checks its setup. */
+  async init(options: CallOptions = {}): Promise<ProviderInfo> {
+    this.ensureOpen();
+    this.settings ??= resolveSettings(this.input);
+    this.clients ??= createAwsClients(this.settings);
+    const region = await this.resolveRegion();
+    const group = await describeGroup(this.clients.autoScaling, this.settings.name, options.signal);
+    this.adopt(group, true);
+    this.warnAboutSetup();
+
+    return {
+      id: `aws/${region}/${this.settings.name}`,
+      // The group's own MaxSize, not the plugin's fixed 1000: the scaler must never plan past
+      // what AWS will accept (B58), and this is the number AWS enforces.
+      maxSize: this.setup?.maxSize ?? 0,
+      version: providerAwsVersion,
+      capabilities: [],
+    };
+  }
+
+  /** Lists the group's members with their port state, adopting any outside capacity change. */
+  async update(options: CallOptions = {}): Promise<readonly InstanceState[]> {
+    const { clients, settings } = this.ready();
+    const group = await describeGroup(clients.autoScaling, settings.name, options.signal);
+    this.adopt(group, false);
+
+    return (group.Instances ?? []).map(member => ({
+      id: member.InstanceId ?? '',
+      state: instanceStatusOf(member.LifecycleState),
+      ...(member.LifecycleState === undefined ? {} : { providerState: member.LifecycleState }),
+    }));
+  }
+
+  /** Raises the desired capacity by `delta`, capped at MaxSize (partial, `capacity_exceeded`). */
+  async increase(delta: number, options: CallOptions = {}): Promise<IncreaseResult> {
+    if (!Number.isInteger(delta) || delta < 1) {
+      throw new FleetingError('invalid_argument', 'could not increase group: delta must be ≥ 1');
+    }
+    const { clients, settings } = this.ready();
+    const maxSize = this.setup?.maxSize ?? 0;
+    const plan = planIncrease(this.expectedDesired, maxSize, delta);
+    if (plan.capped) {
+      this.logger.warn(
+        { desiredCapacity: this.expectedDesired, delta, maxSize, requested: plan.requested },
+        'capped_by_asg_max',
+      );
+    }
+    const result = await applyIncrease(
+      clients.autoScaling,
+      settings.name,
+      plan,
+      maxSize,
+      options.signal,
+    );
+    if (result.error?.code === 'canceled') {
+      throw result.error;
+    }
+    if (result.requested > 0) {
+      this.expectedDesired = plan.targetCapacity;
+      this.logger.info(
+        { desiredCapacity: plan.targetCapacity, delta },
+        'increased desired capacity',
+      );
+    }
+
+    return result;
+  }
+
+  /** Terminates exactly the named members, each id answered on its own. */
+  async decrease(ids: readonly string[], options: CallOptions = {}): Promise<DecreaseResult> {
+    if (!Array.isArray(ids) || new Set(ids).size !== ids.length) {
+      throw new FleetingError('invalid_argument', 'could not decrease group: ids must be distinct');
+    }
+    const { clients, settings } = this.ready();
+    if (ids.length === 0) {
+      return { succeeded: [], failed: [] };
+    }
+
+    let group: AutoScalingGroup;
+    try {
+      group = await describeGroup(clients.autoScaling, settings.name, options.signal);
+    } catch (error) {
+      return toResult(failAll(ids, error as FleetingError));
+    }
+    this.adopt(group, false);
+    const outcome = await decreaseInstances(clients.autoScaling, group, ids, options.signal);
+    this.expectedDesired = Math.max(0, this.expectedDesired - outcome.decrementedCount);
+    this.logger.info(
+      { succeededCount: outcome.succeeded.length, failedCount: outcome.failed.length },
+      'decreased group',
+    );
+
+    return toResult(outcome);
+  }
+
+  /** Fresh addresses and credentials for one running member. */
+  async connectInfo(id: string, options: CallOptions = {}): Promise<ConnectInfo> {
+    const { clients, settings } = this.ready();
+    const instance = await describeRunningInstance(clients.ec2, id, settings.name, options.signal);
+
+    return connectInfoOf(
+      clients.instanceConnect,
+      instance,
+      settings.connector,
+      this.now(),
+      options.signal,
+    );
+  }
+
+  /** Resolves when EC2 reports the member running; rejects not found or unhealthy otherwise. */
+  async heartbeat(id: string, options: CallOptions = {}): Promise<void> {
+    const { clients, settings } = this.ready();
+    await describeRunningInstance(clients.ec2, id, settings.name, options.signal);
+  }
+
+  /** Closes the SDK clients; idempotent, and every later call rejects `shut_down`. */
+  shutdown(): Promise<void> {
+    this.isShutDown = true;
+    this.clients?.destroy();
+
+    return Promise.resolve();
+  }
+
+  /** The setup facts of the last describe (protection, AZRebalance), for the scaler's check. */
+  describeGroupSetup(): GroupSetup | undefined {
+    return this.setup;
+  }
+
+  /** The desired capacity we expect and the group's size limits, as last seen. */
+  capacity(): GroupCapacity | undefined {
+    if (this.setup === undefined) {
+      return undefined;
+    }
+
+    return {
+      desiredCapacity: this.expectedDesired,
+      minSize: this.setup.minSize,
+      maxSize: this.setup.maxSize,
+    };
+  }
+
+  private adopt(group: AutoScalingGroup, first: boolean): void {
+    const setup = groupSetupOf(group);
+    if (!first && setup.desiredCapacity !== this.expectedDesired) {
+      // Someone else (a person, a policy, AWS) changed it; AWS's value is the truth from now on.
+      this.logger.warn(
+        { expected: this.expectedDesired, actual: setup.desiredCapacity },
+        'out-of-sync capacity',
+      );
+    }
+    this.expectedDesired = setup.desiredCapacity;
+    this.setup = setup;
+  }
+
+  private warnAboutSetup(): void {
+    if (this.setup?.newInstancesProtectedFromScaleIn === false) {
+      this.logger.warn({}, 'new instances are not protected from scale in and should be');
+    }
+    if (this.setup?.azRebalanceSuspended === false) {
+      this.logger.warn({}, 'AZRebalance is not suspended and should be');
+    }
+  }
+
+  private async resolveRegion(): Promise<string> {
+    try {
+      return await (this.clients as AwsClients).region();
+    } catch (error) {
+      throw new FleetingError('invalid_config', 'could not resolve aws region', { cause: error });
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.isShutDown) {
+      throw new FleetingError('shut_down', 'could not call provider: it is shut down');
+    }
+  }
+
+  private ready(): { clients: AwsClients; settings: ResolvedAwsSettings } {
+    this.ensureOpen();
+    if (this.clients === undefined || this.settings === undefined || this.setup === undefined) {
+      throw new FleetingError('invalid_argument', 'could not call provider: init() first');
+    }
+
+    return { clients: this.clients, settings: this.settings };
+  }
+}
+
+function toResult(outcome: {
+  succeeded: readonly string[];
+  failed: DecreaseResult['failed'];
+}): DecreaseResult {
+  return { succeeded: outcome.succeeded, failed: outcome.failed };
+}
