@@ -38,6 +38,8 @@ export class GroupRuntime {
   private readonly ctx: ModelContext;
   private readonly ec2: Ec2InstanceStore;
   private readonly launcher: GroupLauncher;
+  private readonly reconciling = new Set<AutoScalingGroup>();
+  private readonly reconcileAgain = new Set<AutoScalingGroup>();
 
   constructor(
     ctx: ModelContext,
@@ -86,6 +88,24 @@ export class GroupRuntime {
 
   /** Launches or terminates members until the group matches its desired capacity. */
   reconcile(group: AutoScalingGroup): void {
+    // A termination can finish synchronously and ask for a reconcile from inside one; running
+    // that nested pass at once would pick victims twice, so it is queued instead.
+    if (this.reconciling.has(group)) {
+      this.reconcileAgain.add(group);
+      return;
+    }
+    this.reconciling.add(group);
+    try {
+      do {
+        this.reconcileAgain.delete(group);
+        this.reconcileOnce(group);
+      } while (this.reconcileAgain.has(group));
+    } finally {
+      this.reconciling.delete(group);
+    }
+  }
+
+  private reconcileOnce(group: AutoScalingGroup): void {
     if (group.status === 'Delete in progress') {
       if (group.members.size === 0) {
         this.groups.delete(group.name);
@@ -163,18 +183,19 @@ export class GroupRuntime {
 
   /** Finds the members whose EC2 instance died while HealthCheck was suspended, and replaces them. */
   healthSweep(group: AutoScalingGroup): void {
-    for (const member of group.members.values()) {
+    if (isSuspended(group, 'HealthCheck')) {
+      this.reconcile(group);
+      return;
+    }
+    for (const member of [...group.members.values()]) {
       const instance = this.ec2.get(member.instanceId);
-      if (
-        isActive(member) &&
-        (instance === undefined ||
-          instance.state === 'shutting-down' ||
-          instance.state === 'terminated')
-      ) {
+      const dead =
+        instance === undefined ||
+        instance.state === 'shutting-down' ||
+        instance.state === 'terminated';
+      // Termination of a dead instance finishes at once (proceedTermination sees it gone).
+      if (isActive(member) && dead) {
         this.replaceUnhealthy(group, member);
-        if (instance === undefined || instance.state === 'terminated') {
-          this.removeMember(group, member);
-        }
       }
     }
     this.reconcile(group);

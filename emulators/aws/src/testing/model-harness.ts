@@ -32,6 +32,7 @@ export interface ModelHarness {
 /** Builds a harness; creates a launch template `runner-lt` (no key) ready for groups. */
 export async function createModelHarness(
   timings: Partial<ModelTimings> = {},
+  seed: number | string = 3,
 ): Promise<ModelHarness> {
   const clock = createManualClock();
   const host = new FakeInstanceHost();
@@ -39,7 +40,7 @@ export async function createModelHarness(
   const model = new AwsModel({
     clock,
     scheduler,
-    random: createRandom(3),
+    random: createRandom(seed),
     region: 'us-east-1',
     accountId: '123456789012',
     logger: pino({ level: 'silent' }),
