@@ -71,6 +71,13 @@ describe('PATCH /jobs/:id/trace', () => {
     expect(stored).not.toContain(job.jobToken);
   });
 
+  it('answers 413 to a request body over the server limit (8 MiB)', async () => {
+    const huge = 'x'.repeat(8 * 1024 * 1024 + 1);
+    const res = await patchTrace(h.emulator, job.jobId, job.jobToken, 0, huge);
+    expect(res.status).toBe(413);
+    expect(h.emulator.admin.getJob(job.jobId).traceBytes).toBe(0);
+  });
+
   it('drops the job with trace_size_exceeded past the size limit', async () => {
     await h.close();
     h = await startHarness({ traceSizeLimitBytes: 8 });

@@ -14,14 +14,16 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) {
-        reject(new BodyTooLargeError('could not read request body: too large'));
-        req.destroy();
-        return;
+      // Past the limit the rest is drained, not kept, so the client still gets its 413.
+      if (size <= limitBytes) {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
     req.on('end', () => {
+      if (size > limitBytes) {
+        reject(new BodyTooLargeError('could not read request body: too large'));
+        return;
+      }
       resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);

@@ -8,7 +8,7 @@ import type { Clock } from '../clock';
 import type { FaultRules } from '../faults/fault-rules';
 import type { RequestLog, RequestLogEntry } from '../state/request-log';
 import { messageResponse, type ApiResponse } from './api-response';
-import { parseJsonObject, readBody } from './read-body';
+import { BodyTooLargeError, parseJsonObject, readBody } from './read-body';
 import { matchRoute, type Route } from './route';
 
 /** What the runner-facing server needs. */
@@ -25,6 +25,10 @@ export interface RunnerApiServerDeps {
 export function createRunnerApiServer(deps: RunnerApiServerDeps): Server {
   return createServer((req, res) => {
     handleRequest(deps, req, res).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError && !res.headersSent) {
+        writeResponse(res, messageResponse(413, '413 Request Entity Too Large'));
+        return;
+      }
       deps.logger.error(
         { err: error, method: req.method, path: req.url?.split('?')[0] },
         'request failed',
