@@ -133,3 +133,61 @@ unit:
     });
   });
 });
+
+describe('include:rules', () => {
+  const yaml = `
+include:
+  - local: ci/release.yml
+    rules:
+      - if: $CI_COMMIT_TAG
+  - local: ci/always.yml
+    rules:
+      - if: $CI_COMMIT_TAG
+        when: never
+      - exists: [Dockerfile]
+main:
+  script: x
+`;
+  const files = {
+    'ci/release.yml': 'release:\n  script: publish\n',
+    'ci/always.yml': 'docker:\n  script: build image\n',
+    Dockerfile: 'FROM alpine',
+  };
+
+  it.each([
+    ['a branch', {}, ['docker', 'main']],
+    ['a tag', { ref: 'v1', refType: 'tag' as const }, ['main', 'release']],
+  ])('includes files whose rules match on %s', (_, overrides, names) => {
+    const pipeline = pipelineFrom(yaml, overrides, files);
+    expect(
+      pipeline
+        .jobs()
+        .map(job => job.name)
+        .sort(),
+    ).toEqual(names);
+  });
+
+  it('sees project variables but not YAML variables', () => {
+    const guarded = `
+variables:
+  FROM_YAML: "1"
+include:
+  - local: ci/release.yml
+    rules:
+      - if: $FROM_YAML || $FROM_PROJECT
+main:
+  script: x
+`;
+    const names = (
+      projectVariables: { key: string; value: string; masked: boolean; file: boolean }[],
+    ) =>
+      pipelineFrom(guarded, { projectVariables }, files)
+        .jobs()
+        .map(job => job.name);
+    expect(names([])).toEqual(['main']);
+    expect(names([{ key: 'FROM_PROJECT', value: 'y', masked: false, file: false }])).toEqual([
+      'release',
+      'main',
+    ]);
+  });
+});

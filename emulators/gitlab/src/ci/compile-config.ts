@@ -2,7 +2,7 @@ import { isMap, type YamlMap } from './deep-merge';
 import type { ConfigProblems } from './errors';
 import { resolveExtends } from './extends';
 import { defaultKeys, legacyGlobalKeys, reservedTopLevelKeys } from './job-keys';
-import { loadConfig, type RepoFileReader } from './load-config';
+import { loadConfig, type IncludeContext, type RepoFileReader } from './load-config';
 import { inherits, normalizeJob, readJobInherit, type JobDefinition } from './normalize-job';
 import { resolveReferences } from './references';
 import { normalizeRules, type Rule } from './rules';
@@ -161,8 +161,9 @@ function hasNeedsCycle(jobs: readonly JobDefinition[]): boolean {
 export function compileConfig(
   readFile: RepoFileReader,
   problems: ConfigProblems,
+  includeContext?: IncludeContext,
 ): CompiledConfig | undefined {
-  const loaded = loadConfig(readFile, problems);
+  const loaded = loadConfig(readFile, problems, includeContext);
   if (!loaded) {
     return undefined;
   }

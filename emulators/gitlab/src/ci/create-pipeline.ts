@@ -8,7 +8,8 @@ import {
   type UserFacts,
 } from './predefined';
 import { ResourceGroups } from './resource-groups';
-import { seedJobs } from './seed';
+import { layeredLookup, seedJobs } from './seed';
+import { pipelinePayloadVariables, projectPayloadVariables } from './variables';
 import type { PipelineSource, PipelineVariable, ProjectInfo, ProjectVariable } from './types';
 
 /** What a pipeline is created from: the repository at a commit, the project and the trigger. */
@@ -58,11 +59,6 @@ const defaultUser: UserFacts = {
  * or returns every problem GitLab would report; on failure nothing is created and no job id is used.
  */
 export function createPipeline(input: CreatePipelineInput): CreatePipelineResult {
-  const problems = new ConfigProblems();
-  const config = compileConfig(input.readFile, problems);
-  if (!config) {
-    return { ok: false, errors: problems.list() };
-  }
   const protectedRef =
     input.protectedRef ?? (input.refType === 'branch' && input.ref === input.project.defaultBranch);
   const baseFacts: PipelineFacts = {
@@ -82,15 +78,28 @@ export function createPipeline(input: CreatePipelineInput): CreatePipelineResult
     user: input.user ?? defaultUser,
   };
   const pipelineVariables = input.pipelineVariables ?? [];
+  const predefined = pipelinePredefinedVariables(baseFacts);
+  const repo = {
+    readFile: input.readFile,
+    ...(input.listFiles ? { listFiles: input.listFiles } : {}),
+    ...(input.changedFiles ? { changedFiles: input.changedFiles } : {}),
+  };
+  const problems = new ConfigProblems();
+  // include:rules see only the variables known before the YAML is read.
+  const includeLookup = layeredLookup([
+    predefined,
+    projectPayloadVariables(input.projectVariables),
+    pipelinePayloadVariables(pipelineVariables),
+  ]);
+  const config = compileConfig(input.readFile, problems, { lookup: includeLookup, repo });
+  if (!config) {
+    return { ok: false, errors: problems.list() };
+  }
   const seeded = seedJobs(config, {
-    predefined: pipelinePredefinedVariables(baseFacts),
+    predefined,
     projectVariables: input.projectVariables,
     pipelineVariables,
-    repo: {
-      readFile: input.readFile,
-      ...(input.listFiles ? { listFiles: input.listFiles } : {}),
-      ...(input.changedFiles ? { changedFiles: input.changedFiles } : {}),
-    },
+    repo,
     refFacts: {
       ref: input.ref,
       refType: input.refType,

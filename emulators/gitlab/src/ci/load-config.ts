@@ -1,6 +1,8 @@
 import { deepMerge, isMap, type YamlMap } from './deep-merge';
 import type { ConfigProblems } from './errors';
 import { parseCiYaml } from './parse-yaml';
+import { firstMatchingRule, normalizeRules, type RepoFacts } from './rules';
+import type { ValueLookup } from './variables';
 
 /** Reads a file of the repository at the pipeline's commit; `undefined` when it does not exist. */
 export type RepoFileReader = (path: string) => string | undefined;
@@ -8,8 +10,15 @@ export type RepoFileReader = (path: string) => string | undefined;
 // GitLab's limit on the number of included files per pipeline (`ci_max_includes` default).
 const maxIncludeCount = 150;
 
+/** What `include:rules` are evaluated with: pre-pipeline variables and the repository. */
+export interface IncludeContext {
+  readonly lookup: ValueLookup;
+  readonly repo: RepoFacts;
+}
+
 interface IncludeState {
   readonly readFile: RepoFileReader;
+  readonly context: IncludeContext | undefined;
   readonly problems: ConfigProblems;
   readonly seen: Set<string>;
   count: number;
@@ -22,6 +31,7 @@ interface IncludeState {
 export function loadConfig(
   readFile: RepoFileReader,
   problems: ConfigProblems,
+  context?: IncludeContext,
   configPath = '.gitlab-ci.yml',
 ): YamlMap | undefined {
   const source = readFile(configPath);
@@ -42,7 +52,13 @@ export function loadConfig(
     problems.add('Invalid configuration format');
     return undefined;
   }
-  const state: IncludeState = { readFile, problems, seen: new Set([configPath]), count: 0 };
+  const state: IncludeState = {
+    readFile,
+    context,
+    problems,
+    seen: new Set([configPath]),
+    count: 0,
+  };
   const merged = expandIncludes(parsed.value, state);
   return problems.isEmpty() ? merged : undefined;
 }
@@ -53,7 +69,7 @@ function expandIncludes(config: YamlMap, state: IncludeState): YamlMap {
   }
   const { include, ...rest } = config;
   let base: YamlMap = {};
-  for (const path of includePaths(include, state.problems)) {
+  for (const path of includePaths(include, state)) {
     const included = loadIncluded(path, state);
     if (included) {
       base = deepMerge(base, included);
@@ -62,7 +78,20 @@ function expandIncludes(config: YamlMap, state: IncludeState): YamlMap {
   return deepMerge(base, rest);
 }
 
-function includePaths(include: unknown, problems: ConfigProblems): string[] {
+function includeApplies(entry: YamlMap, state: IncludeState): boolean {
+  if (entry.rules === undefined) {
+    return true;
+  }
+  const rules = normalizeRules(entry.rules, 'include:rules', state.problems, true);
+  if (!rules || !state.context) {
+    return false;
+  }
+  const rule = firstMatchingRule(rules, state.context.lookup, state.context.repo);
+  return rule !== undefined && rule.when !== 'never';
+}
+
+function includePaths(include: unknown, state: IncludeState): string[] {
+  const { problems } = state;
   const entries = Array.isArray(include) ? (include as unknown[]) : [include];
   const paths: string[] = [];
   for (const entry of entries) {
@@ -75,12 +104,15 @@ function includePaths(include: unknown, problems: ConfigProblems): string[] {
         paths.push(entry);
       }
     } else if (isMap(entry) && typeof entry.local === 'string') {
-      const others = Object.keys(entry).filter(key => key !== 'local');
+      const others = Object.keys(entry).filter(key => key !== 'local' && key !== 'rules');
       if (others.length > 0) {
-        // TODO(#2): include:rules and include:inputs are not modelled by the emulator.
+        // TODO(#2): include:inputs (and other include options) are not modelled by the emulator.
         problems.add(
           `include config contains unsupported keys for the emulator: ${others.join(', ')}`,
         );
+      }
+      if (!includeApplies(entry, state)) {
+        continue;
       }
       paths.push(entry.local);
     } else if (isMap(entry)) {

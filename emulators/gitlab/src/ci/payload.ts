@@ -4,7 +4,13 @@ import type { PayloadDependency, PayloadRunner, PayloadStep, JobPayload } from '
 import { jobPredefinedVariables, repositoryUrl, type PipelineFacts } from './predefined';
 import { latestRecords, neededRecords, type ScheduleState } from './schedule';
 import type { PipelineVariable, ProjectVariable } from './types';
-import { layerVariables, yamlPayloadVariables, type PayloadVariable } from './variables';
+import {
+  layerVariables,
+  pipelinePayloadVariables,
+  projectPayloadVariables,
+  yamlPayloadVariables,
+  type PayloadVariable,
+} from './variables';
 
 /** Everything the payload builder reads from the pipeline. */
 export interface PayloadSources {
@@ -109,20 +115,8 @@ function variables(
     depth > 0 ? [{ key: 'GIT_DEPTH', value: String(depth), public: true, masked: false }] : [],
     jobPredefinedVariables(facts, jobFacts),
     yamlPayloadVariables(spec.variables),
-    sources.projectVariables.map(variable => ({
-      key: variable.key,
-      value: variable.value,
-      public: false,
-      masked: variable.masked,
-      file: variable.file,
-      raw: variable.raw === true,
-    })),
-    sources.pipelineVariables.map(variable => ({
-      key: variable.key,
-      value: variable.value,
-      public: false,
-      masked: false,
-    })),
+    projectPayloadVariables(sources.projectVariables),
+    pipelinePayloadVariables(sources.pipelineVariables),
   ]);
 }
 

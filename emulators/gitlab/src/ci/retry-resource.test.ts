@@ -122,4 +122,3 @@ other:
     expect(statuses(pipeline).b).toBe('pending');
   });
 });
-

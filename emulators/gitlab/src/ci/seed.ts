@@ -20,6 +20,8 @@ import {
   expandAll,
   expandText,
   layerVariables,
+  pipelinePayloadVariables,
+  projectPayloadVariables,
   yamlPayloadVariables,
   type PayloadVariable,
   type ValueLookup,
@@ -41,26 +43,6 @@ export type SeedResult =
   | { ok: true; jobs: JobSpec[]; globalVariables: YamlVariable[]; pipelineName?: string }
   | { ok: false; errors: string[] };
 
-function projectLayer(context: SeedContext): PayloadVariable[] {
-  return context.projectVariables.map(variable => ({
-    key: variable.key,
-    value: variable.value,
-    public: false,
-    masked: variable.masked,
-    file: variable.file,
-    raw: variable.raw === true,
-  }));
-}
-
-function pipelineLayer(context: SeedContext): PayloadVariable[] {
-  return context.pipelineVariables.map(variable => ({
-    key: variable.key,
-    value: variable.value,
-    public: false,
-    masked: false,
-  }));
-}
-
 /** Builds a lookup over variable layers in rising precedence, with values fully expanded. */
 export function layeredLookup(layers: readonly (readonly PayloadVariable[])[]): ValueLookup {
   const expanded = expandAll(layerVariables(layers));
@@ -78,8 +60,8 @@ function jobLookup(
     context.predefined,
     jobRulesVariables(name, stage),
     yamlPayloadVariables(yaml),
-    projectLayer(context),
-    pipelineLayer(context),
+    projectPayloadVariables(context.projectVariables),
+    pipelinePayloadVariables(context.pipelineVariables),
   ]);
 }
 

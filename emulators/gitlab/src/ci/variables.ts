@@ -1,7 +1,7 @@
 import { isMap } from './deep-merge';
 import type { ConfigProblems } from './errors';
 import { scalarText, unknownKeys } from './shape';
-import type { YamlVariable } from './types';
+import type { PipelineVariable, ProjectVariable, YamlVariable } from './types';
 
 /** A variable as the job payload carries it (§3.6 `variables`). */
 export interface PayloadVariable {
@@ -140,4 +140,28 @@ export function yamlPayloadVariables(variables: readonly YamlVariable[]): Payloa
       ? { key: variable.key, value: variable.value, public: true, masked: false, raw: true }
       : { key: variable.key, value: variable.value, public: true, masked: false },
   );
+}
+
+/** Project CI/CD variables as payload entries (never public; masked, file and raw as declared). */
+export function projectPayloadVariables(variables: readonly ProjectVariable[]): PayloadVariable[] {
+  return variables.map(variable => ({
+    key: variable.key,
+    value: variable.value,
+    public: false,
+    masked: variable.masked,
+    file: variable.file,
+    raw: variable.raw === true,
+  }));
+}
+
+/** Variables given for one pipeline as payload entries (not public, not masked). */
+export function pipelinePayloadVariables(
+  variables: readonly PipelineVariable[],
+): PayloadVariable[] {
+  return variables.map(variable => ({
+    key: variable.key,
+    value: variable.value,
+    public: false,
+    masked: false,
+  }));
 }
