@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 
 /** A freshly generated key pair in the formats CreateKeyPair returns. */
 export interface GeneratedKeyPair {
@@ -88,19 +88,6 @@ export function generateSshKeyPair(keyType: 'rsa' | 'ed25519', comment: string):
 /** The fingerprint ImportKeyPair reports: MD5 of the public key blob, colon-separated hex. */
 export function importedKeyFingerprint(key: ParsedPublicKey): string {
   return colonHex(createHash('md5').update(key.blob).digest());
-}
-
-/** Checks that a PEM or OpenSSH private key parses (used by tests of generated keys). */
-export function isUsablePrivateKey(pem: string): boolean {
-  try {
-    if (pem.includes('OPENSSH PRIVATE KEY')) {
-      return pem.includes('-----END OPENSSH PRIVATE KEY-----');
-    }
-    createPrivateKey(pem);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // The unencrypted openssh-key-v1 container (PROTOCOL.key in OpenSSH), which Node cannot write.
