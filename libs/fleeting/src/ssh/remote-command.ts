@@ -6,6 +6,10 @@ import { FleetingError } from '../errors';
 import { wrapWithEnv } from './remote-env';
 import type { OutputSink, RemoteCommand, RemoteSignal, RunOptions, RunResult } from './run-types';
 
+// How often and how long a command that must die is sent KILL before its channel is closed.
+const killRetryMs = 100;
+const killAttempts = 20;
+
 /** What a running command needs from its connection. */
 export interface CommandHost {
   readonly client: Client;
@@ -27,9 +31,6 @@ export class SshRemoteCommand implements RemoteCommand {
   private resolveResult!: (result: RunResult) => void;
   private rejectResult!: (error: unknown) => void;
   private readonly onAbort = (): void => {
-    if (this.channel !== undefined && !this.channelClosed) {
-      sendSignal(this.host.client, this.channel, 'KILL');
-    }
     this.fail(
       new FleetingError('canceled', 'could not finish the command: aborted', {
         instanceId: this.host.instanceId,
@@ -89,11 +90,11 @@ export class SshRemoteCommand implements RemoteCommand {
     preamble: Buffer | undefined,
   ): void {
     if (this.settled) {
-      // Aborted or disconnected while the channel was opening: the command has started by now,
-      // and closing a session without a pty leaves its processes running, so kill them first.
+      // Aborted or disconnected while the channel was opening: the command has started by now.
       if (channel !== undefined) {
-        sendSignal(this.host.client, channel, 'KILL');
-        channel.close();
+        this.channel = channel;
+        this.drain(channel);
+        this.reap(channel);
       }
       return;
     }
@@ -125,16 +126,53 @@ export class SshRemoteCommand implements RemoteCommand {
       return;
     }
     this.settle();
-    if (!this.channelClosed) {
-      this.channel?.close();
+    if (this.channel !== undefined) {
+      this.reap(this.channel);
     }
     this.rejectResult(error);
+  }
+
+  /**
+   * Kills the remote command, then closes its channel: closing alone leaves a command without a
+   * pty running. sshd signals the command's process group, which exists only once its child has
+   * called setsid(), so a KILL that arrives too early is lost; it is repeated until the channel
+   * closes, within a bound.
+   */
+  private reap(channel: ClientChannel): void {
+    let sent = 0;
+    const next = (): void => {
+      if (this.channelClosed) {
+        return;
+      }
+      if (this.host.terminalError() !== undefined || sent >= killAttempts) {
+        channel.close();
+        return;
+      }
+      sent += 1;
+      if (!sendSignal(this.host.client, channel, 'KILL')) {
+        channel.close();
+        return;
+      }
+      setTimeout(next, killRetryMs).unref();
+    };
+    next();
   }
 
   private settle(): void {
     this.settled = true;
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.host.forget(this);
+  }
+
+  /** Discards the output of a channel nobody waits for any more, and notes when it closes. */
+  private drain(channel: ClientChannel): void {
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      this.channelClosed = true;
+    });
+    channel.resume();
+    channel.stderr.resume();
+    channel.end();
   }
 
   private attach(channel: ClientChannel, preamble: Buffer | undefined): void {
