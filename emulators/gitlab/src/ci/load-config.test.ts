@@ -37,7 +37,7 @@ describe('loadConfig', () => {
     ],
     [
       { '.gitlab-ci.yml': 'include: "ci/*.yml"\n' },
-      'Local file `ci/*.yml`: wildcard includes are not supported by the emulator',
+      "Local file `ci/*.yml`: wildcard includes need the repository's file list",
     ],
   ])('refuses %j', (files, message) => {
     const { config, problems } = load(files);
@@ -116,5 +116,43 @@ describe('multi-document files', () => {
     expect(load({ '.gitlab-ci.yml': 'a: {script: x}\n---\nb: {script: y}\n' }).config).toEqual({
       a: { script: 'x' },
     });
+  });
+});
+
+describe('wildcard includes', () => {
+  const files: Record<string, string> = {
+    '.gitlab-ci.yml': 'include: "ci/*.yml"\n',
+    'ci/b.yml': 'b: {script: b}\n',
+    'ci/a.yml': 'a: {script: a}\n',
+    'ci/deep/c.yml': 'c: {script: c}\n',
+  };
+  const loadWith = (include: string) => {
+    const problems = new ConfigProblems();
+    const repo = { readFile: (path: string) => files[path], listFiles: () => Object.keys(files) };
+    const config = loadConfig(
+      repo.readFile,
+      problems,
+      { lookup: () => undefined, repo },
+      '.gitlab-ci.yml',
+    );
+    return { config, problems: problems.list(), include };
+  };
+
+  it.each([
+    ['ci/*.yml', ['a', 'b']],
+    ['ci/**.yml', ['a', 'b', 'c']],
+    ['/ci/deep/*.yml', ['c']],
+  ])('includes every file matching %s', (include, keys) => {
+    files['.gitlab-ci.yml'] = `include: "${include}"\n`;
+    const { config, problems } = loadWith(include);
+    expect(problems).toEqual([]);
+    expect(Object.keys(config ?? {}).sort()).toEqual(keys);
+  });
+
+  it('refuses a wildcard that matches nothing', () => {
+    files['.gitlab-ci.yml'] = 'include: "nothing/*.yml"\n';
+    expect(loadWith('nothing/*.yml').problems).toEqual([
+      'Included file `nothing/*.yml` does not exist!',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { deepMerge, isMap, type YamlMap } from './deep-merge';
 import type { ConfigProblems } from './errors';
+import { matchesGlob } from './glob';
 import { parseCiYaml } from './parse-yaml';
 import { firstMatchingRule, normalizeRules, type RepoFacts } from './rules';
 import type { ValueLookup } from './variables';
@@ -69,7 +70,7 @@ function expandIncludes(config: YamlMap, state: IncludeState): YamlMap {
   }
   const { include, ...rest } = config;
   let base: YamlMap = {};
-  for (const path of includePaths(include, state)) {
+  for (const path of includePaths(include, state).flatMap(entry => expandWildcard(entry, state))) {
     const included = loadIncluded(path, state);
     if (included) {
       base = deepMerge(base, included);
@@ -127,15 +128,30 @@ function includePaths(include: unknown, state: IncludeState): string[] {
   return paths;
 }
 
+// A wildcard include (`ci/*.yml`, `ci/**.yml`) stands for every matching file, in path order.
+function expandWildcard(rawPath: string, state: IncludeState): string[] {
+  if (!rawPath.includes('*')) {
+    return [rawPath];
+  }
+  const listFiles = state.context?.repo.listFiles;
+  if (!listFiles) {
+    state.problems.add(
+      `Local file \`${rawPath}\`: wildcard includes need the repository's file list`,
+    );
+    return [];
+  }
+  const pattern = rawPath.replace(/^\/+/, '').replace(/(^|[^*])\*\*(?!\/)/g, '$1**/*');
+  const matches = listFiles()
+    .filter(file => matchesGlob(file, pattern))
+    .sort();
+  if (matches.length === 0) {
+    state.problems.add(`Included file \`${rawPath}\` does not exist!`);
+  }
+  return matches;
+}
+
 function loadIncluded(rawPath: string, state: IncludeState): YamlMap | undefined {
   const path = rawPath.replace(/^\/+/, '');
-  if (path.includes('*')) {
-    // TODO(#2): wildcard local includes need a directory listing, which the file reader lacks.
-    state.problems.add(
-      `Local file \`${rawPath}\`: wildcard includes are not supported by the emulator`,
-    );
-    return undefined;
-  }
   if (!/\.ya?ml$/.test(path)) {
     state.problems.add(`Included file \`${rawPath}\` does not have YAML extension!`);
     return undefined;
