@@ -42,7 +42,9 @@ export interface RemoteCommand {
   /**
    * Asks sshd to deliver `name` to the command's process group with an SSH `signal` channel
    * request; returns false when the channel is no longer open. OpenSSH honours it from 7.9 on,
-   * for exec sessions without a forced command; other servers may silently ignore it.
+   * for exec sessions without a forced command; other servers may silently ignore it. sshd
+   * signals the process group its child creates with setsid(), so a signal sent in the first
+   * moments after the channel opened can be lost: send again if the command does not end.
    */
   signal(name: RemoteSignal): boolean;
 }
