@@ -7,8 +7,9 @@ import { AwsApiError } from './errors';
 import { sendSshPublicKey } from './instance-connect/send-ssh-public-key';
 import type { AwsModel } from './model/aws-model';
 import type { CallLog } from './model/call-log';
-import type { ServiceName } from './model/faults';
 import { encodeEc2Error, encodeEc2Result } from './protocol/ec2-response';
+import { injectedError } from './protocol/injected-errors';
+import type { ServiceName } from './model/faults';
 import { readBody, writeResponse } from './protocol/http-body';
 import { encodeJsonError, encodeJsonResult, parseJsonBody } from './protocol/json-protocol';
 import { QueryParams } from './protocol/query-request';
@@ -51,16 +52,12 @@ async function handle(
   let wire: WireResponse;
   let errorCode: string | undefined;
   try {
-    const throttle = routed.service === 'unknown' ? undefined : throttleError(routed.service);
-    if (
-      throttle !== undefined &&
-      model.faults.consumeThrottle(
-        routed.service as ServiceName,
-        routed.action,
-        model.ctx.clock.now(),
-      )
-    ) {
-      throw throttle;
+    const rule =
+      routed.service === 'unknown'
+        ? undefined
+        : model.faults.consumeThrottle(routed.service, routed.action, model.ctx.clock.now());
+    if (rule !== undefined && routed.service !== 'unknown') {
+      throw injectedError(routed.service, rule.errorCode);
     }
     wire = await routed.run();
   } catch (error) {
@@ -181,20 +178,6 @@ function invalidAction(action: string): AwsApiError {
   return action === ''
     ? new AwsApiError('MissingAction', 'Missing Action')
     : new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
-}
-
-function throttleError(service: ServiceName): AwsApiError {
-  switch (service) {
-    case 'autoscaling':
-      return new AwsApiError('Throttling', 'Rate exceeded');
-    case 'ec2':
-      return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', {
-        httpStatus: 503,
-        type: 'Sender',
-      });
-    case 'ec2-instance-connect':
-      return new AwsApiError('ThrottlingException', 'Rate exceeded');
-  }
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

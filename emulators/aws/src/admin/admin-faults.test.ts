@@ -82,6 +82,23 @@ describe('admin API faults', () => {
     expect(await rejection(send)).toEqual({ name: 'ThrottlingException', status: 400 });
   });
 
+  it('injects ResourceContention (500) on SetDesiredCapacity, which changes nothing', async () => {
+    await createGroup(f, { name: 'g' });
+    await f.admin('POST', '/faults/error', {
+      action: 'SetDesiredCapacity',
+      code: 'ResourceContention',
+      calls: 1,
+    });
+    const set = (): Promise<unknown> =>
+      f.sdk.autoscaling.send(
+        new SetDesiredCapacityCommand({ AutoScalingGroupName: 'g', DesiredCapacity: 1 }),
+      );
+    expect(await rejection(set())).toEqual({ name: 'ResourceContentionFault', status: 500 });
+    expect((await group()).DesiredCapacity).toBe(0);
+    await set();
+    expect((await group()).DesiredCapacity).toBe(1);
+  });
+
   it('fails launches with InsufficientInstanceCapacity for a window as Failed activities, then retries', async () => {
     await createGroup(f, { name: 'g' });
     await f.admin('POST', '/faults/insufficient-capacity', { durationMs: 15_000 });

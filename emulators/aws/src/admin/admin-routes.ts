@@ -38,6 +38,23 @@ const throttleBody = z
   .refine(b => b.calls !== undefined || b.durationMs !== undefined, {
     error: 'give calls or durationMs',
   });
+const errorBody = z
+  .object({
+    action: z.string().min(1),
+    code: z.enum([
+      'ResourceContention',
+      'ScalingActivityInProgress',
+      'ServiceLinkedRoleFailure',
+      'InternalFailure',
+      'ServiceUnavailable',
+    ]),
+    service: z.enum(['autoscaling', 'ec2', 'ec2-instance-connect']).optional(),
+    calls: z.number().int().positive().optional(),
+    durationMs: z.number().int().positive().optional(),
+  })
+  .refine(b => b.calls !== undefined || b.durationMs !== undefined, {
+    error: 'give calls or durationMs',
+  });
 const capacityBody = z.object({
   durationMs: z.number().int().positive(),
   availabilityZone: z.string().optional(),
@@ -92,6 +109,17 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
         service: body.service,
         calls: body.calls,
         untilMs: body.durationMs === undefined ? undefined : nowMs + body.durationMs,
+      });
+      return { id: rule.id };
+    }
+    case 'POST /faults/error': {
+      const body = parse(errorBody, request.body);
+      const rule = model.faults.addThrottle({
+        action: body.action,
+        service: body.service,
+        calls: body.calls,
+        untilMs: body.durationMs === undefined ? undefined : nowMs + body.durationMs,
+        errorCode: body.code,
       });
       return { id: rule.id };
     }

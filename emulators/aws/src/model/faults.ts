@@ -3,9 +3,19 @@ import type { BootMode } from '../instances/instance-host';
 /** Which API a throttle applies to. */
 export type ServiceName = 'autoscaling' | 'ec2' | 'ec2-instance-connect';
 
-/** A throttle on one action (or `*`) for a number of calls or until a time. */
+/** Error codes the admin API can inject besides throttling. */
+export type InjectedErrorCode =
+  | 'ResourceContention'
+  | 'ScalingActivityInProgress'
+  | 'ServiceLinkedRoleFailure'
+  | 'InternalFailure'
+  | 'ServiceUnavailable';
+
+/** A throttle (or another injected error) on one action (or `*`) for N calls or until a time. */
 export interface ThrottleRule {
   readonly id: number;
+  /** Undefined: the service's own throttling error. */
+  readonly errorCode: InjectedErrorCode | undefined;
   readonly action: string;
   readonly service: ServiceName | undefined;
   remainingCalls: number | undefined;
@@ -45,9 +55,11 @@ export class FaultState {
     service?: ServiceName;
     calls?: number;
     untilMs?: number;
+    errorCode?: InjectedErrorCode;
   }): ThrottleRule {
     const rule: ThrottleRule = {
       id: this.nextId++,
+      errorCode: input.errorCode,
       action: input.action,
       service: input.service,
       remainingCalls: input.calls,
@@ -57,8 +69,8 @@ export class FaultState {
     return rule;
   }
 
-  /** Whether this call is throttled; consumes one call of the matching rule. */
-  consumeThrottle(service: ServiceName, action: string, nowMs: number): boolean {
+  /** The rule that fails this call, if any; consumes one call of it. */
+  consumeThrottle(service: ServiceName, action: string, nowMs: number): ThrottleRule | undefined {
     this.dropExpired(nowMs);
     const rule = this.throttles.find(
       r =>
@@ -66,7 +78,7 @@ export class FaultState {
         (r.service === undefined || r.service === service),
     );
     if (rule === undefined) {
-      return false;
+      return undefined;
     }
     if (rule.remainingCalls !== undefined) {
       rule.remainingCalls -= 1;
@@ -74,7 +86,7 @@ export class FaultState {
         this.throttles.splice(this.throttles.indexOf(rule), 1);
       }
     }
-    return true;
+    return rule;
   }
 
   /** Adds an InsufficientInstanceCapacity window. */
