@@ -21,7 +21,9 @@ export function createAwsClients(settings: ResolvedAwsSettings): AwsClients {
   const config = {
     credentials: credentialsFor(settings),
     ...(settings.region === undefined ? {} : { region: settings.region }),
-    // The client's profile also picks the region from the shared config file.
+    // The client's profile also picks the region from the default shared config file.
+    // TODO(#3): the SDK's region resolver ignores `configFile` (only credentials honour it), so a
+    // region set only in a custom config file is not found; the plugin's LoadDefaultConfig reads it.
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     ...(settings.clientOverrides.maxAttempts === undefined

