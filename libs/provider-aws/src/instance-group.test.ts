@@ -235,6 +235,23 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
     ]);
   });
 
+  it('runs overlapping capacity calls one at a time, losing no increase', async () => {
+    const group = providerFor(await createGroup());
+    await group.init();
+
+    const results = await Promise.all([group.increase(1), group.update(), group.increase(1)]);
+    await group.update();
+
+    expect(results[0]).toEqual({ requested: 1 });
+    expect(results[2]).toEqual({ requested: 1 });
+    const targets = emulator.state
+      .calls('SetDesiredCapacity')
+      .map(call => call.params.DesiredCapacity);
+    expect(targets).toEqual(['1', '2']);
+    expect(warnings('out-of-sync capacity')).toEqual([]);
+    expect(group.capacity()?.desiredCapacity).toBe(2);
+  });
+
   it('caps an increase at MaxSize and reports the rest as capacity_exceeded (B58)', async () => {
     const name = await createGroup({ maxSize: 3 });
     const group = providerFor(name);

@@ -48,6 +48,9 @@ export class AwsInstanceGroup implements InstanceGroup {
   /** The desired capacity as we last set or adopted it. */
   private expectedDesired = 0;
   private isShutDown = false;
+  private setupWarned = false;
+  /** The tail of the capacity calls in flight; they run one at a time (see `serialized`). */
+  private capacityQueue: Promise<unknown> = Promise.resolve();
 
   constructor(settings: AwsProviderSettings) {
     this.input = settings;
@@ -81,8 +84,11 @@ export class AwsInstanceGroup implements InstanceGroup {
   /** Lists the group's members with their port state, adopting any outside capacity change. */
   async update(options: CallOptions = {}): Promise<readonly InstanceState[]> {
     const { clients, settings } = this.ready();
-    const group = await describeGroup(clients.autoScaling, settings.name, options.signal);
-    this.adopt(group, false);
+    const group = await this.serialized(async () => {
+      const described = await describeGroup(clients.autoScaling, settings.name, options.signal);
+      this.adopt(described, false);
+      return described;
+    });
 
     return (group.Instances ?? []).flatMap(member =>
       member.InstanceId === undefined
@@ -105,33 +111,8 @@ export class AwsInstanceGroup implements InstanceGroup {
       throw new FleetingError('invalid_argument', 'could not increase group: delta must be ≥ 1');
     }
     const { clients, settings } = this.ready();
-    const maxSize = this.setup?.maxSize ?? 0;
-    const plan = planIncrease(this.expectedDesired, maxSize, delta);
-    if (plan.capped) {
-      this.logger.warn(
-        { desiredCapacity: this.expectedDesired, delta, maxSize, requested: plan.requested },
-        'capped_by_asg_max',
-      );
-    }
-    const result = await applyIncrease(
-      clients.autoScaling,
-      settings.name,
-      plan,
-      maxSize,
-      options.signal,
-    );
-    if (result.error?.code === 'canceled') {
-      throw result.error;
-    }
-    if (result.requested > 0) {
-      this.expectedDesired = plan.targetCapacity;
-      this.logger.info(
-        { desiredCapacity: plan.targetCapacity, delta },
-        'increased desired capacity',
-      );
-    }
 
-    return result;
+    return this.serialized(() => this.increaseNow(clients, settings.name, delta, options));
   }
 
   /** Terminates exactly the named members, each id answered on its own. */
@@ -144,21 +125,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       return { succeeded: [], failed: [] };
     }
 
-    let group: AutoScalingGroup;
-    try {
-      group = await describeGroup(clients.autoScaling, settings.name, options.signal);
-    } catch (error) {
-      return toResult(failAll(ids, error as FleetingError));
-    }
-    this.adopt(group, false);
-    const outcome = await decreaseInstances(clients.autoScaling, group, ids, options.signal);
-    this.expectedDesired = Math.max(0, this.expectedDesired - outcome.decrementedCount);
-    this.logger.info(
-      { succeededCount: outcome.succeeded.length, failedCount: outcome.failed.length },
-      'decreased group',
-    );
-
-    return toResult(outcome);
+    return this.serialized(() => this.decreaseNow(clients, settings.name, ids, options));
   }
 
   /** Fresh addresses and credentials for one running member. */
@@ -207,6 +174,64 @@ export class AwsInstanceGroup implements InstanceGroup {
     };
   }
 
+  private async increaseNow(
+    clients: AwsClients,
+    groupName: string,
+    delta: number,
+    options: CallOptions,
+  ): Promise<IncreaseResult> {
+    const maxSize = this.setup?.maxSize ?? 0;
+    const plan = planIncrease(this.expectedDesired, maxSize, delta);
+    if (plan.capped) {
+      this.logger.warn(
+        { desiredCapacity: this.expectedDesired, delta, maxSize, requested: plan.requested },
+        'capped_by_asg_max',
+      );
+    }
+    const result = await applyIncrease(
+      clients.autoScaling,
+      groupName,
+      plan,
+      maxSize,
+      options.signal,
+    );
+    if (result.error?.code === 'canceled') {
+      throw result.error;
+    }
+    if (result.requested > 0) {
+      this.expectedDesired = plan.targetCapacity;
+      this.logger.info(
+        { desiredCapacity: plan.targetCapacity, delta },
+        'increased desired capacity',
+      );
+    }
+
+    return result;
+  }
+
+  private async decreaseNow(
+    clients: AwsClients,
+    groupName: string,
+    ids: readonly string[],
+    options: CallOptions,
+  ): Promise<DecreaseResult> {
+    let group: AutoScalingGroup;
+    try {
+      group = await describeGroup(clients.autoScaling, groupName, options.signal);
+    } catch (error) {
+      return toResult(failAll(ids, error as FleetingError));
+    }
+    this.adopt(group, false);
+    const outcome = await decreaseInstances(clients.autoScaling, group, ids, options.signal);
+    this.expectedDesired = Math.max(0, this.expectedDesired - outcome.decrementedCount);
+    this.logger.info(
+      { succeededCount: outcome.succeeded.length, failedCount: outcome.failed.length },
+      'decreased group',
+    );
+
+    return toResult(outcome);
+  }
+
   private adopt(group: AutoScalingGroup, first: boolean): void {
     const setup = groupSetupOf(group);
     if (!first && setup.desiredCapacity !== this.expectedDesired) {
@@ -220,7 +245,23 @@ export class AwsInstanceGroup implements InstanceGroup {
     this.setup = setup;
   }
 
+  /**
+   * Runs capacity reads and changes one at a time: each computes from and updates the expected
+   * desired capacity, so overlapping calls would lose an increase or report false drift.
+   */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.capacityQueue.then(work, work);
+    this.capacityQueue = run.catch(() => undefined);
+
+    return run;
+  }
+
   private warnAboutSetup(): void {
+    // Once per provider: init may be called again, and the facts are in describeGroupSetup().
+    if (this.setupWarned) {
+      return;
+    }
+    this.setupWarned = true;
     if (this.setup?.newInstancesProtectedFromScaleIn === false) {
       this.logger.warn({}, 'new instances are not protected from scale in and should be');
     }
