@@ -168,6 +168,22 @@ describe('provider-aws under injected faults', () => {
     expect(await provider.increase(1)).toEqual({ requested: 1 });
   });
 
+  it.each([
+    ['ResourceContention', 'provider_unavailable'],
+    ['ScalingActivityInProgress', 'provider_unavailable'],
+    ['ServiceLinkedRoleFailure', 'provider_unavailable'],
+    ['InternalFailure', 'provider_unavailable'],
+    ['ServiceUnavailable', 'provider_unavailable'],
+  ])('reports a SetDesiredCapacity failing with %s as retryable %s', async (code, expected) => {
+    const provider = await started();
+    await inject('/faults/error', { action: 'SetDesiredCapacity', code, calls: 1 });
+
+    const result = await provider.increase(1);
+
+    expect(result).toMatchObject({ requested: 0, error: { code: expected, retryable: true } });
+    expect(provider.capacity()?.desiredCapacity).toBe(0);
+  });
+
   it('removes the real instance of a decrease and fails the unknown one on its own', async () => {
     const provider = await started();
     await provider.increase(2);
