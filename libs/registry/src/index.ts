@@ -1,2 +1,25 @@
-/** Placeholder until the package lands. */
-export const packageName = '@taskfleet/registry';
+export { RegistryError } from './errors';
+export type { RegistryErrorCode, RegistryErrorOptions } from './errors';
+export { runnerBaseKey } from './keys';
+export { Registry, createRegistry } from './registry';
+export type { DrainOptions, RegistryOptions } from './registry';
+export { acceptsClaims } from './snapshot';
+export { INSTANCE_STATES } from './types';
+export type {
+  ClearResult,
+  DrainResult,
+  FailureResult,
+  InstanceAddresses,
+  InstanceRecord,
+  InstanceState,
+  LeaseResult,
+  RegisterInstanceInput,
+  RegisterResult,
+  RegistrySnapshot,
+  ReleaseResult,
+  ReserveInput,
+  ReserveMode,
+  ReserveResult,
+  SlotClaim,
+  TerminationIntent,
+} from './types';

@@ -1,0 +1,350 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+import { RegistryError } from './errors';
+import { checkId, runnerBaseKey } from './keys';
+import { defineScripts, runJson, runRaw } from './script-runner';
+import type { ScriptName } from './script-runner';
+import { buildSnapshot, parseInstance } from './snapshot';
+import type {
+  ClearResult,
+  DrainResult,
+  FailureResult,
+  InstanceAddresses,
+  InstanceRecord,
+  InstanceState,
+  LeaseResult,
+  RegisterInstanceInput,
+  RegisterResult,
+  RegistrySnapshot,
+  ReleaseResult,
+  ReserveInput,
+  ReserveResult,
+  SlotClaim,
+} from './types';
+
+/** Options of createRegistry. */
+export interface RegistryOptions {
+  /** A connected ioredis client or Cluster; the registry never closes it. */
+  readonly redis: Redis | Cluster;
+  /** Deployment-wide prefix (tests use a unique one each). */
+  readonly keyPrefix: string;
+  /** Identity of the runner whose fleet this is (group + runner id, never the token). */
+  readonly runnerKey: string;
+  /** The caller's clock in epoch ms; every timestamp the scripts store comes from it. */
+  readonly clock?: () => number;
+  readonly logger: Logger;
+}
+
+/** Options of beginDrain. */
+export interface DrainOptions {
+  /** Refuse a ready instance whose idle period started after this time (idle_time not reached). */
+  readonly idleSinceAtMostMs?: number;
+  readonly reason: string;
+}
+
+/** The shared fleet state of one runner in Redis; every change is one atomic Lua script. */
+export class Registry {
+  private readonly redis: Redis | Cluster;
+  private readonly base: string;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+
+  constructor(options: RegistryOptions) {
+    this.redis = options.redis;
+    this.base = runnerBaseKey(options.keyPrefix, options.runnerKey);
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger.child({ component: 'registry', runnerKey: options.runnerKey });
+    defineScripts(this.redis);
+  }
+
+  /** The hash-tagged base key every key of this runner starts with. */
+  get baseKey(): string {
+    return this.base;
+  }
+
+  /** Takes or extends the scaler leader lease; a new holder gets a larger fencing token. */
+  async acquireLease(holderId: string, ttlMs: number): Promise<LeaseResult> {
+    checkId('holderId', holderId);
+    const r = await this.json('tfAcquireLease', [holderId, ttlMs, this.clock()]);
+    if (r.acquired === true) {
+      return {
+        acquired: true,
+        fencingToken: Number(r.fencingToken),
+        expiresAtMs: Number(r.expiresAtMs),
+      };
+    }
+    return { acquired: false, holderId: String(r.holderId), expiresAtMs: Number(r.expiresAtMs) };
+  }
+
+  /** Extends a live lease held with this token; false means leadership is lost. */
+  async renewLease(holderId: string, fencingToken: number, ttlMs: number): Promise<boolean> {
+    const r = await this.json('tfRenewLease', [holderId, fencingToken, ttlMs, this.clock()]);
+    if (r.renewed !== true) {
+      this.logger.warn({ holderId, fencingToken }, 'leader lease lost');
+    }
+    return r.renewed === true;
+  }
+
+  /** Gives the lease up (on shutdown) so another replica can lead without waiting for expiry. */
+  async releaseLease(holderId: string, fencingToken: number): Promise<boolean> {
+    const r = await this.json('tfReleaseLease', [holderId, fencingToken]);
+    return r.released === true;
+  }
+
+  /** Records a new instance; an id already known keeps its record (use count included). */
+  async registerInstance(
+    fencingToken: number,
+    input: RegisterInstanceInput,
+  ): Promise<RegisterResult> {
+    checkId('instanceId', input.instanceId);
+    if (!Number.isInteger(input.capacityPerInstance) || input.capacityPerInstance < 1) {
+      throw new RegistryError('invalid_argument', 'could not register instance: capacity below 1');
+    }
+    if (!Number.isInteger(input.maxUseCount) || input.maxUseCount < 0) {
+      throw new RegistryError('invalid_argument', 'could not register instance: bad maxUseCount');
+    }
+    const r = await this.fencedJson('tfRegisterInstance', fencingToken, input.instanceId, [
+      input.state,
+      input.capacityPerInstance,
+      input.maxUseCount,
+      input.internalAddress ?? '',
+      input.externalAddress ?? '',
+    ]);
+    return { created: r.created === true, state: r.state as InstanceState };
+  }
+
+  /** creating → booting: the cloud runs it; the ready command has not passed yet. */
+  async markBooting(
+    instanceId: string,
+    fencingToken: number,
+    addresses: InstanceAddresses = {},
+  ): Promise<void> {
+    await this.fencedJson('tfMarkBooting', fencingToken, instanceId, [
+      addresses.internalAddress ?? '',
+      addresses.externalAddress ?? '',
+    ]);
+  }
+
+  /** creating | booting → ready: the ready command passed and the slots open for claims. */
+  async markReady(instanceId: string, fencingToken: number): Promise<void> {
+    await this.fencedJson('tfMarkReady', fencingToken, instanceId, []);
+    this.logger.info({ instanceId }, 'instance ready');
+  }
+
+  /** Takes a live instance out of capacity as unhealthy; its running claims stay. */
+  async markUnhealthy(instanceId: string, fencingToken: number, reason: string): Promise<void> {
+    await this.fencedJson('tfMarkUnhealthy', fencingToken, instanceId, [reason]);
+    this.logger.info({ instanceId, reason }, 'instance unhealthy');
+  }
+
+  /** Counts one failed heartbeat or ready command; at `failureThreshold` it turns unhealthy. */
+  async recordFailure(
+    instanceId: string,
+    fencingToken: number,
+    failureThreshold: number,
+    reason: string,
+  ): Promise<FailureResult> {
+    const r = await this.fencedJson('tfRecordFailure', fencingToken, instanceId, [
+      failureThreshold,
+      reason,
+    ]);
+    return { failureCount: Number(r.failureCount), unhealthy: r.unhealthy === true };
+  }
+
+  /** A heartbeat passed: the failure count starts over. */
+  async recordHeartbeat(instanceId: string, fencingToken: number): Promise<void> {
+    await this.fencedJson('tfRecordHeartbeat', fencingToken, instanceId, []);
+  }
+
+  /** Gives the job a slot on the busiest open instance, the one it holds already, or undefined. */
+  async claimSlot(jobId: string): Promise<SlotClaim | undefined> {
+    checkId('jobId', jobId);
+    const r = await this.json('tfClaimSlot', [jobId, this.clock()]);
+    if (r.none === true) {
+      return undefined;
+    }
+    return {
+      instanceId: String(r.instanceId),
+      slot: Number(r.slot),
+      existing: r.existing === true,
+    };
+  }
+
+  /** Frees the job's slot and stamps the instance's last job end; unknown jobs are a no-op. */
+  async releaseSlot(jobId: string): Promise<ReleaseResult> {
+    checkId('jobId', jobId);
+    const r = await this.json('tfReleaseSlot', [jobId, this.clock()]);
+    if (r.released !== true) {
+      return { released: false };
+    }
+    return {
+      released: true,
+      instanceId: String(r.instanceId),
+      slot: Number(r.slot),
+      state: typeof r.state === 'string' ? (r.state as InstanceState) : undefined,
+      removable: r.removable === true,
+    };
+  }
+
+  /** Atomically idle → draining, only with zero claims; after it no claim can land there. */
+  async beginDrain(
+    instanceId: string,
+    fencingToken: number,
+    options: DrainOptions,
+  ): Promise<DrainResult> {
+    const r = await this.fencedJson('tfBeginDrain', fencingToken, instanceId, [
+      options.idleSinceAtMostMs ?? '',
+      options.reason,
+    ]);
+    if (r.drained === true) {
+      this.logger.info({ instanceId, reason: options.reason }, 'instance draining');
+      return { drained: true, alreadyDraining: r.alreadyDraining === true };
+    }
+    return { drained: false, reason: r.reason === 'busy' ? 'busy' : 'recently_used' };
+  }
+
+  /** Durably records that a drained instance is to be terminated; call before the cloud. */
+  async recordTerminationIntent(
+    instanceId: string,
+    fencingToken: number,
+    reason: string,
+  ): Promise<void> {
+    await this.fencedJson('tfRecordTerminationIntent', fencingToken, instanceId, [reason]);
+    this.logger.info({ instanceId, reason }, 'termination intent recorded');
+  }
+
+  /** The cloud is removing the instance on its own: no new claims; running ones finish. */
+  async markDeleting(instanceId: string, fencingToken: number, reason: string): Promise<void> {
+    await this.fencedJson('tfMarkDeleting', fencingToken, instanceId, [reason]);
+  }
+
+  /** The instance is gone: drops its records and intent, returning jobs whose claims were on it. */
+  async clearInstance(instanceId: string, fencingToken: number): Promise<ClearResult> {
+    const r = await this.fencedJson('tfClearInstance', fencingToken, instanceId, []);
+    const orphaned = Array.isArray(r.orphaned) ? r.orphaned.map(String) : [];
+    if (orphaned.length > 0) {
+      this.logger.warn({ instanceId, orphanedJobIds: orphaned }, 'instance gone with claims');
+    }
+    return { cleared: r.cleared === true, orphanedJobIds: orphaned };
+  }
+
+  /** Reserves intake capacity before asking GitLab for a job (invariant 6). */
+  async reserve(input: ReserveInput): Promise<ReserveResult> {
+    checkId('ownerId', input.ownerId);
+    const r = await this.json('tfReserve', [
+      input.ownerId,
+      input.ttlMs,
+      this.clock(),
+      input.mode,
+      input.maxInstances,
+      input.capacityPerInstance,
+    ]);
+    if (r.reserved === true) {
+      return {
+        reserved: true,
+        reservationId: String(r.reservationId),
+        expiresAtMs: Number(r.expiresAtMs),
+      };
+    }
+    const reason = r.reason === 'no_available_capacity' ? r.reason : 'no_potential_capacity';
+    return { reserved: false, reason };
+  }
+
+  /** The poll returned no job: gives the reservation back; false if it had expired. */
+  async releaseReservation(reservationId: string): Promise<boolean> {
+    const r = await this.json('tfReleaseReservation', [reservationId]);
+    return r.released === true;
+  }
+
+  /** The poll returned a job: the reservation becomes pending demand until the job claims. */
+  async convertReservation(
+    reservationId: string,
+    jobId: string,
+  ): Promise<{ readonly reservationExpired: boolean }> {
+    checkId('jobId', jobId);
+    const r = await this.json('tfConvertReservation', [reservationId, jobId, this.clock()]);
+    return { reservationExpired: r.reservationExpired === true };
+  }
+
+  /** A pending job ended without ever claiming a slot: drops its demand. */
+  async dropPending(jobId: string): Promise<boolean> {
+    const r = await this.json('tfDropPending', [jobId]);
+    return r.dropped === true;
+  }
+
+  /** Releases every reservation of one poller (on its shutdown); returns how many. */
+  async releaseOwnerReservations(ownerId: string): Promise<number> {
+    const r = await this.json('tfReleaseOwnerReservations', [ownerId]);
+    return Number(r.released);
+  }
+
+  /** Reads one instance (for an executor's connect info); undefined when unknown. */
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    checkId('instanceId', instanceId);
+    try {
+      const [fields, slots] = await Promise.all([
+        this.redis.hgetall(`${this.base}:inst:${instanceId}`),
+        this.redis.hgetall(`${this.base}:inst:${instanceId}:slots`),
+      ]);
+      if (Object.keys(fields).length === 0) {
+        return undefined;
+      }
+      return parseInstance(
+        instanceId,
+        new Map(Object.entries(fields)),
+        new Map(Object.entries(slots)),
+      );
+    } catch (error) {
+      throw new RegistryError('redis_unavailable', 'could not read instance', {
+        cause: error,
+        instanceId,
+      });
+    }
+  }
+
+  /** One atomic read of everything the planner needs. */
+  async snapshot(): Promise<RegistrySnapshot> {
+    const atMs = this.clock();
+    const raw = await runRaw(this.redis, 'tfSnapshot', this.base, [atMs]);
+    if (!Array.isArray(raw) || raw.length < 5) {
+      throw new RegistryError('inconsistent_state', 'could not parse registry snapshot');
+    }
+    return buildSnapshot({
+      atMs,
+      instancesJson: String(raw[0]),
+      reservedSlots: Number(raw[1]),
+      pendingJobs: Number(raw[2]),
+      claimedSlots: Number(raw[3]),
+      terminations: raw[4],
+    });
+  }
+
+  private json(
+    name: ScriptName,
+    args: readonly (string | number)[],
+  ): Promise<Record<string, unknown>> {
+    return runJson(this.redis, name, this.base, args);
+  }
+
+  private fencedJson(
+    name: ScriptName,
+    fencingToken: number,
+    instanceId: string,
+    rest: readonly (string | number)[],
+  ): Promise<Record<string, unknown>> {
+    checkId('instanceId', instanceId);
+    return runJson(
+      this.redis,
+      name,
+      this.base,
+      [fencingToken, this.clock(), instanceId, ...rest],
+      instanceId,
+    );
+  }
+}
+
+/** Creates the registry of one runner on a connected ioredis client or Cluster. */
+export function createRegistry(options: RegistryOptions): Registry {
+  return new Registry(options);
+}
