@@ -1,0 +1,211 @@
+import { posix } from 'node:path';
+
+import type { JobPayload } from '@taskfleet/gitlab';
+
+import { printLine, shellNamePattern, shellQuote } from './bash-quote';
+import { expandVariables } from './expand-variables';
+import type { ShellVariable } from './expand-variables';
+import { getSourcesLines, sourcesSettings } from './get-sources';
+import type { SourcesSettings } from './get-sources';
+import { stageBody } from './stages';
+
+/** The shell the scripts are written for. */
+export type ScriptShell = 'bash' | 'sh';
+
+/** The value CI_JOB_STATUS has while after_script runs. */
+export type JobStatusForAfterScript = 'success' | 'failed' | 'canceled';
+
+/** Where and how the job's scripts run on the instance. */
+export interface BuildScriptsOptions {
+  /** Absolute builds directory on the instance (`builds_dir`). */
+  readonly buildsDir: string;
+  /** The slot on the instance; each slot has its own work tree. */
+  readonly slot: number;
+  readonly shell: ScriptShell;
+  /** The runner's own variables (config `environment`, CI_RUNNER_SHORT_TOKEN, …), before the job's. */
+  readonly runnerVariables?: readonly ShellVariable[];
+  /** Named in "Running on <hostname> via <name>...". */
+  readonly via?: string;
+}
+
+/** One user step (`script`, `release`, …) as a stage. */
+export interface StepStage {
+  readonly name: string;
+  /** The log section, e.g. `step_script`. */
+  readonly section: string;
+  readonly script: string;
+}
+
+/** Every stage script of one job, each to be sent on stdin to a fresh shell. */
+export interface JobScripts {
+  readonly projectDir: string;
+  readonly buildsDir: string;
+  /** Where file variables live: beside the work tree, never inside it. */
+  readonly fileVariablesDir: string;
+  readonly prepare: string;
+  readonly getSources: string;
+  readonly sources: SourcesSettings;
+  readonly steps: readonly StepStage[];
+  /** The after_script stage for a given job status, or undefined when the job has none. */
+  readonly afterScript: ((status: JobStatusForAfterScript) => string) | undefined;
+  readonly cleanup: string;
+  /** Variables whose names a shell cannot export, left out. */
+  readonly skippedVariables: readonly string[];
+}
+
+/** The runner version the scripts and header report. */
+export const runnerVersion = '0.1.0';
+
+/**
+ * Writes the scripts GitLab Runner's shell executor would run for `payload`: prepare,
+ * get_sources, each step, after_script and cleanup, all as plain shell text for stdin.
+ */
+export function buildJobScripts(payload: JobPayload, options: BuildScriptsOptions): JobScripts {
+  const buildsDir = posix.normalize(options.buildsDir);
+  if (!posix.isAbsolute(buildsDir)) {
+    throw new TypeError(`builds dir must be absolute, got ${JSON.stringify(options.buildsDir)}`);
+  }
+  const projectPath =
+    payload.job_info.project_full_path || `project-${payload.job_info.project_id}`;
+  const projectDir = posix.join(buildsDir, String(options.slot), projectPath);
+  const fileVariablesDir = `${projectDir}.tmp`;
+  const filePathOf = (key: string): string => posix.join(fileVariablesDir, key);
+
+  const base: ShellVariable[] = [
+    { key: 'CI_BUILDS_DIR', value: buildsDir },
+    { key: 'CI_PROJECT_DIR', value: projectDir },
+    { key: 'CI_CONCURRENT_ID', value: String(options.slot) },
+    { key: 'CI_CONCURRENT_PROJECT_ID', value: String(options.slot) },
+    { key: 'CI_SERVER', value: 'yes' },
+    { key: 'CI_SHARED_ENVIRONMENT', value: 'true' },
+    { key: 'CI_RUNNER_VERSION', value: runnerVersion },
+    { key: 'CI_RUNNER_REVISION', value: 'taskfleet' },
+    { key: 'CI_RUNNER_EXECUTABLE_ARCH', value: `${process.platform}/${process.arch}` },
+    ...(options.runnerVariables ?? []),
+    ...payload.variables,
+  ];
+  const skippedVariables = base.filter(v => !shellNamePattern.test(v.key)).map(v => v.key);
+  const usable = base.filter(v => shellNamePattern.test(v.key));
+
+  const preambleFor = (status: string): string[] => {
+    const variables = expandVariables(
+      [...usable, { key: 'CI_JOB_STATUS', value: status }],
+      filePathOf,
+    );
+    return [
+      ...shellOptions(options.shell),
+      ...exportLines(variables, fileVariablesDir, filePathOf),
+    ];
+  };
+  const expanded = expandVariables(usable, filePathOf);
+  const lastValue = new Map(
+    expanded.map(v => [v.key, v.file === true ? filePathOf(v.key) : v.value]),
+  );
+  const sourcesInput = {
+    projectDir,
+    repoUrl: payload.git_info.repo_url,
+    sha: payload.git_info.sha,
+    ref: payload.git_info.ref,
+    refspecs: payload.git_info.refspecs,
+    depth: payload.git_info.depth,
+    allowGitFetch: payload.allow_git_fetch,
+    variable: (name: string) => lastValue.get(name),
+  };
+  const sources = sourcesSettings(sourcesInput);
+  const via = options.via ?? 'taskfleet';
+
+  const prepare = script([
+    ...shellOptions(options.shell),
+    `printf 'Running on %s via %s...\\n' "$(hostname 2>/dev/null || uname -n)" ${shellQuote(via)}`,
+  ]);
+  const getSources = script([
+    ...preambleFor('running'),
+    `mkdir -p ${shellQuote(buildsDir)}`,
+    ...getSourcesLines(sourcesInput, sources),
+  ]);
+  const steps = payload.steps
+    .filter(step => step.name !== 'after_script')
+    .map(step => ({
+      name: step.name,
+      section: `step_${step.name}`,
+      script: script([
+        ...preambleFor('running'),
+        `cd ${shellQuote(projectDir)}`,
+        stageBody(step.script),
+      ]),
+    }));
+  const after = payload.steps.find(step => step.name === 'after_script');
+  const afterScript =
+    after === undefined || after.script.length === 0
+      ? undefined
+      : (status: JobStatusForAfterScript): string =>
+          script([
+            ...preambleFor(status),
+            `cd ${shellQuote(projectDir)}`,
+            printLine('Running after script...'),
+            stageBody(after.script),
+          ]);
+  const cleanup = script([
+    ...shellOptions(options.shell),
+    `rm -rf ${shellQuote(fileVariablesDir)}`,
+  ]);
+  return {
+    projectDir,
+    buildsDir,
+    fileVariablesDir,
+    prepare,
+    getSources,
+    sources,
+    steps,
+    afterScript,
+    cleanup,
+    skippedVariables,
+  };
+}
+
+/** errexit and pipefail; `sh` turns pipefail on only where the shell knows it (older dash does not). */
+function shellOptions(shell: ScriptShell): string[] {
+  if (shell === 'bash') {
+    return ['set -eo pipefail', 'set +o noclobber'];
+  }
+  return [
+    'if set -o | grep pipefail >/dev/null 2>&1; then set -o pipefail; fi',
+    'set -o errexit',
+    'set +o noclobber',
+  ];
+}
+
+/**
+ * Exports each variable; a file variable's value is written 0600 (umask 077 inside a subshell)
+ * into a 0700 directory beside the work tree, and the variable names its path. printf is a
+ * builtin, so no value ever appears in a process's arguments.
+ */
+function exportLines(
+  variables: readonly ShellVariable[],
+  fileVariablesDir: string,
+  filePathOf: (key: string) => string,
+): string[] {
+  const lines: string[] = [];
+  const hasFiles = variables.some(v => v.file === true);
+  if (hasFiles) {
+    const dir = shellQuote(fileVariablesDir);
+    lines.push(`(umask 077 && mkdir -p ${dir}) && chmod 700 ${dir}`);
+  }
+  for (const variable of variables) {
+    if (variable.file === true) {
+      const path = shellQuote(filePathOf(variable.key));
+      lines.push(
+        `rm -f ${path}`,
+        `(umask 077 && printf '%s' ${shellQuote(variable.value)} > ${path})`,
+        `export ${variable.key}=${path}`,
+      );
+    } else {
+      lines.push(`export ${variable.key}=${shellQuote(variable.value)}`);
+    }
+  }
+  return lines;
+}
+
+function script(lines: readonly string[]): string {
+  return `${lines.join('\n')}\nexit 0\n`;
+}

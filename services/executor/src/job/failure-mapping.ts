@@ -1,0 +1,57 @@
+import { FleetingError } from '@taskfleet/fleeting';
+import { effectiveFailureReason } from '@taskfleet/gitlab';
+import type { RunResult } from '@taskfleet/fleeting';
+
+/** How a job ended, as the final update reports it. */
+export interface JobOutcome {
+  readonly outcome: 'success' | 'failed' | 'canceled';
+  /** Set when `outcome` is `failed`: the reason to send (after the server-support fallback). */
+  readonly failureReason?: string;
+  /** The failing command's exit code, when there is one. */
+  readonly exitCode?: number;
+  /** A line for the log when the failure was not the script's own. */
+  readonly systemFailure?: string;
+}
+
+/** What one stage ended with. */
+export type StageEnd =
+  | { readonly kind: 'exited'; readonly result: RunResult }
+  | { readonly kind: 'error'; readonly error: unknown };
+
+/** Whether a stage ended with exit code 0. */
+export function stageSucceeded(end: StageEnd): boolean {
+  return end.kind === 'exited' && end.result.exitCode === 0;
+}
+
+/**
+ * GitLab Runner's verdict on a failed stage: a non-zero exit is the script's failure
+ * (`script_failure` with its exit code, for get_sources too, as GitLab Runner reports a failed
+ * fetch), while a lost connection or any other error is `runner_system_failure`; the reason
+ * falls back per the job's `features.failure_reasons`.
+ */
+export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): JobOutcome {
+  if (end.kind === 'exited') {
+    const { exitCode, signal } = end.result;
+    if (exitCode === null) {
+      return {
+        outcome: 'failed',
+        failureReason: effectiveFailureReason('script_failure', serverReasons),
+        systemFailure: `the script was ended by signal ${signal ?? 'unknown'}`,
+      };
+    }
+    return {
+      outcome: 'failed',
+      failureReason: effectiveFailureReason('script_failure', serverReasons),
+      exitCode,
+    };
+  }
+  if (end.error instanceof FleetingError && end.error.code === 'canceled') {
+    return { outcome: 'canceled' };
+  }
+  const message = end.error instanceof Error ? end.error.message : String(end.error);
+  return {
+    outcome: 'failed',
+    failureReason: effectiveFailureReason('runner_system_failure', serverReasons),
+    systemFailure: message,
+  };
+}

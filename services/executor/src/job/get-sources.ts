@@ -1,0 +1,177 @@
+import { printLine, shellQuote } from './bash-quote';
+
+/** How the work tree is brought to the job's commit (`GIT_STRATEGY`). */
+export type GitStrategy = 'clone' | 'fetch' | 'none';
+/** How submodules are set up (`GIT_SUBMODULE_STRATEGY`). */
+export type SubmoduleStrategy = 'none' | 'normal' | 'recursive';
+
+/** What the get_sources stage needs from the job. */
+export interface SourcesInput {
+  readonly projectDir: string;
+  readonly repoUrl: string;
+  readonly sha: string;
+  readonly ref: string;
+  readonly refspecs: readonly string[];
+  /** `git_info.depth`, used unless `GIT_DEPTH` says otherwise. */
+  readonly depth: number;
+  readonly allowGitFetch: boolean;
+  /** The job's variables after expansion, by name (the last definition wins). */
+  readonly variable: (name: string) => string | undefined;
+}
+
+/** The settings GitLab Runner reads from the job's variables for get_sources. */
+export interface SourcesSettings {
+  readonly strategy: GitStrategy;
+  readonly depth: number;
+  readonly cleanFlags: readonly string[] | 'none';
+  readonly submodules: SubmoduleStrategy | { readonly invalid: string };
+  /** `GET_SOURCES_ATTEMPTS`: how often the stage is tried, 1–10. */
+  readonly attempts: number;
+}
+
+/** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
+export function sourcesSettings(input: SourcesInput): SourcesSettings {
+  const strategyValue = input.variable('GIT_STRATEGY');
+  // An unset or unknown strategy falls back to the legacy allow_git_fetch flag, as in GitLab Runner.
+  const strategy: GitStrategy =
+    strategyValue === 'clone' || strategyValue === 'fetch' || strategyValue === 'none'
+      ? strategyValue
+      : input.allowGitFetch
+        ? 'fetch'
+        : 'clone';
+  const depthValue = input.variable('GIT_DEPTH');
+  const parsedDepth =
+    depthValue !== undefined && /^\d+$/.test(depthValue) ? Number(depthValue) : NaN;
+  const depth = Number.isSafeInteger(parsedDepth) ? parsedDepth : Math.max(0, input.depth);
+  const cleanValue = (input.variable('GIT_CLEAN_FLAGS') ?? '').trim();
+  const cleanFlags =
+    cleanValue === 'none' ? 'none' : (cleanValue === '' ? '-ffdx' : cleanValue).split(/\s+/);
+  const submoduleValue = input.variable('GIT_SUBMODULE_STRATEGY') ?? '';
+  // GIT_STRATEGY=none implies no submodule work, whatever GIT_SUBMODULE_STRATEGY says.
+  const submodules: SourcesSettings['submodules'] =
+    strategy === 'none' || submoduleValue === '' || submoduleValue === 'none'
+      ? 'none'
+      : submoduleValue === 'normal' || submoduleValue === 'recursive'
+        ? submoduleValue
+        : { invalid: submoduleValue };
+  const attemptsValue = Number(input.variable('GET_SOURCES_ATTEMPTS') ?? '1');
+  const attempts =
+    Number.isInteger(attemptsValue) && attemptsValue >= 1 && attemptsValue <= 10
+      ? attemptsValue
+      : 1;
+  return { strategy, depth, cleanFlags, submodules, attempts };
+}
+
+/** The repository URL without credentials, and a Basic `Authorization` header for them. */
+export function splitCredentials(repoUrl: string): { url: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(repoUrl);
+  } catch {
+    return { url: repoUrl };
+  }
+  if (parsed.username === '' && parsed.password === '') {
+    return { url: repoUrl };
+  }
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
+  return { url: parsed.toString(), authorization: `Basic ${basic}` };
+}
+
+/**
+ * The get_sources body: fetch the refspecs into the project directory and check out the exact
+ * sha, printing GitLab Runner's lines. The token never reaches the log, the command line or
+ * `.git/config`: the remote URL is stored without it and git gets it as an `http.<url>.extraHeader`
+ * through `GIT_CONFIG_*` environment variables, scoped to the GitLab server.
+ */
+export function getSourcesLines(input: SourcesInput, settings: SourcesSettings): string[] {
+  const dir = shellQuote(input.projectDir);
+  if (settings.strategy === 'none') {
+    return [
+      printLine('Skipping Git repository setup'),
+      `mkdir -p ${dir}`,
+      `cd ${dir}`,
+      ...submoduleLines(settings),
+    ];
+  }
+  const { url, authorization } = splitCredentials(input.repoUrl);
+  const lines: string[] = ['export GIT_TERMINAL_PROMPT=0'];
+  if (authorization !== undefined) {
+    lines.push(
+      'export GIT_CONFIG_COUNT=1',
+      `export GIT_CONFIG_KEY_0=${shellQuote(`http.${originOf(url)}.extraHeader`)}`,
+      `export GIT_CONFIG_VALUE_0=${shellQuote(`Authorization: ${authorization}`)}`,
+    );
+  }
+  lines.push(
+    printLine(
+      settings.depth > 0
+        ? `Fetching changes with git depth set to ${settings.depth}...`
+        : 'Fetching changes...',
+    ),
+  );
+  if (settings.strategy === 'clone') {
+    lines.push(`rm -rf ${dir}`);
+  }
+  lines.push(
+    `if [ -d ${shellQuote(`${input.projectDir}/.git`)} ]; then _tf_fresh=; else _tf_fresh=1; fi`,
+    `git -c init.defaultBranch=main init ${dir}`,
+    `if [ -n "$_tf_fresh" ]; then ${printLine('Created fresh repository.')}; fi`,
+    `cd ${dir}`,
+    `git remote set-url origin ${shellQuote(url)} 2>/dev/null || git remote add origin ${shellQuote(url)}`,
+  );
+  const depthArgs = settings.depth > 0 ? ` --depth ${settings.depth}` : '';
+  const refspecs = input.refspecs.map(shellQuote).join(' ');
+  lines.push(`git fetch origin --prune ${refspecs}${depthArgs}`);
+  lines.push(
+    printLine(`Checking out ${input.sha.slice(0, 8)} as detached HEAD (ref is ${input.ref})...`),
+    `git checkout -f -q ${shellQuote(input.sha)}`,
+  );
+  if (settings.cleanFlags !== 'none') {
+    lines.push(`git clean ${settings.cleanFlags.map(shellQuote).join(' ')}`);
+  }
+  lines.push(...submoduleLines(settings));
+  return lines;
+}
+
+function submoduleLines(settings: SourcesSettings): string[] {
+  const submodules = settings.submodules;
+  if (submodules === 'none') {
+    return [printLine('Skipping Git submodules setup')];
+  }
+  if (typeof submodules === 'object') {
+    return [
+      printLine(`ERROR: unknown GIT_SUBMODULE_STRATEGY ${JSON.stringify(submodules.invalid)}`),
+      'exit 1',
+    ];
+  }
+  const recursive = submodules === 'recursive' ? ' --recursive' : '';
+  const cleanFlags = settings.cleanFlags === 'none' ? undefined : settings.cleanFlags;
+  const lines = [
+    printLine(
+      submodules === 'recursive'
+        ? 'Updating/initializing submodules recursively...'
+        : 'Updating/initializing submodules...',
+    ),
+    `git submodule sync${recursive}`,
+    `git submodule update --init${recursive}`,
+  ];
+  if (cleanFlags !== undefined) {
+    lines.push(
+      `git submodule foreach${recursive} git clean ${cleanFlags.map(shellQuote).join(' ')}`,
+    );
+  }
+  return lines;
+}
+
+/** `scheme://host[:port]/`, the scope git matches `http.<url>.*` settings against. */
+function originOf(url: string): string {
+  try {
+    return `${new URL(url).origin}/`;
+  } catch {
+    return url;
+  }
+}
