@@ -2,7 +2,7 @@ import { jsonResponse, textResponse, type ApiResponse } from '../http/api-respon
 import type { Route, RouteContext } from '../http/route';
 import type { JobRuntime } from '../state/job-runtime';
 import type { GitlabWorld } from '../world/gitlab-world';
-import { normalizeFailureReason } from './failure-reasons';
+import { storedFailureReason } from '../ci/failure-reasons';
 import { authenticateJob } from './job-auth';
 
 /** `PUT /api/v4/jobs/:id`: ack, keep-alive and final state, answered as GitLab does (§4.2). */
@@ -72,7 +72,7 @@ function finalUpdate(
   }
   world.finish(runtime.jobId, {
     status: state,
-    failureReason: state === 'failed' ? normalizeFailureReason(body.failure_reason) : undefined,
+    failureReason: state === 'failed' ? storedFailureReason(body.failure_reason) : undefined,
     exitCode,
   });
   return answer(world, runtime, 200);

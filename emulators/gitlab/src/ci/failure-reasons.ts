@@ -61,13 +61,19 @@ export function retryWhenCovers(when: readonly string[], reason: string): boolea
   );
 }
 
+// Reasons of the enum's ≥1000 range that a job can end with but payloads do not list.
+const storedOnlyReasons: readonly string[] = ['job_token_expired'];
+
 /**
  * The reason stored for a failure: the runner's value if GitLab knows it, otherwise
  * `unknown_failure` (e.g. `image_pull_failure` is absent from the server enum).
  */
-export function storedFailureReason(reason: string | undefined): string {
-  if (reason === undefined || reason === '') {
+export function storedFailureReason(reason: unknown): string {
+  if (typeof reason !== 'string' || reason === '') {
     return 'unknown_failure';
   }
-  return (serverFailureReasons as readonly string[]).includes(reason) ? reason : 'unknown_failure';
+  const known =
+    (serverFailureReasons as readonly string[]).includes(reason) ||
+    storedOnlyReasons.includes(reason);
+  return known ? reason : 'unknown_failure';
 }
