@@ -98,8 +98,9 @@ export async function runJson(
   }
   const reply = JSON.parse(raw) as Record<string, unknown>;
   if (typeof reply.err === 'string') {
-    const detail = typeof reply.detail === 'string' ? `: ${reply.detail}` : '';
-    throw new RegistryError(scriptErrorCode(reply.err), `could not run ${name}${detail}`, {
+    const code = scriptErrorCode(reply.err);
+    const detail = typeof reply.detail === 'string' ? ` (${reply.detail})` : '';
+    throw new RegistryError(code, `could not run ${name}: ${code}${detail}`, {
       instanceId,
     });
   }
