@@ -1,2 +1,20 @@
-/** Placeholder until the package lands. */
+/** The package name, for logs. */
 export const packageName = '@taskfleet/executor';
+
+export { buildJobScripts, runnerVersion } from './job/build-scripts';
+export type {
+  BuildScriptsOptions,
+  JobScripts,
+  JobStatusForAfterScript,
+  ScriptShell,
+  StepStage,
+} from './job/build-scripts';
+export { shellQuote } from './job/bash-quote';
+export { expandValue, expandVariables } from './job/expand-variables';
+export type { ShellVariable } from './job/expand-variables';
+export { sourcesSettings, splitCredentials } from './job/get-sources';
+export type { GitStrategy, SourcesSettings, SubmoduleStrategy } from './job/get-sources';
+export { failedOutcome } from './job/failure-mapping';
+export type { JobOutcome, StageEnd } from './job/failure-mapping';
+export { runJob } from './job/run-job';
+export type { RunJobInput, TraceSink } from './job/run-job';

@@ -36,6 +36,8 @@ export function runLocal(
     child.on('close', code => {
       resolve({ exitCode: code, output: Buffer.concat(chunks).toString('utf8') });
     });
+    // A command that never reads its stdin may exit before it is written.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
   });
 }

@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { runLocal, testPayload } from '../testing/local-shell';
+import { buildJobScripts } from './build-scripts';
+import { sourcesSettings, splitCredentials } from './get-sources';
+import type { SourcesInput } from './get-sources';
+
+const exec = promisify(execFile);
+const gitEnv = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+
+let dir: string;
+let origin: string;
+let sha: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'executor-sources-'));
+  origin = join(dir, 'origin');
+  await mkdir(origin);
+  const git = (...args: string[]) =>
+    exec('git', args, {
+      cwd: origin,
+      env: {
+        ...process.env,
+        ...gitEnv,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      },
+    });
+  await git('init', '-q', '-b', 'main');
+  await writeFile(join(origin, 'README.md'), 'first\n');
+  await git('add', '.');
+  await git('commit', '-q', '-m', 'first');
+  await writeFile(join(origin, 'README.md'), 'second\n');
+  await git('commit', '-q', '-am', 'second');
+  sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function scriptsWith(variables: Record<string, string>, depth = 1) {
+  const payload = testPayload({
+    git_info: {
+      repo_url: `file://${origin}`,
+      ref: 'main',
+      sha,
+      refspecs: ['+refs/heads/main:refs/remotes/origin/main'],
+      depth,
+    },
+    variables: Object.entries(variables).map(([key, value]) => ({ key, value })),
+  });
+  return buildJobScripts(payload, { buildsDir: join(dir, 'builds'), slot: 0, shell: 'bash' });
+}
+
+async function getSources(variables: Record<string, string> = {}, depth = 1) {
+  const scripts = scriptsWith(variables, depth);
+  const run = await runLocal('bash', scripts.getSources, { cwd: dir, env: gitEnv });
+  return { scripts, run };
+}
+
+describe('get_sources with real git', () => {
+  it('fetches the refspecs at the depth and checks out the exact sha, with GitLab Runner lines', async () => {
+    const { scripts, run } = await getSources();
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toContain('Fetching changes with git depth set to 1...\n');
+    expect(run.output).toContain('Created fresh repository.\n');
+    expect(run.output).toContain(
+      `Checking out ${sha.slice(0, 8)} as detached HEAD (ref is main)...\n`,
+    );
+    expect(run.output).toContain('Skipping Git submodules setup\n');
+    expect(await readFile(join(scripts.projectDir, 'README.md'), 'utf8')).toBe('second\n');
+    const head = await exec('git', ['rev-parse', 'HEAD'], { cwd: scripts.projectDir });
+    expect(head.stdout.trim()).toBe(sha);
+    const count = await exec('git', ['rev-list', '--count', 'HEAD'], { cwd: scripts.projectDir });
+    expect(count.stdout.trim()).toBe('1');
+  });
+
+  it('fetch reuses the work tree and cleans it with GIT_CLEAN_FLAGS (default -ffdx, none keeps)', async () => {
+    const first = await getSources({ GIT_STRATEGY: 'fetch' });
+    const stray = join(first.scripts.projectDir, 'stray.txt');
+    await writeFile(stray, 'x');
+    const kept = await getSources({ GIT_STRATEGY: 'fetch', GIT_CLEAN_FLAGS: 'none' });
+    expect(kept.run.exitCode).toBe(0);
+    expect(kept.run.output).toContain('Reinitialized existing Git repository');
+    expect(kept.run.output).not.toContain('Created fresh repository.');
+    await expect(stat(stray)).resolves.toBeDefined();
+    const cleaned = await getSources({ GIT_STRATEGY: 'fetch' });
+    expect(cleaned.run.exitCode).toBe(0);
+    expect(cleaned.run.output).toContain('Removing stray.txt');
+    await expect(stat(stray)).rejects.toThrow();
+  });
+
+  it('clone starts from an empty directory', async () => {
+    const first = await getSources({ GIT_STRATEGY: 'clone', GIT_CLEAN_FLAGS: 'none' });
+    const stray = join(first.scripts.projectDir, 'stray.txt');
+    await writeFile(stray, 'x');
+    const again = await getSources({ GIT_STRATEGY: 'clone', GIT_CLEAN_FLAGS: 'none' });
+    expect(again.run.output).toContain('Created fresh repository.\n');
+    await expect(stat(stray)).rejects.toThrow();
+  });
+
+  it('none skips git and still creates the project directory', async () => {
+    const { scripts, run } = await getSources({
+      GIT_STRATEGY: 'none',
+      GIT_SUBMODULE_STRATEGY: 'recursive',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toBe('Skipping Git repository setup\nSkipping Git submodules setup\n');
+    await expect(stat(join(scripts.projectDir, '.git'))).rejects.toThrow();
+    await expect(stat(scripts.projectDir)).resolves.toBeDefined();
+  });
+
+  it('full depth says so, and a failing fetch fails the stage', async () => {
+    const full = await getSources({}, 0);
+    expect(full.run.output).toContain('Fetching changes...\n');
+    const count = await exec('git', ['rev-list', '--count', 'HEAD'], {
+      cwd: full.scripts.projectDir,
+    });
+    expect(count.stdout.trim()).toBe('2');
+    await rm(origin, { recursive: true });
+    const broken = await getSources({ GIT_STRATEGY: 'clone' });
+    expect(broken.run.exitCode).not.toBe(0);
+    expect(broken.run.output).not.toContain('Checking out');
+  });
+
+  it('an unknown submodule strategy fails the stage', async () => {
+    const { run } = await getSources({ GIT_SUBMODULE_STRATEGY: 'sideways' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain('ERROR: unknown GIT_SUBMODULE_STRATEGY "sideways"');
+  });
+});
+
+describe('sourcesSettings and credentials', () => {
+  const input = (variables: Record<string, string>, allowGitFetch = false): SourcesInput => ({
+    projectDir: '/b/0/p',
+    repoUrl: 'http://x/p.git',
+    sha: 'abc',
+    ref: 'main',
+    refspecs: [],
+    depth: 20,
+    allowGitFetch,
+    variable: name => variables[name],
+  });
+
+  it('reads GitLab Runner defaults and fallbacks', () => {
+    expect(sourcesSettings(input({}))).toEqual({
+      strategy: 'clone',
+      depth: 20,
+      cleanFlags: ['-ffdx'],
+      submodules: 'none',
+      attempts: 1,
+    });
+    expect(sourcesSettings(input({ GIT_STRATEGY: 'bogus' }, true)).strategy).toBe('fetch');
+    expect(sourcesSettings(input({ GIT_DEPTH: '3' })).depth).toBe(3);
+    expect(sourcesSettings(input({ GIT_DEPTH: 'x' })).depth).toBe(20);
+    expect(sourcesSettings(input({ GIT_CLEAN_FLAGS: '-ffdx -e cache/' })).cleanFlags).toEqual([
+      '-ffdx',
+      '-e',
+      'cache/',
+    ]);
+    expect(sourcesSettings(input({ GIT_SUBMODULE_STRATEGY: 'normal' })).submodules).toBe('normal');
+    expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: '3' })).attempts).toBe(3);
+    expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: '11' })).attempts).toBe(1);
+  });
+
+  it('takes the credentials out of the URL and into a Basic header', () => {
+    const split = splitCredentials('http://gitlab-ci-token:glcbt-abc%40d@127.0.0.1:8080/g/p.git');
+    expect(split.url).toBe('http://127.0.0.1:8080/g/p.git');
+    expect(split.authorization).toBe(
+      `Basic ${Buffer.from('gitlab-ci-token:glcbt-abc@d').toString('base64')}`,
+    );
+    expect(splitCredentials('http://127.0.0.1/g/p.git')).toEqual({
+      url: 'http://127.0.0.1/g/p.git',
+    });
+  });
+
+  it('never writes the token in plain text into the script', () => {
+    const payload = testPayload();
+    const scripts = buildJobScripts(payload, { buildsDir: '/b', slot: 0, shell: 'bash' });
+    expect(scripts.getSources).not.toContain('glcbt-testtoken');
+    expect(scripts.getSources).toContain(
+      "git remote add origin 'http://127.0.0.1:1/acme/widgets.git'",
+    );
+    expect(scripts.getSources).toContain(
+      "export GIT_CONFIG_KEY_0='http.http://127.0.0.1:1/.extraHeader'",
+    );
+  });
+});
