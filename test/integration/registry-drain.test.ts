@@ -146,6 +146,10 @@ describe('termination intents and clearing', () => {
   it('B01 a cloud-side termination stops new claims but keeps the running one counted', async () => {
     const { registry, token } = await fleet(1, 2);
     await registry.claimSlot('j-b01');
+    // B30: a busy record is not erased on a lookup's word alone; the cloud must say deleting.
+    await expect(registry.clearInstance('i-0', token)).rejects.toMatchObject({
+      code: 'invalid_transition',
+    });
     await registry.markDeleting('i-0', token, 'Terminating:Wait');
     expect(await registry.claimSlot('j-b01-next')).toBeUndefined();
     const snapshot = await registry.snapshot();

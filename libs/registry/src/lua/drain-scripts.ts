@@ -54,13 +54,17 @@ return ok({ state = 'deleting' })
 
 /**
  * ARGV: fencingToken, nowMs, instanceId. The instance is gone from the cloud: drop its record,
- * slots, intent and any claims on it, returning the jobs that lost their instance.
+ * slots, intent and any claims on it (only once it is deleting), returning the jobs that lost it.
  */
 export const CLEAR_INSTANCE = `
 local token, nowMs, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if not fenced(token, nowMs) then return fail('stale_fencing_token') end
 local known = redis.call('SISMEMBER', k('instances'), id) == 1 or redis.call('EXISTS', ikey(id)) == 1
+local state = redis.call('HGET', ikey(id), 'state')
 local slots = redis.call('HGETALL', skey(id))
+-- Dropping running claims needs the cloud's word first (markDeleting): a lagging or mismatched
+-- lookup must not erase a busy instance's record (B30).
+if #slots > 0 and state ~= 'deleting' then return fail('invalid_transition', state or 'unknown') end
 local orphaned = {}
 for i = 2, #slots, 2 do
   table.insert(orphaned, slots[i])
