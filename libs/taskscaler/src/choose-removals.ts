@@ -32,8 +32,8 @@ export interface RemovalSettings extends UsabilitySettings {
   readonly idleTimeMs: number;
   /** How long an instance may stay creating before it is given up; `null` to never. */
   readonly creationTimeoutMs: number | null;
-  /** The current plan's budget of idle removals. */
-  readonly plan: Pick<Plan, 'removableCount' | 'overCapCount'>;
+  /** The current plan, from which the budget of idle removals is worked out. */
+  readonly plan: Pick<Plan, 'instanceCount' | 'wantedInstances' | 'maxInstanceCount'>;
 }
 
 /** When an instance became idle: the end of its last job, else the moment it became ready (MR 25). */
@@ -60,6 +60,24 @@ function unconditional(instance: InstanceView, nowMs: number, settings: RemovalS
 }
 
 /**
+ * How many idle instances may still go after `removals`, and how many of those may go early
+ * because the fleet is over the cap. A retired or unhealthy idle instance holds only unavailable
+ * slots, so removing it lowers the wanted count by exactly one; a creating one lowers nothing.
+ */
+function idleBudgets(plan: RemovalSettings['plan'], removals: readonly Removal[]) {
+  const creating = removals.filter(removal => removal.reason === 'creation_timeout').length;
+  const unavailable = removals.length - creating;
+  const count = plan.instanceCount - removals.length;
+  const wanted = plan.wantedInstances - unavailable;
+  const cap = plan.maxInstanceCount;
+  const target = cap === null ? wanted : Math.min(wanted, cap);
+  return {
+    budget: Math.max(0, count - target),
+    overCap: cap === null ? 0 : Math.max(0, count - cap),
+  };
+}
+
+/**
  * Picks the instances to remove now: retired, unhealthy and never-ready ones at once; idle ones
  * past `idle_time`, oldest idle first, only while the plan is above its target; idle ones beyond
  * a lowered cap even before `idle_time`. An instance with a claim is never picked.
@@ -83,9 +101,9 @@ export function chooseRemovals(
       idle.push(instance);
     }
   }
+  const budgets = idleBudgets(settings.plan, removals);
   idle.sort((a, b) => idleSinceMs(a) - idleSinceMs(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  let budget = settings.plan.removableCount;
-  let overCap = settings.plan.overCapCount;
+  let { budget, overCap } = budgets;
   for (const instance of idle) {
     if (budget <= 0) {
       break;

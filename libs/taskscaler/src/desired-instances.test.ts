@@ -1,6 +1,6 @@
 import type { PlanInput } from './desired-instances';
 import { desiredInstances } from './desired-instances';
-import { demand, fleet, slots } from './test-fleet';
+import { demand, fleet, slots } from './testing/fleet';
 
 type Case = [string, Partial<PlanInput>, Record<string, unknown>];
 

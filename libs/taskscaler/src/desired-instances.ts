@@ -67,7 +67,8 @@ export interface Plan {
   readonly targetInstances: number;
   /** Instances to request now (before the scale throttle). */
   readonly toCreate: number;
-  /** How many idle instances may go without dropping below the target. */
+  /** Idle instances that may go without dropping below the target (before retired, unhealthy
+   * and timed-out creating ones are taken out; {@link chooseRemovals} redoes the sum). */
   readonly removableCount: number;
   /** Counted instances beyond the cap (it was lowered); these may go before `idle_time`. */
   readonly overCapCount: number;

@@ -1,6 +1,6 @@
-import type { Demand, FleetCounts, InstanceView, StateCount } from './types';
+import type { Demand, FleetCounts, InstanceView, StateCount } from '../types';
 
-// Builders shared by this package's tests; not exported from the package.
+/** Builders of planner inputs for this package's tests; not exported from the package. */
 
 /** Instances of one kind with `acquiredSlots` claims between them. */
 export const slots = (instances: number, acquiredSlots = 0): StateCount => ({
