@@ -20,6 +20,15 @@ describe('cronRange', () => {
     ['*/20 * * * *', clock(10, 40), true],
     ['*/20 * * * *', clock(10, 41), false],
     ['* * 31 * *', clock(10, 0, 31), true],
+    // The reference's MON-SUN: cron-parser alone refuses a range ending on SUN (= 0).
+    ['* * * * MON-SUN', clock(10, 0, 6, 12, 0), true],
+    ['* * * * mon-sun', clock(10, 0, 7, 12, 1), true],
+    ['* * * * sat-sun', clock(10, 0, 6, 12, 0), true],
+    ['* * * * sat-sun', clock(10, 0, 5, 12, 6), true],
+    ['* * * * sat-sun', clock(10, 0, 4, 12, 5), false],
+    ['* * * * mon,sat-sun/1', clock(10, 0, 6, 12, 0), true],
+    ['* * * * sun-tue', clock(10, 0, 6, 12, 0), true],
+    ['* * * * sun-tue', clock(10, 0, 9, 12, 3), false],
     ['* * * feb-mar *', clock(10, 0, 7, 3), true],
     ['* * * feb-mar *', clock(10, 0, 7, 4), false],
   ])('%s contains %j: %s', (expression, wall, expected) => {

@@ -16,8 +16,17 @@ function toSet(values: readonly (number | string)[]): ReadonlySet<number> {
   return new Set(values.filter((value): value is number => typeof value === 'number'));
 }
 
+// The reference allows day-of-week ranges that end on Sunday (`MON-SUN`, `sat-sun`); cron-parser
+// reads SUN as 0 and refuses such a range, so a range end of SUN is written as its alias 7.
+function withSundayRangeEnd(fields: readonly string[]): string {
+  return fields
+    .map((field, index) => (index === 4 ? field.replace(/-sun(?=$|[,/])/gi, '-7') : field))
+    .join(' ');
+}
+
 function compile(expression: string): CronRange {
-  const fieldCount = expression.trim().split(/\s+/).length;
+  const parts = expression.trim().split(/\s+/);
+  const fieldCount = parts.length;
   if (fieldCount !== 5) {
     // cron-parser also takes a leading seconds field; a period has exactly five (B41).
     throw new TaskscalerError(
@@ -29,7 +38,7 @@ function compile(expression: string): CronRange {
   try {
     // The zone is irrelevant here: only the field expansion is used, matching is done on the
     // wall clock of the policy's zone.
-    fields = CronExpressionParser.parse(expression, { tz: 'UTC' }).fields;
+    fields = CronExpressionParser.parse(withSundayRangeEnd(parts), { tz: 'UTC' }).fields;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TaskscalerError(
