@@ -316,6 +316,7 @@ describe('B36: one cap for the idle top-up and the job-driven path', () => {
     let bucket = TokenBucket.create(10, 100, 0);
     let created = 0;
     let finished = 0;
+    let peak = 0;
     for (let tick = 0; tick < 200; tick += 1) {
       const nowMs = tick * 10_000;
       // The cloud: deleting ones vanish, draining ones start deleting, creating ones become ready.
@@ -348,7 +349,10 @@ describe('B36: one cap for the idle top-up and the job-driven path', () => {
         created += 1;
       }
       expect({ tick, total: fleet.length }).toEqual({ tick, total: Math.min(fleet.length, 100) });
+      peak = Math.max(peak, fleet.length);
     }
+    // The burst did push against the cap, and every job still ran.
+    expect(peak).toBe(100);
     expect(finished).toBe(500);
     expect(fleet.filter(i => i.state === 'ready' && i.acquiredSlots === 0)).toHaveLength(40);
   });
