@@ -71,6 +71,8 @@ export function registryHarness(name: string): RegistryHarness {
       // Wait for each socket to close, so Jest sees no open handle after the file.
       await Promise.all(
         connections.map(async c => {
+          // A socket still connecting when disconnect() is called can outlive it; settle first.
+          await c.ping().catch(() => undefined);
           const ended = new Promise(resolve => c.once('end', resolve));
           c.disconnect();
           await ended;

@@ -85,6 +85,17 @@ describe('leader lease', () => {
     expect(record?.state).toBe('booting');
   });
 
+  it('gives the lease to exactly one of many replicas racing for it', async () => {
+    const replicas = Array.from({ length: 6 }, () => h.open('lease-race'));
+    const results = await Promise.all(
+      replicas.map((r, i) => r.acquireLease(`scaler-${i}`, 10_000)),
+    );
+    const winners = results.filter(r => r.acquired);
+    expect(winners).toHaveLength(1);
+    const holders = new Set(results.map(r => (r.acquired ? 'winner' : r.holderId)));
+    expect(holders.size).toBe(2);
+  });
+
   it('refuses a token whose lease expired even if nobody took over', async () => {
     const registry = h.open('lease-3');
     const lease = await registry.acquireLease('scaler-a', 1_000);

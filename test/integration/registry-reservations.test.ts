@@ -153,6 +153,18 @@ describe('potential-capacity reservations', () => {
     });
   });
 
+  it('never together exceed potential capacity, across parallel pollers', async () => {
+    const { runnerKey, registry } = await fleet(1, 2);
+    await registry.claimSlot('job-p');
+    const pollers = Array.from({ length: 4 }, () => h.open(runnerKey));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pollers[i % 4]!.reserve(potential(3, 2))),
+    );
+    // 3 × 2 slots, one claimed: five reservations and no more.
+    expect(results.filter(r => r.reserved)).toHaveLength(5);
+    expect((await registry.snapshot()).reservedSlots).toBe(5);
+  });
+
   it('B03 open long-polls never keep idle instances: every idle one still drains', async () => {
     const { registry, token } = await fleet(4, 1);
     for (let i = 0; i < 10; i += 1) {
