@@ -98,6 +98,14 @@ export class Registry {
     input: RegisterInstanceInput,
   ): Promise<RegisterResult> {
     checkId('instanceId', input.instanceId);
+    // Checked at run time too: the state goes into Redis as is, and callers may be untyped.
+    const state: string = input.state;
+    if (state !== 'creating' && state !== 'booting') {
+      throw new RegistryError(
+        'invalid_argument',
+        'could not register instance: state must be creating or booting',
+      );
+    }
     if (!Number.isInteger(input.capacityPerInstance) || input.capacityPerInstance < 1) {
       throw new RegistryError('invalid_argument', 'could not register instance: capacity below 1');
     }
