@@ -124,7 +124,10 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
   });
 
   /** Requests the next job, accepts it, runs it on `slot` and sends the final update. */
-  async function runNext(slot: number) {
+  async function runNext(
+    slot: number,
+    options: { on?: SshConnection; watch?: (text: string) => void } = {},
+  ) {
     const requested = await client.requestJob({ token: runnerToken });
     if (requested.kind !== 'job') {
       throw new Error(`expected a job, got ${requested.kind}`);
@@ -144,8 +147,14 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
     writer.start();
     const outcome = await runJob({
       payload: job,
-      connection,
-      trace: writer,
+      connection: options.on ?? connection,
+      trace: {
+        write: chunk => {
+          options.watch?.(chunk.toString());
+          return writer.write(chunk);
+        },
+        waitForDrain: () => writer.waitForDrain(),
+      },
       buildsDir: 'builds',
       slot,
       clock: systemClock,
@@ -252,5 +261,60 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
     expect(gitConfig).not.toContain(passes.job.token);
     expect(gitConfig).not.toContain('gitlab-ci-token');
     expect(await onInstance(`ls ${passDir}.tmp 2>/dev/null | wc -l`)).toBe('0\n');
+  });
+
+  it('fails the job with runner_system_failure when the instance dies under it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'executor-job-lost-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      join(dir, '.gitlab-ci.yml'),
+      'sleeper:\n  script:\n    - echo started\n    - sleep 60\n  after_script:\n    - echo after\n',
+    );
+    const project = await emulator.admin.createProject({ path: 'acme/sleeper', sourceDir: dir });
+    await emulator.admin.createPipeline(project.id);
+    const doomed = await host.launch({
+      instanceId: `i-e${process.pid.toString(16).padStart(8, '0')}00000002`,
+      osUser: 'ec2-user',
+      authorizedKeys: [loginKey.public],
+      sshPort: 22,
+      bootMode: 'ok',
+    });
+    const doomedConnection = await dial(
+      {
+        id: doomed.instanceId,
+        internalAddr: doomed.privateIp,
+        os: 'linux',
+        arch: 'amd64',
+        protocol: 'ssh',
+        protocolPort: doomed.sshPort,
+        username: doomed.osUser,
+        key: Buffer.from(loginKey.private),
+      },
+      { connectTimeoutMs: 10_000, keepaliveIntervalMs: 500, keepaliveCountMax: 2 },
+    );
+    cleanups.push(() => doomedConnection.close());
+    let seen = '';
+    let terminating: Promise<unknown> | undefined;
+    const startedAtMs = Date.now();
+    const run = await runNext(0, {
+      on: doomedConnection,
+      watch: text => {
+        seen += text;
+        if (terminating === undefined && seen.includes('started\n')) {
+          terminating = doomed.terminate();
+        }
+      },
+    });
+    await terminating;
+    expect(Date.now() - startedAtMs).toBeLessThan(30_000);
+    expect(run.outcome).toMatchObject({
+      outcome: 'failed',
+      failureReason: 'runner_system_failure',
+    });
+    expect(run.view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+    expect(run.view.exitCode ?? undefined).toBeUndefined();
+    expect(run.trace).toContain('started\n');
+    expect(run.trace).not.toContain('Running after script');
+    expect(run.trace).toContain('ERROR: Job failed (system failure): ');
   });
 });

@@ -9,8 +9,10 @@ export interface JobOutcome {
   readonly failureReason?: string;
   /** The failing command's exit code, when there is one. */
   readonly exitCode?: number;
-  /** A line for the log when the failure was not the script's own. */
-  readonly systemFailure?: string;
+  /** Why the job failed, for the log, when GitLab Runner would print more than an exit code. */
+  readonly detail?: string;
+  /** The failure was the runner's or the instance's, not the script's. */
+  readonly systemFailure?: boolean;
 }
 
 /** What one stage ended with. */
@@ -36,7 +38,7 @@ export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): 
       return {
         outcome: 'failed',
         failureReason: effectiveFailureReason('script_failure', serverReasons),
-        systemFailure: `the script was ended by signal ${signal ?? 'unknown'}`,
+        detail: `the script was ended by signal ${signal ?? 'unknown'}`,
       };
     }
     return {
@@ -52,6 +54,7 @@ export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): 
   return {
     outcome: 'failed',
     failureReason: effectiveFailureReason('runner_system_failure', serverReasons),
-    systemFailure: message,
+    detail: message,
+    systemFailure: true,
   };
 }

@@ -12,14 +12,17 @@ export function jobSucceededLine(): string {
   return `${ansiBoldGreen}Job succeeded${ansiReset}\n`;
 }
 
-/** The last line of a failed job, as GitLab Runner words it for a script and a system failure. */
-export function jobFailedLine(detail: { exitCode?: number; systemFailure?: string }): string {
-  const text =
-    detail.systemFailure !== undefined
-      ? `ERROR: Job failed (system failure): ${detail.systemFailure}`
-      : detail.exitCode !== undefined
-        ? `ERROR: Job failed: exit code ${detail.exitCode}`
-        : 'ERROR: Job failed';
+/** The last line of a failed job, worded as GitLab Runner words script and system failures. */
+export function jobFailedLine(failure: {
+  exitCode?: number;
+  detail?: string;
+  systemFailure?: boolean;
+}): string {
+  const kind = failure.systemFailure === true ? 'Job failed (system failure)' : 'Job failed';
+  const detail =
+    failure.detail ??
+    (failure.exitCode === undefined ? undefined : `exit code ${failure.exitCode}`);
+  const text = detail === undefined ? `ERROR: ${kind}` : `ERROR: ${kind}: ${detail}`;
   return `${ansiBoldRed}${text}${ansiReset}\n`;
 }
 

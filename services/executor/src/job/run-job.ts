@@ -74,7 +74,7 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       await write(jobFailedLine(outcome));
     } else {
       // TODO(#5): a graceful cancel (Job-Status: canceling) runs after_script before this.
-      await write(jobFailedLine({ systemFailure: 'the job was canceled' }));
+      await write(jobFailedLine({ detail: 'canceled' }));
     }
     return outcome;
   };
