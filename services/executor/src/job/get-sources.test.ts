@@ -128,6 +128,81 @@ describe('get_sources with real git', () => {
     expect(broken.run.output).not.toContain('Checking out');
   });
 
+  it('fetches quietly by default; GIT_FETCH_EXTRA_FLAGS replaces the flags', async () => {
+    const quiet = await getSources();
+    expect(quiet.run.output).not.toContain('From ');
+    const loud = await getSources({ GIT_FETCH_EXTRA_FLAGS: 'none' });
+    expect(loud.run.exitCode).toBe(0);
+    expect(loud.run.output).toContain(`From file://${origin}`);
+  });
+
+  it('GIT_CHECKOUT=false fetches but leaves the work tree unchecked-out', async () => {
+    const { scripts, run } = await getSources({ GIT_CHECKOUT: 'false' });
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toContain('Skipping Git checkout\n');
+    expect(run.output).not.toContain('Checking out');
+    await expect(stat(join(scripts.projectDir, 'README.md'))).rejects.toThrow();
+  });
+
+  it.each(['normal', 'recursive'])(
+    'GIT_SUBMODULE_STRATEGY=%s checks out submodules',
+    async strategy => {
+      // A submodule with its own submodule, over file:// (which git allows only when told to).
+      const allowFile = {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'protocol.file.allow',
+        GIT_CONFIG_VALUE_0: 'always',
+      };
+      const env = {
+        ...process.env,
+        ...gitEnv,
+        ...allowFile,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      };
+      const inner = join(dir, 'inner');
+      const middle = join(dir, 'middle');
+      for (const repo of [inner, middle]) {
+        await mkdir(repo);
+        await exec('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
+        await writeFile(join(repo, 'file.txt'), `${repo}\n`);
+        await exec('git', ['add', '.'], { cwd: repo, env });
+        await exec('git', ['commit', '-q', '-m', 'init'], { cwd: repo, env });
+      }
+      await exec('git', ['submodule', '-q', 'add', `file://${inner}`, 'inner'], {
+        cwd: middle,
+        env,
+      });
+      await exec('git', ['commit', '-q', '-m', 'sub'], { cwd: middle, env });
+      await exec('git', ['submodule', '-q', 'add', `file://${middle}`, 'middle'], {
+        cwd: origin,
+        env,
+      });
+      await exec('git', ['commit', '-q', '-m', 'sub'], { cwd: origin, env });
+      sha = (await exec('git', ['rev-parse', 'HEAD'], { cwd: origin, env })).stdout.trim();
+      const scripts = scriptsWith({ GIT_SUBMODULE_STRATEGY: strategy });
+      const run = await runLocal('bash', scripts.getSources, {
+        cwd: dir,
+        env: { ...gitEnv, ...allowFile },
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.output).toContain(
+        strategy === 'recursive'
+          ? 'Updating/initializing submodules recursively...\n'
+          : 'Updating/initializing submodules...\n',
+      );
+      await expect(stat(join(scripts.projectDir, 'middle', 'file.txt'))).resolves.toBeDefined();
+      const nested = stat(join(scripts.projectDir, 'middle', 'inner', 'file.txt'));
+      if (strategy === 'recursive') {
+        await expect(nested).resolves.toBeDefined();
+      } else {
+        await expect(nested).rejects.toThrow();
+      }
+    },
+  );
+
   it('an unknown submodule strategy fails the stage', async () => {
     const { run } = await getSources({ GIT_SUBMODULE_STRATEGY: 'sideways' });
     expect(run.exitCode).toBe(1);
@@ -154,7 +229,11 @@ describe('sourcesSettings and credentials', () => {
       cleanFlags: ['-ffdx'],
       submodules: 'none',
       attempts: 1,
+      fetchFlags: ['--prune', '--quiet'],
+      checkout: true,
     });
+    expect(sourcesSettings(input({ GIT_FETCH_EXTRA_FLAGS: 'none' })).fetchFlags).toEqual([]);
+    expect(sourcesSettings(input({ GIT_CHECKOUT: 'false' })).checkout).toBe(false);
     expect(sourcesSettings(input({ GIT_STRATEGY: 'bogus' }, true)).strategy).toBe('fetch');
     expect(sourcesSettings(input({ GIT_DEPTH: '3' })).depth).toBe(3);
     expect(sourcesSettings(input({ GIT_DEPTH: 'x' })).depth).toBe(20);

@@ -27,6 +27,10 @@ export interface SourcesSettings {
   readonly submodules: SubmoduleStrategy | { readonly invalid: string };
   /** `GET_SOURCES_ATTEMPTS`: how often the stage is tried, 1–10. */
   readonly attempts: number;
+  /** `GIT_FETCH_EXTRA_FLAGS` (default `--prune --quiet`; `none` for none). */
+  readonly fetchFlags: readonly string[];
+  /** `GIT_CHECKOUT`: false leaves the work tree as it was after the fetch. */
+  readonly checkout: boolean;
 }
 
 /** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
@@ -59,7 +63,11 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
     Number.isInteger(attemptsValue) && attemptsValue >= 1 && attemptsValue <= 10
       ? attemptsValue
       : 1;
-  return { strategy, depth, cleanFlags, submodules, attempts };
+  const fetchValue = (input.variable('GIT_FETCH_EXTRA_FLAGS') ?? '').trim();
+  const fetchFlags =
+    fetchValue === 'none' ? [] : (fetchValue === '' ? '--prune --quiet' : fetchValue).split(/\s+/);
+  const checkout = input.variable('GIT_CHECKOUT') !== 'false';
+  return { strategy, depth, cleanFlags, submodules, attempts, fetchFlags, checkout };
 }
 
 /** The repository URL without credentials, and a Basic `Authorization` header for them. */
@@ -123,9 +131,17 @@ export function getSourcesLines(input: SourcesInput, settings: SourcesSettings):
     `cd ${dir}`,
     `git remote set-url origin ${shellQuote(url)} 2>/dev/null || git remote add origin ${shellQuote(url)}`,
   );
-  const depthArgs = settings.depth > 0 ? ` --depth ${settings.depth}` : '';
-  const refspecs = input.refspecs.map(shellQuote).join(' ');
-  lines.push(`git fetch origin --prune ${refspecs}${depthArgs}`);
+  const fetchArgs = [
+    ...input.refspecs,
+    ...(settings.depth > 0 ? ['--depth', String(settings.depth)] : []),
+    ...settings.fetchFlags,
+  ];
+  lines.push(`git fetch origin ${fetchArgs.map(shellQuote).join(' ')}`);
+  if (!settings.checkout) {
+    // GitLab Runner skips the clean and the submodules along with the checkout.
+    lines.push(printLine('Skipping Git checkout'), printLine('Skipping Git submodules setup'));
+    return lines;
+  }
   lines.push(
     printLine(`Checking out ${input.sha.slice(0, 8)} as detached HEAD (ref is ${input.ref})...`),
     `git checkout -f -q ${shellQuote(input.sha)}`,
@@ -134,6 +150,8 @@ export function getSourcesLines(input: SourcesInput, settings: SourcesSettings):
     lines.push(`git clean ${settings.cleanFlags.map(shellQuote).join(' ')}`);
   }
   lines.push(...submoduleLines(settings));
+  // TODO(#5): pre/post_get_sources_script hooks, GIT_CLONE_PATH, Git LFS, GIT_SUBMODULE_PATHS and
+  // GIT_SUBMODULE_UPDATE_FLAGS are not read yet.
   return lines;
 }
 
