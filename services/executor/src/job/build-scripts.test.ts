@@ -150,12 +150,22 @@ describe('generated job scripts under real bash', () => {
     ['unicode', 'grüße – 日本語 🚀'],
     ['shell operators', '; rm -rf / && | > < * ? [ ] ~ #'],
     ['empty', ''],
-  ])('passes a raw value with %s through exactly', async (_name, value) => {
+  ])('passes a value with %s through exactly', async (_name, value) => {
+    // Raw where the value holds a `$`, so runner-side expansion does not touch it; both otherwise.
+    const rawOnly = value.includes('$');
     const run = await runStep(
-      job(['printf "<%s>" "$TRICKY"'], [], [{ key: 'TRICKY', value, public: true, raw: true }]),
+      job(
+        ['printf "<%s>" "$TRICKY"', 'printf "[%s]" "$PLAIN"'],
+        [],
+        [
+          { key: 'TRICKY', value, public: true, raw: true },
+          { key: 'PLAIN', value: rawOnly ? 'x' : value, public: true },
+        ],
+      ),
     );
     expect(run.exitCode).toBe(0);
     expect(run.output).toContain(`<${value}>`);
+    expect(run.output).toContain(`[${rawOnly ? 'x' : value}]`);
     await expect(stat(join(dir, 'pwned'))).rejects.toThrow();
   });
 
