@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-
 import type { LauncherOptions } from './launcher-options';
 import { launcherCommand } from './launcher-options';
 
@@ -40,7 +38,7 @@ describe('launcher options', () => {
       '--gitlab-admin-port',
       '8081',
       '--state-dir',
-      'var/emulators',
+      '/var/tmp/taskfleet-emulators',
       '--log-level',
       'debug',
     ]);
@@ -50,7 +48,7 @@ describe('launcher options', () => {
       awsAdminPort: 4567,
       gitlabPort: 8080,
       gitlabAdminPort: 8081,
-      stateDir: resolve('var/emulators'),
+      stateDir: '/var/tmp/taskfleet-emulators',
       logLevel: 'debug',
     });
   });
