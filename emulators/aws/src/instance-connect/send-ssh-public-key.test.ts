@@ -67,6 +67,20 @@ describe('SendSSHPublicKey through the real SDK', () => {
     expect(pushed).toEqual([expect.objectContaining({ revoked: true, authorized: true })]);
   });
 
+  it('accepts a key with the trailing newline of a .pub file, as EC2 does', async () => {
+    await f.advance(1000);
+    const out = await f.sdk.instanceConnect.send(
+      new SendSSHPublicKeyCommand({
+        InstanceId: instanceId,
+        InstanceOSUser: 'ec2-user',
+        SSHPublicKey: `${key}\n`,
+      }),
+    );
+    expect(out.Success).toBe(true);
+    const record = f.host.launched.get(instanceId);
+    expect([...(record?.temporaryKeys.values() ?? [])]).toEqual([key]);
+  });
+
   it('accepts a key for another OS user without authorizing it on the instance', async () => {
     await f.advance(1000);
     await f.sdk.instanceConnect.send(

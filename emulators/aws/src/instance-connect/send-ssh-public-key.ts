@@ -24,7 +24,8 @@ export async function sendSshPublicKey(
 ): Promise<Record<string, unknown>> {
   const instanceId = field(body, 'InstanceId');
   const osUser = field(body, 'InstanceOSUser');
-  const publicKey = field(body, 'SSHPublicKey');
+  // A key read from a .pub file (`file://key.pub`) ends in a newline, which EC2 accepts.
+  const publicKey = field(body, 'SSHPublicKey')?.trim();
   const zone = field(body, 'AvailabilityZone');
   if (instanceId === undefined || osUser === undefined || publicKey === undefined) {
     throw invalid('InstanceId, InstanceOSUser and SSHPublicKey are required.');

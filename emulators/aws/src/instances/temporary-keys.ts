@@ -22,7 +22,7 @@ export class TemporaryKeyFile {
 
   /** Adds a key and returns the handle that removes it. */
   async authorize(publicKey: string): Promise<string> {
-    if (!isOpenSshPublicKey(publicKey)) {
+    if (!isOpenSshPublicKey(publicKey.trim())) {
       throw new InstanceHostError(
         'invalid_key',
         'could not authorize key: not an OpenSSH public key',
