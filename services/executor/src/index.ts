@@ -18,3 +18,5 @@ export { failedOutcome } from './job/failure-mapping';
 export type { JobOutcome, StageEnd } from './job/failure-mapping';
 export { runJob } from './job/run-job';
 export type { RunJobInput, TraceSink } from './job/run-job';
+export { ExecutorError } from './errors';
+export type { ExecutorErrorCode, ExecutorErrorOptions } from './errors';

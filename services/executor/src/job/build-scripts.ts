@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 
 import type { JobPayload } from '@taskfleet/gitlab';
 
+import { ExecutorError } from '../errors';
 import { printLine, shellNamePattern, shellQuote } from './bash-quote';
 import { expandVariables } from './expand-variables';
 import type { ShellVariable } from './expand-variables';
@@ -63,7 +64,10 @@ export const runnerVersion = '0.1.0';
 export function buildJobScripts(payload: JobPayload, options: BuildScriptsOptions): JobScripts {
   const buildsDir = posix.normalize(options.buildsDir);
   if (!posix.isAbsolute(buildsDir)) {
-    throw new TypeError(`builds dir must be absolute, got ${JSON.stringify(options.buildsDir)}`);
+    throw new ExecutorError(
+      'invalid_builds_dir',
+      `could not build the job scripts: builds dir ${JSON.stringify(options.buildsDir)} is not absolute`,
+    );
   }
   const projectPath =
     payload.job_info.project_full_path || `project-${payload.job_info.project_id}`;

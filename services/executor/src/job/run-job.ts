@@ -1,6 +1,7 @@
 import type { SshConnection } from '@taskfleet/fleeting';
 import type { Clock, JobPayload } from '@taskfleet/gitlab';
 
+import { ExecutorError } from '../errors';
 import { buildJobScripts } from './build-scripts';
 import type { ScriptShell } from './build-scripts';
 import type { ShellVariable } from './expand-variables';
@@ -195,7 +196,11 @@ async function resolveBuildsDir(input: RunJobInput): Promise<string | StageEnd> 
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
     if (result.exitCode !== 0) {
-      return { kind: 'exited', result };
+      const error = new ExecutorError(
+        'builds_dir_unresolved',
+        `could not find the login directory: pwd exited with ${String(result.exitCode)}`,
+      );
+      return { kind: 'error', error };
     }
   } catch (error) {
     return { kind: 'error', error };

@@ -1,0 +1,24 @@
+/** Stable codes for the ways the executor can fail to run a job; never renamed. */
+export type ExecutorErrorCode =
+  /** The builds directory is not absolute where an absolute one is needed (a programming error). */
+  | 'invalid_builds_dir'
+  /** The instance did not report its login directory, so a relative builds dir has no base. */
+  | 'builds_dir_unresolved';
+
+/** Options of an ExecutorError. */
+export interface ExecutorErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** An executor failure with a stable `code` and whether retrying the same call may help. */
+export class ExecutorError extends Error {
+  readonly code: ExecutorErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ExecutorErrorCode, message: string, options: ExecutorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ExecutorError';
+    this.code = code;
+    this.retryable = code === 'builds_dir_unresolved';
+  }
+}
