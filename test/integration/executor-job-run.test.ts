@@ -91,7 +91,9 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
     });
     await emulator.admin.createPipeline(project.id);
 
-    host = createSshdInstanceHost({ stateRoot: '/var/tmp/taskfleet-executor-job-run-test' });
+    const stateRoot = `/var/tmp/taskfleet-executor-job-run-${process.pid}`;
+    cleanups.push(() => rm(stateRoot, { recursive: true, force: true }));
+    host = createSshdInstanceHost({ stateRoot });
     cleanups.push(() => host.close());
     instance = await host.launch({
       instanceId: `i-e${process.pid.toString(16).padStart(8, '0')}00000001`,
