@@ -31,8 +31,11 @@ function checkField(index: number, text: string): string | undefined {
     const hint = known.length > 0 ? `; use ${known.join(', ')}` : '';
     return `${label} has unknown name ${JSON.stringify(unknownWord)}${hint}`;
   }
+  // cron-parser reads SUN as 0 and refuses a range ending on it (`MON-SUN`), which the
+  // reference allows; libs/taskscaler reads such a range end as 7, and so does this check.
+  const fieldText = field.name === 'day-of-week' ? text.replace(/-sun(?=$|[,/])/gi, '-7') : text;
   // Parse this field alone, with wildcards elsewhere, so the error names the field at fault.
-  const probe = fields.map((_, i) => (i === index ? text : '*')).join(' ');
+  const probe = fields.map((_, i) => (i === index ? fieldText : '*')).join(' ');
   try {
     CronExpressionParser.parse(probe, { tz: 'UTC' });
   } catch (error) {
