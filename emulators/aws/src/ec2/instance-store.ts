@@ -1,3 +1,4 @@
+import { EmulatorError } from '../errors';
 import type { BootMode } from '../instances/instance-host';
 import type { ModelContext } from '../model/context';
 import type { Ec2Instance, Ec2StateName, LaunchTemplateRef, ShutdownCause, Tag } from './instance';
@@ -137,7 +138,7 @@ export class Ec2InstanceStore {
   ): { previous: Ec2StateName; current: Ec2StateName } {
     const instance = this.instances.get(instanceId);
     if (instance === undefined) {
-      throw new Error(`could not terminate instance ${instanceId}: unknown`);
+      throw new EmulatorError('not-found', `could not terminate instance ${instanceId}: unknown`);
     }
     const previous = instance.state;
     this.shutDown(instance, cause);

@@ -73,7 +73,7 @@ function readWorkflow(
     problems.add(`workflow config contains unknown keys: ${unknown.join(', ')}`);
   }
   if (value.auto_cancel !== undefined) {
-    // TODO(#2): workflow:auto_cancel (cancelling redundant pipelines) is not modelled.
+    // TODO(when-a-test-needs-it): workflow:auto_cancel (cancelling redundant pipelines) is not modelled.
     problems.add('workflow:auto_cancel is not supported by the emulator');
   }
   const rules = normalizeRules(value.rules, 'workflow:rules', problems, true);

@@ -107,7 +107,7 @@ function includePaths(include: unknown, state: IncludeState): string[] {
     } else if (isMap(entry) && typeof entry.local === 'string') {
       const others = Object.keys(entry).filter(key => key !== 'local' && key !== 'rules');
       if (others.length > 0) {
-        // TODO(#2): include:inputs (and other include options) are not modelled by the emulator.
+        // TODO(when-a-test-needs-it): include:inputs (and other include options) are not modelled by the emulator.
         problems.add(
           `include config contains unsupported keys for the emulator: ${others.join(', ')}`,
         );

@@ -41,7 +41,7 @@ function normalizeNeed(
     return undefined;
   }
   if (value.pipeline !== undefined || value.project !== undefined) {
-    // TODO(#2): cross-pipeline and cross-project needs are not modelled by the emulator.
+    // TODO(when-a-test-needs-it): cross-pipeline and cross-project needs are not modelled by the emulator.
     problems.add(
       `${location} config uses needs:pipeline or needs:project, which the emulator does not support`,
     );

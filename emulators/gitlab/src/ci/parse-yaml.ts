@@ -43,7 +43,7 @@ export function parseCiYaml(source: string): ParsedYaml {
   const list = [...docs];
   const header = list.length > 1 ? (list[0]?.toJS() as unknown) : undefined;
   if (typeof header === 'object' && header !== null && 'spec' in header) {
-    // TODO(#2): `spec:inputs` headers and `$[[ inputs.* ]]` interpolation are not modelled.
+    // TODO(when-a-test-needs-it): `spec:inputs` headers and `$[[ inputs.* ]]` interpolation are not modelled.
     return { ok: false, message: 'spec:inputs headers are not supported by the emulator' };
   }
   // Like Psych's load, only the first document counts when there is no `spec` header.

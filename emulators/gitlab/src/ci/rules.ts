@@ -74,7 +74,7 @@ function pathList(
       key === 'changes' ? ['paths', 'compare_to'] : ['paths', 'project', 'ref'],
     );
     if (unknown.length > 0 || (key === 'exists' && value.project !== undefined)) {
-      // TODO(#2): exists:project/ref (another project's files) is not modelled.
+      // TODO(when-a-test-needs-it): exists:project/ref (another project's files) is not modelled.
       problems.add(
         `${location}:${key} config contains keys the emulator does not support: ${Object.keys(value).join(', ')}`,
       );

@@ -122,7 +122,7 @@ export function validateSizes(minSize: number, maxSize: number, desired: number)
 export function rejectUnmodelledSources(params: QueryParams): void {
   for (const name of ['LaunchConfigurationName', 'MixedInstancesPolicy', 'InstanceId']) {
     if (params.has(name)) {
-      // TODO(#2): launch configurations, mixed instances policies and InstanceId are not modelled.
+      // TODO(when-a-test-needs-it): launch configurations, mixed instances policies and InstanceId are not modelled.
       throw new AwsApiError(
         'ValidationError',
         `${name} is not supported by this emulator; use LaunchTemplate.`,

@@ -25,7 +25,7 @@ export const createKeyPair: QueryHandler = (model, params) => {
   }
   const keyFormat = params.string('KeyFormat') ?? 'pem';
   if (keyFormat !== 'pem') {
-    // TODO(#2): PuTTY (ppk) key material is not modelled.
+    // TODO(when-a-test-needs-it): PuTTY (ppk) key material is not modelled.
     throw new AwsApiError(
       'InvalidParameterValue',
       `Value (${keyFormat}) for parameter keyFormat is not supported by this emulator.`,
