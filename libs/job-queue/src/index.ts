@@ -1,2 +1,13 @@
-/** Placeholder until the package lands. */
-export const packageName = '@taskfleet/job-queue';
+export { JobQueueError } from './errors';
+export type { JobQueueErrorCode } from './errors';
+export {
+  createJobQueue,
+  defaultKeepCompleted,
+  defaultKeepFailed,
+  queuedJobName,
+} from './job-queue';
+export type { EnqueueResult, JobQueue, JobQueueOptions } from './job-queue';
+export { decryptPayload, encryptPayload, payloadEnvelopeVersion } from './payload-crypto';
+export type { EncryptedPayload } from './payload-crypto';
+export { jobQueueName, jobQueuePrefix, queueJobId } from './queue-name';
+export type { QueuedJob } from './queued-job';

@@ -1,0 +1,11 @@
+import type { EncryptedPayload } from './payload-crypto';
+
+/** The data of one queue entry: a job accepted from GitLab, its payload encrypted. */
+export interface QueuedJob {
+  readonly gitlabJobId: number;
+  readonly runnerKey: string;
+  /** When the poller accepted the job (PUT state=running), on the poller's clock. */
+  readonly acceptedAtMs: number;
+  /** The whole /jobs/request response body (token, variables included), encrypted. */
+  readonly payload: EncryptedPayload;
+}
