@@ -3,7 +3,9 @@ export type ExecutorErrorCode =
   /** The builds directory is not absolute where an absolute one is needed (a programming error). */
   | 'invalid_builds_dir'
   /** The instance did not report its login directory, so a relative builds dir has no base. */
-  | 'builds_dir_unresolved';
+  | 'builds_dir_unresolved'
+  /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */
+  | 'payload_unreadable';
 
 /** Options of an ExecutorError. */
 export interface ExecutorErrorOptions {

@@ -1,0 +1,263 @@
+import { dial } from '@taskfleet/fleeting';
+import type { ConnectInfo, InstanceGroup, SshConnection } from '@taskfleet/fleeting';
+import { TraceWriter, effectiveFailureReason, sendFinalUpdate } from '@taskfleet/gitlab';
+import type { Clock, GitlabClient, JobPayload } from '@taskfleet/gitlab';
+import type { Registry } from '@taskfleet/registry';
+import type { Logger } from 'pino';
+
+import { ExecutorError } from '../errors';
+import type { ScriptShell } from '../job/build-scripts';
+import type { ShellVariable } from '../job/expand-variables';
+import type { JobOutcome } from '../job/failure-mapping';
+import { jobFailedLine, jobHeader } from '../job/job-header';
+import { runJob } from '../job/run-job';
+import { acquireSlot } from './acquire-slot';
+import type { HeldSlot } from './acquire-slot';
+import type { PayloadDecoder, WorkerQueuedJob } from './queued-job';
+import type { RunProgress } from './run-progress';
+
+/** Everything one job run needs; shared by all jobs of one worker. */
+export interface JobProcessorOptions<Encrypted = unknown> {
+  readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending'>;
+  readonly progress: RunProgress;
+  readonly instances: Pick<InstanceGroup, 'connectInfo'>;
+  readonly client: GitlabClient;
+  readonly decode: PayloadDecoder<Encrypted>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly buildsDir: string;
+  /** `instance_acquire_timeout`: how long a job waits for a free slot before it fails. */
+  readonly instanceAcquireTimeoutMs: number;
+  /** @defaultValue 1000 */
+  readonly slotPollIntervalMs?: number;
+  /** @defaultValue 30 000 */
+  readonly dialTimeoutMs?: number;
+  /** How long the final state is re-sent through a GitLab outage. @defaultValue one hour */
+  readonly finalUpdateDeadlineMs?: number;
+  readonly traceUpdateIntervalMs?: number;
+  readonly outputLimitBytes?: number;
+  readonly shell?: ScriptShell;
+  readonly runnerVariables?: readonly ShellVariable[];
+  readonly runnerDescription?: string;
+  /** Opens the SSH session; `dial` unless a test swaps it. */
+  readonly connect?: (info: ConnectInfo, timeoutMs: number) => Promise<SshConnection>;
+}
+
+/** How one delivery of a queued job ended. */
+export type ProcessResult =
+  | 'success'
+  | 'failed'
+  | 'canceled'
+  /** Failed back to GitLab as runner_system_failure (no slot, no connection, started before). */
+  | 'system_failure'
+  /** A redelivery of a job already finished: only acknowledged. */
+  | 'already_finished';
+
+const hourMs = 3600_000;
+
+/**
+ * Runs one queued job from claim to final state: decrypt, claim a slot (waiting up to
+ * `instanceAcquireTimeoutMs`), connect, mark it started, run it, release the slot and report.
+ */
+export class JobProcessor<Encrypted = unknown> {
+  constructor(private readonly options: JobProcessorOptions<Encrypted>) {}
+
+  /** Processes one delivery; throws `payload_unreadable` when the payload cannot be decrypted. */
+  async process(queued: WorkerQueuedJob<Encrypted>, signal?: AbortSignal): Promise<ProcessResult> {
+    const { options } = this;
+    const jobId = queued.gitlabJobId;
+    const logger = options.logger.child({ jobId });
+    let payload: JobPayload;
+    try {
+      payload = options.decode(queued.payload);
+    } catch (error) {
+      // Without the payload there is no job token, so GitLab cannot be told; free what we hold.
+      await options.registry.dropPending(String(jobId));
+      await options.registry.releaseSlot(String(jobId));
+      logger.error({ err: errorName(error) }, 'could not decrypt job payload');
+      throw new ExecutorError('payload_unreadable', `could not decrypt payload of job ${jobId}`, {
+        cause: error,
+      });
+    }
+    const stage = await options.progress.stageOf(jobId);
+    if (stage === 'finished') {
+      logger.info('job already finished, redelivery acknowledged');
+      return 'already_finished';
+    }
+    const run = new JobRun(options, payload, logger);
+    if (stage === 'started') {
+      logger.error('job script was started by an executor that stopped; not running it again');
+      return run.failSystem('the job was started before and its executor stopped; not re-running');
+    }
+    const held = await acquireSlot({
+      registry: options.registry,
+      jobId: String(jobId),
+      clock: options.clock,
+      timeoutMs: options.instanceAcquireTimeoutMs,
+      pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (held === undefined) {
+      await options.registry.dropPending(String(jobId));
+      logger.error(
+        { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },
+        'no instance slot within the acquire timeout',
+      );
+      const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
+      return run.failSystem(`no instance became available within ${seconds}s`);
+    }
+    return run.onSlot(held);
+  }
+}
+
+/** One delivery's run: its trace writer and the steps from slot to final state. */
+class JobRun {
+  private readonly trace: TraceWriter;
+
+  constructor(
+    private readonly options: JobProcessorOptions<never>,
+    private readonly payload: JobPayload,
+    private readonly logger: Logger,
+  ) {
+    this.trace = new TraceWriter({
+      client: options.client,
+      jobId: payload.id,
+      jobToken: payload.token,
+      logger,
+      clock: options.clock,
+      maskedValues: payload.variables.filter(v => v.masked).map(v => v.value),
+      tokenMaskPrefixes: payload.features.token_mask_prefixes,
+      ...(options.outputLimitBytes === undefined
+        ? {}
+        : { outputLimitBytes: options.outputLimitBytes }),
+      ...(options.traceUpdateIntervalMs === undefined
+        ? {}
+        : { updateIntervalMs: options.traceUpdateIntervalMs }),
+    });
+    this.trace.start();
+  }
+
+  /** Fails the job back to GitLab as a system failure with `detail` as its last log line. */
+  async failSystem(detail: string): Promise<ProcessResult> {
+    this.trace.write(jobHeader(this.options.runnerDescription));
+    this.trace.write(jobFailedLine({ detail, systemFailure: true }));
+    await this.options.registry.releaseSlot(String(this.payload.id));
+    return this.report({
+      outcome: 'failed',
+      failureReason: effectiveFailureReason(
+        'runner_system_failure',
+        this.payload.features.failure_reasons,
+      ),
+      detail,
+      systemFailure: true,
+    });
+  }
+
+  /** Connects to the slot's instance, marks the job started and runs it there. */
+  async onSlot(held: HeldSlot): Promise<ProcessResult> {
+    const { options, payload, logger } = this;
+    const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
+    log.info({ existing: held.existing }, 'slot claimed');
+    let connection: SshConnection;
+    try {
+      const info = await options.instances.connectInfo(held.instanceId);
+      const timeoutMs = options.dialTimeoutMs ?? 30_000;
+      // TODO(#4): pool connections per instance; each job dials its own session for now.
+      connection = await (options.connect ?? defaultConnect)(info, timeoutMs);
+    } catch (error) {
+      log.error({ err: errorName(error) }, 'could not connect to instance');
+      return this.failSystem(`could not connect to instance ${held.instanceId}`);
+    }
+    let outcome: JobOutcome;
+    try {
+      if (!(await options.progress.markStarted(payload.id))) {
+        log.error('job script was started by another run; not running it again');
+        return await this.failSystem('the job was started by another executor; not re-running');
+      }
+      const signal = this.trace.abortSignal;
+      outcome = await runJob({
+        payload,
+        connection,
+        trace: {
+          write: chunk => this.trace.write(chunk),
+          waitForDrain: () => this.trace.waitForDrain(),
+        },
+        buildsDir: options.buildsDir,
+        slot: held.slot,
+        clock: options.clock,
+        signal,
+        ...(options.shell === undefined ? {} : { shell: options.shell }),
+        ...(options.runnerVariables === undefined
+          ? {}
+          : { runnerVariables: options.runnerVariables }),
+        ...(options.runnerDescription === undefined
+          ? {}
+          : { runnerDescription: options.runnerDescription }),
+      });
+    } finally {
+      await connection.close();
+    }
+    if (outcome.systemFailure === true) {
+      // TODO(#3): tell the scaler the instance failed under a job; markUnhealthy needs its fencing token.
+      log.warn({ detail: outcome.detail }, 'instance failed under a running job');
+    }
+    // The instance is done with the job: its slot is freed before the (possibly long) final update.
+    await options.registry.releaseSlot(String(payload.id));
+    return this.report(outcome);
+  }
+
+  /** Sends the rest of the log and the final state, then records the job as finished. */
+  private async report(outcome: JobOutcome): Promise<ProcessResult> {
+    const { options, payload, logger } = this;
+    const summary = await this.trace.finish(60_000);
+    if (outcome.outcome === 'canceled' || summary.stopped !== undefined) {
+      // GitLab ended the job itself (canceled, or the token no longer valid): nothing to report.
+      // TODO(#5): a graceful cancel runs after_script and reports canceled.
+      await options.progress.markFinished(payload.id);
+      logger.info({ stopped: summary.stopped?.reason }, 'job ended by gitlab');
+      return 'canceled';
+    }
+    const delivered = await sendFinalUpdate({
+      client: options.client,
+      jobId: payload.id,
+      jobToken: payload.token,
+      update:
+        outcome.outcome === 'success'
+          ? { state: 'success' }
+          : {
+              state: 'failed',
+              failureReason: outcome.failureReason ?? 'runner_system_failure',
+              ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
+            },
+      output: () => this.trace.summary(),
+      drainTrace: () => this.trace.drain(),
+      deadlineAtMs: options.clock.now() + (options.finalUpdateDeadlineMs ?? hourMs),
+      logger,
+      clock: options.clock,
+    });
+    // TODO(#5): an undelivered final state (deadline passed) is logged by sendFinalUpdate only;
+    // it should stay durable for another executor to re-send.
+    await options.progress.markFinished(payload.id);
+    logger.info(
+      { outcome: outcome.outcome, failureReason: outcome.failureReason, delivery: delivered.kind },
+      'job finished',
+    );
+    if (outcome.outcome === 'success') {
+      return 'success';
+    }
+    return outcome.systemFailure === true ? 'system_failure' : 'failed';
+  }
+}
+
+function defaultConnect(info: ConnectInfo, timeoutMs: number): Promise<SshConnection> {
+  return dial(info, { connectTimeoutMs: timeoutMs });
+}
+
+// Only the error's name and code are logged: messages of SSH or crypto errors may quote input.
+function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name}:${code}` : error.name;
+  }
+  return typeof error;
+}
