@@ -1,2 +1,12 @@
-/** Placeholder until the package lands. */
-export const packageName = '@taskfleet/scaler';
+/** The scaler service: one leader sizes a runner's instance group from demand and the registry. */
+export { Scaler } from './scaler';
+export type { DemandSource, ScalerOptions, ScalerTimers, TickOutcome } from './scaler';
+export type { ScalerSettings } from './settings';
+export { ScalerError } from './errors';
+export type { ScalerErrorCode, ScalerErrorOptions } from './errors';
+export type { TickReport } from './tick';
+export type { ApplyReport } from './apply-plan';
+export type { ReconcileReport } from './reconcile';
+export { demandOf, instanceViews, toInstanceView } from './plan-inputs';
+export { runReadyCheck } from './ready-check';
+export type { ReadyCheckInput, ReadyCheckResult } from './ready-check';

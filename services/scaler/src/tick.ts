@@ -1,0 +1,123 @@
+import { activePolicy, chooseRemovals, countFleet, desiredInstances } from '@taskfleet/taskscaler';
+import type { Plan } from '@taskfleet/taskscaler';
+
+import { applyPlan } from './apply-plan';
+import type { ApplyReport } from './apply-plan';
+import type { TickContext } from './context';
+import { demandOf, instanceViews } from './plan-inputs';
+import { runReadyCheck } from './ready-check';
+import { reconcile } from './reconcile';
+import type { ReconcileReport } from './reconcile';
+
+/** What one leader tick saw and did. */
+export interface TickReport {
+  readonly plan: Plan;
+  readonly reconcile: ReconcileReport;
+  readonly apply: ApplyReport;
+  readonly readyPassed: readonly string[];
+  readonly readyFailed: readonly string[];
+}
+
+/** Runs the ready command on each instance (all at once) and opens or counts a failure for each. */
+async function checkReadiness(
+  ctx: TickContext,
+  ids: readonly string[],
+): Promise<{ passed: string[]; failed: string[] }> {
+  const passed: string[] = [];
+  const failed: string[] = [];
+  const command = ctx.settings.instanceReadyCommand;
+  await Promise.all(
+    ids.map(async instanceId => {
+      const result =
+        command === null || command === ''
+          ? { passed: true as const }
+          : await runReadyCheck({
+              provider: ctx.provider,
+              instanceId,
+              command,
+              connectTimeoutMs: ctx.readyConnectTimeoutMs,
+              timeoutMs: ctx.readyTimeoutMs,
+              logger: ctx.logger,
+            });
+      if (result.passed) {
+        await ctx.registry.markReady(instanceId, ctx.fencingToken);
+        passed.push(instanceId);
+        return;
+      }
+      const failure = await ctx.registry.recordFailure(
+        instanceId,
+        ctx.fencingToken,
+        ctx.settings.failureThreshold,
+        result.reason,
+      );
+      ctx.logger.warn({ instanceId, reason: result.reason, ...failure }, 'ready check failed');
+      failed.push(instanceId);
+    }),
+  );
+  return { passed, failed };
+}
+
+/**
+ * One leader tick: read the group and the registry, reconcile, run ready checks, plan with
+ * taskscaler and apply the plan; logs the decision as one line with every input.
+ */
+export async function runTick(
+  ctx: TickContext,
+  queuedJobs: number,
+  groupMaxSize: number,
+): Promise<TickReport> {
+  const members = await ctx.provider.update();
+  const before = await ctx.registry.snapshot();
+  const reconciled = await reconcile(ctx, members, before);
+  const ready = await checkReadiness(ctx, reconciled.toCheck);
+  const snapshot = await ctx.registry.snapshot();
+  const policy = activePolicy(ctx.settings.policies, ctx.nowMs);
+  const usability = {
+    maxUseCount: ctx.settings.maxUseCount,
+    failureThreshold: ctx.settings.failureThreshold,
+  };
+  const views = instanceViews(snapshot, ctx.memory.pendingCreationsAtMs, usability);
+  const cap = ctx.settings.maxInstanceCount;
+  const plan = desiredInstances({
+    demand: demandOf(queuedJobs, snapshot),
+    fleet: countFleet(views, usability),
+    policy,
+    capacityPerInstance: ctx.settings.capacityPerInstance,
+    // The group's MaxSize lowers the cap, so desired capacity never exceeds it (invariant 4).
+    maxInstanceCount: cap === null || cap === 0 ? groupMaxSize : Math.min(cap, groupMaxSize),
+  });
+  const removals = chooseRemovals(views, ctx.nowMs, {
+    ...usability,
+    idleTimeMs: policy.idleTimeMs,
+    creationTimeoutMs: ctx.creationTimeoutMs,
+    plan,
+  });
+  const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs);
+  const acted = apply.requested > 0 || removals.length > 0 || reconciled.distrusted.length > 0;
+  const level = acted ? 'info' : 'debug';
+  ctx.logger[level](
+    {
+      ...plan,
+      policyIndex: policy.policyIndex,
+      idleTimeMs: policy.idleTimeMs,
+      groupMaxSize,
+      granted: apply.granted,
+      requested: apply.requested,
+      removals,
+      refused: apply.refused,
+      adopted: reconciled.adopted,
+      distrusted: reconciled.distrusted,
+      cleared: reconciled.cleared,
+      readyPassed: ready.passed,
+      readyFailed: ready.failed,
+    },
+    'scaling decision',
+  );
+  return {
+    plan,
+    reconcile: reconciled,
+    apply,
+    readyPassed: ready.passed,
+    readyFailed: ready.failed,
+  };
+}
