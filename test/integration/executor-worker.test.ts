@@ -1,0 +1,306 @@
+// The executor's queue worker end to end: jobs accepted in the GitLab emulator (as the poller
+// does) are enqueued in real BullMQ on real Redis, claimed through the real registry and run over
+// SSH on a real sshd instance.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
+import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
+import { ExecutorWorker, RunProgress } from '@taskfleet/executor';
+import type { ProcessResult, WorkerQueuedJob } from '@taskfleet/executor';
+import type { ConnectInfo } from '@taskfleet/fleeting';
+import { GitlabClient, buildRunnerInfo, parseJobPayload, systemClock } from '@taskfleet/gitlab';
+import type { JobPayload } from '@taskfleet/gitlab';
+import { createRegistry } from '@taskfleet/registry';
+import type { Registry } from '@taskfleet/registry';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { utils } from 'ssh2';
+
+// Tests may reach into the emulator's source; product code never does.
+import { createSshdInstanceHost } from '../../emulators/aws/src/instances';
+import type { SshdInstanceProcess } from '../../emulators/aws/src/instances';
+
+jest.setTimeout(120_000);
+
+const logger = pino({ level: 'silent' });
+const loginKey = utils.generateKeyPairSync('ed25519');
+const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
+const keyPrefix = `it-exw-${runId}`;
+const queuePrefix = `bull-it-exw-${runId}`;
+
+const ciYaml = `
+passes:
+  script:
+    - echo "worker ran $CI_JOB_NAME"
+fails:
+  script:
+    - echo before-failure
+    - exit 3
+started-before:
+  script:
+    - echo must-never-run
+lonely:
+  script:
+    - echo must-never-run-either
+`;
+
+// TODO(#3): use encryptPayload/decryptPayload of @taskfleet/job-queue once it lands; the worker
+// only sees an injected decoder, so this stand-in (base64 JSON) exercises the same path.
+const encode = (job: JobPayload): string => Buffer.from(JSON.stringify(job)).toString('base64');
+const decode = (payload: unknown): JobPayload => {
+  const parsed = parseJobPayload(JSON.parse(Buffer.from(String(payload), 'base64').toString()));
+  if (!parsed.ok) {
+    throw new Error('bad payload');
+  }
+  return parsed.job;
+};
+
+describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let emulator: GitlabEmulator;
+  let client: GitlabClient;
+  let redis: Redis;
+  let registry: Registry;
+  let emptyRegistry: Registry;
+  let instance: SshdInstanceProcess;
+  let queue: Queue;
+  let emptyQueue: Queue;
+  let events: QueueEvents;
+  let emptyEvents: QueueEvents;
+  const jobs = new Map<string, JobPayload>();
+
+  beforeAll(async () => {
+    emulator = await startGitlabEmulator({ longPollTimeoutMs: 0, traceUpdateIntervalSec: 1 });
+    cleanups.push(() => emulator.close());
+    const sourceDir = await mkdtemp(join(tmpdir(), 'executor-worker-'));
+    cleanups.push(() => rm(sourceDir, { recursive: true, force: true }));
+    await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml);
+    const project = await emulator.admin.createProject({ path: 'acme/queue', sourceDir });
+    const runnerToken = emulator.admin.createRunner({ description: 'worker-it' }).token;
+    client = new GitlabClient({
+      url: emulator.url,
+      logger,
+      runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
+      systemId: 's_0123456789ab',
+    });
+    await emulator.admin.createPipeline(project.id);
+    // The poller's part: take every job and accept it at once (PUT state=running).
+    for (let i = 0; i < 4; i++) {
+      const requested = await client.requestJob({ token: runnerToken });
+      if (requested.kind !== 'job') {
+        throw new Error(`expected a job, got ${requested.kind}`);
+      }
+      await client.acceptJob(requested.job.id, requested.job.token);
+      jobs.set(requested.job.job_info.name, requested.job);
+    }
+
+    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    cleanups.push(async () => {
+      for (const pattern of [`*${keyPrefix}*`, `${queuePrefix}:*`]) {
+        const keys = await redis.keys(pattern);
+        if (keys.length > 0) {
+          await redis.del(...keys);
+        }
+      }
+      await redis.quit();
+    });
+    registry = createRegistry({ redis, keyPrefix, runnerKey: 'full', logger });
+    emptyRegistry = createRegistry({ redis, keyPrefix, runnerKey: 'empty', logger });
+
+    const stateRoot = `/var/tmp/taskfleet-executor-worker-${process.pid}`;
+    cleanups.push(() => rm(stateRoot, { recursive: true, force: true }));
+    const host = createSshdInstanceHost({ stateRoot });
+    cleanups.push(() => host.close());
+    instance = await host.launch({
+      instanceId: `i-f${process.pid.toString(16).padStart(8, '0')}00000001`,
+      osUser: 'ec2-user',
+      authorizedKeys: [loginKey.public],
+      sshPort: 22,
+      bootMode: 'ok',
+    });
+    // The scaler's part: the instance is registered and ready with one slot.
+    const lease = await registry.acquireLease('it-scaler', 600_000);
+    if (!lease.acquired) {
+      throw new Error('lease not acquired');
+    }
+    await registry.registerInstance(lease.fencingToken, {
+      instanceId: instance.instanceId,
+      state: 'booting',
+      capacityPerInstance: 1,
+      maxUseCount: 0,
+      internalAddress: instance.privateIp,
+    });
+    await registry.markReady(instance.instanceId, lease.fencingToken);
+
+    // TODO(#3): connect info from the real AwsInstanceGroup against the AWS emulator.
+    const instances = {
+      connectInfo: (id: string): Promise<ConnectInfo> =>
+        Promise.resolve({
+          id,
+          internalAddr: instance.privateIp,
+          os: 'linux',
+          arch: 'amd64',
+          protocol: 'ssh',
+          protocolPort: instance.sshPort,
+          username: instance.osUser,
+          key: Buffer.from(loginKey.private),
+        }),
+    };
+    const common = {
+      redis,
+      queuePrefix,
+      instances,
+      client,
+      decode,
+      clock: systemClock,
+      logger,
+      buildsDir: 'builds',
+      concurrency: 2,
+      slotPollIntervalMs: 100,
+      traceUpdateIntervalMs: 200,
+      finalUpdateDeadlineMs: 30_000,
+    };
+    for (const [name, reg] of [
+      ['full', registry],
+      ['empty', emptyRegistry],
+    ] as const) {
+      const worker = new ExecutorWorker({
+        ...common,
+        registry: reg,
+        queueName: `jobs-${name}`,
+        instanceAcquireTimeoutMs: 1500,
+      });
+      await worker.start();
+      await worker.start(); // idempotent
+      cleanups.push(() => worker.close());
+    }
+    queue = new Queue('jobs-full', { connection: redis, prefix: queuePrefix });
+    emptyQueue = new Queue('jobs-empty', { connection: redis, prefix: queuePrefix });
+    events = new QueueEvents('jobs-full', {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: queuePrefix,
+    });
+    emptyEvents = new QueueEvents('jobs-empty', {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: queuePrefix,
+    });
+    for (const closable of [queue, emptyQueue, events, emptyEvents]) {
+      cleanups.push(async () => {
+        await closable.close();
+      });
+    }
+    await Promise.all([events.waitUntilReady(), emptyEvents.waitUntilReady()]);
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup();
+    }
+  });
+
+  function job(name: string): JobPayload {
+    const found = jobs.get(name);
+    if (found === undefined) {
+      throw new Error(`no job ${name}`);
+    }
+    return found;
+  }
+
+  /** Enqueues the job as the poller does (GitLab job id as BullMQ id) and waits for its result. */
+  async function enqueue(name: string, target: 'full' | 'empty' = 'full'): Promise<ProcessResult> {
+    const payload = job(name);
+    const data: WorkerQueuedJob = {
+      gitlabJobId: payload.id,
+      runnerKey: target,
+      acceptedAtMs: Date.now(),
+      payload: encode(payload),
+    };
+    const q = target === 'full' ? queue : emptyQueue;
+    const added = await q.add('job', data, {
+      jobId: `gitlab-${payload.id}`,
+      removeOnComplete: true,
+    });
+    return (await added.waitUntilFinished(
+      target === 'full' ? events : emptyEvents,
+      60_000,
+    )) as ProcessResult;
+  }
+
+  it('runs a queued job to success with its log in GitLab, and frees the slot', async () => {
+    expect(await enqueue('passes')).toBe('success');
+    const view = emulator.admin.getJob(job('passes').id);
+    expect(view.status).toBe('success');
+    const trace = emulator.admin.getTrace(job('passes').id);
+    expect(trace).toContain('worker ran passes');
+    expect(trace).toContain(`Using instance ${instance.instanceId} on slot 0`);
+    const snap = await registry.snapshot();
+    expect(snap.claimedSlots).toBe(0);
+    expect(snap.instances.find(i => i.instanceId === instance.instanceId)?.useCount).toBe(1);
+  });
+
+  it('reports a failing script as failed/script_failure with its exit code', async () => {
+    expect(await enqueue('fails')).toBe('failed');
+    const view = emulator.admin.getJob(job('fails').id);
+    expect(view).toMatchObject({ status: 'failed', failureReason: 'script_failure', exitCode: 3 });
+    expect(emulator.admin.getTrace(job('fails').id)).toContain('before-failure');
+    expect((await registry.snapshot()).claimedSlots).toBe(0);
+  });
+
+  it('acknowledges a redelivery of a finished job without running or reporting it again', async () => {
+    const id = job('passes').id;
+    const before = emulator.admin.getJob(id);
+    const traceBefore = emulator.admin.getTrace(id);
+    expect(await enqueue('passes')).toBe('already_finished');
+    const after = emulator.admin.getJob(id);
+    expect(emulator.admin.getTrace(id)).toBe(traceBefore);
+    expect(after.finalAcceptedCount).toBe(before.finalAcceptedCount);
+    const snap = await registry.snapshot();
+    expect(snap.claimedSlots).toBe(0);
+    // No second claim: the use count did not move.
+    expect(snap.instances.find(i => i.instanceId === instance.instanceId)?.useCount).toBe(2);
+  });
+
+  it('never re-runs a job whose script was started: runner_system_failure instead', async () => {
+    const id = job('started-before').id;
+    // What an executor that died mid-script leaves behind: its claim and the started marker.
+    expect(await registry.claimSlot(String(id))).toBeDefined();
+    await new RunProgress({ redis, baseKey: registry.baseKey }).markStarted(id);
+    expect(await enqueue('started-before')).toBe('system_failure');
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+    const trace = emulator.admin.getTrace(id);
+    expect(trace).toContain('started before and its executor stopped');
+    expect(trace).not.toContain('must-never-run');
+    expect((await registry.snapshot()).claimedSlots).toBe(0);
+  });
+
+  it('fails a job with no instance as runner_system_failure after the acquire timeout', async () => {
+    const id = job('lonely').id;
+    // The poller's reservation turned into pending demand, which the failure must drop.
+    const reserved = await emptyRegistry.reserve({
+      ownerId: 'it-poller',
+      ttlMs: 60_000,
+      mode: 'potential',
+      maxInstances: 1,
+      capacityPerInstance: 1,
+    });
+    if (!reserved.reserved) {
+      throw new Error('not reserved');
+    }
+    await emptyRegistry.convertReservation(reserved.reservationId, String(id));
+    expect((await emptyRegistry.snapshot()).pendingJobs).toBe(1);
+    const startedAtMs = Date.now();
+    expect(await enqueue('lonely', 'empty')).toBe('system_failure');
+    expect(Date.now() - startedAtMs).toBeGreaterThanOrEqual(1500);
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+    expect(emulator.admin.getTrace(id)).toContain('no instance became available within 2s');
+    const snap = await emptyRegistry.snapshot();
+    expect(snap.pendingJobs).toBe(0);
+    expect(snap.claimedSlots).toBe(0);
+  });
+});
