@@ -1,5 +1,5 @@
 import { activePolicy, chooseRemovals, countFleet, desiredInstances } from '@taskfleet/taskscaler';
-import type { Plan } from '@taskfleet/taskscaler';
+import type { Plan, Removal } from '@taskfleet/taskscaler';
 
 import { applyPlan } from './apply-plan';
 import type { ApplyReport } from './apply-plan';
@@ -12,6 +12,8 @@ import type { ReconcileReport } from './reconcile';
 /** What one leader tick saw and did. */
 export interface TickReport {
   readonly plan: Plan;
+  /** The instances taskscaler chose to remove, with why. */
+  readonly removals: readonly Removal[];
   readonly reconcile: ReconcileReport;
   readonly apply: ApplyReport;
   readonly readyPassed: readonly string[];
@@ -115,6 +117,7 @@ export async function runTick(
   );
   return {
     plan,
+    removals,
     reconcile: reconciled,
     apply,
     readyPassed: ready.passed,

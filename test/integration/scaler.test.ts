@@ -1,0 +1,172 @@
+// The scaler end to end on the AWS emulator (real sshd instances, manual clock) and real Redis:
+// scale from zero for queued jobs within the cap, open instances only after the ready command
+// passed over SSH, remove idle ones back to zero without replacements, never remove a busy one,
+// act only as the lease holder, and clear instances terminated from outside.
+import { dial } from '@taskfleet/fleeting';
+import type { TickOutcome } from '@taskfleet/scaler';
+
+import { idleTimeMs, settingsWith, startScalerWorld } from './scaler-harness';
+import type { ScalerWorld } from './scaler-harness';
+
+jest.setTimeout(120_000);
+
+const led = (o: TickOutcome) => (o.led ? o : undefined);
+
+async function runOn(world: ScalerWorld, id: string, command: string): Promise<number | null> {
+  const connection = await dial(await world.provider.connectInfo(id), { connectTimeoutMs: 20_000 });
+  try {
+    return (await connection.run({ command })).exitCode;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function readyIds(world: ScalerWorld): Promise<string[]> {
+  const snapshot = await world.registry.snapshot();
+  return snapshot.instances.filter(i => i.state === 'ready').map(i => i.instanceId);
+}
+
+describe('scaler on the AWS emulator with real Redis', () => {
+  let world: ScalerWorld;
+
+  beforeEach(async () => {
+    world = await startScalerWorld();
+  });
+
+  afterEach(async () => {
+    await world.cleanup();
+  });
+
+  it('scales 0 → ceil(N/2) within the cap, opens only after the ready command, idles back to 0', async () => {
+    // The ready command passes only once the test has created the marker on the instance.
+    const scaler = world.scaler(
+      'scaler-a',
+      settingsWith({ instanceReadyCommand: 'test -f ready-ok', failureThreshold: 1000 }),
+    );
+    world.queued = 3;
+    const outcomes = await world.tickUntil(scaler, async () => {
+      const snapshot = await world.registry.snapshot();
+      return snapshot.instancesByState.booting === 2;
+    });
+    expect((await world.group()).desired).toBe(2);
+    expect(outcomes.flatMap(o => led(o)?.readyPassed ?? [])).toEqual([]);
+    expect(await readyIds(world)).toEqual([]);
+    // A few more ticks with the command failing: still nothing opens, nothing more is asked for.
+    const failing = await world.tickUntil(scaler, o => (led(o)?.readyFailed.length ?? 0) === 2);
+    expect(failing.flatMap(o => led(o)?.readyPassed ?? [])).toEqual([]);
+    expect(await world.registry.claimSlot('job-0')).toBeUndefined();
+
+    const booting = (await world.registry.snapshot()).instances.map(i => i.instanceId);
+    for (const id of booting) {
+      expect(await runOn(world, id, 'touch ready-ok')).toBe(0);
+    }
+    await world.tickUntil(scaler, async () => (await readyIds(world)).length === 2);
+
+    // More demand than the cap allows: 10 jobs at 2 per instance want 5, max_instances is 3.
+    world.queued = 10;
+    await world.tickUntil(scaler, async () => (await world.group()).members.length === 3);
+    await world.tickUntil(scaler, () => true, { maxTicks: 1 });
+    expect((await world.group()).desired).toBe(3);
+    const third = (await world.group()).members.find(m => !booting.includes(m.id));
+    expect(await runOn(world, third?.id ?? '', 'touch ready-ok')).toBe(0);
+    await world.tickUntil(scaler, async () => (await readyIds(world)).length === 3);
+
+    // One job runs; the queue empties. After idle_time the idle ones go, the busy one stays.
+    const claim = await world.registry.claimSlot('job-1');
+    expect(claim).toBeDefined();
+    world.queued = 0;
+    const shrinking = await world.tickUntil(
+      scaler,
+      async () => (await world.registry.snapshot()).instances.length === 1,
+      { stepMs: idleTimeMs / 4 },
+    );
+    expect(shrinking.reduce((n, o) => n + (led(o)?.apply.requested ?? 0), 0)).toBe(0);
+    const left = (await world.registry.snapshot()).instances;
+    expect(left.map(i => [i.instanceId, i.state])).toEqual([[claim?.instanceId, 'ready']]);
+    // Long past idle_time, still busy: never removed.
+    await world.tickUntil(scaler, () => true, { stepMs: idleTimeMs * 2, maxTicks: 1 });
+    expect((await world.group()).members.map(m => m.id)).toEqual([claim?.instanceId]);
+
+    // The job ends: after idle_time the fleet reaches exactly zero, with no replacement.
+    await world.registry.releaseSlot('job-1');
+    const emptying = await world.tickUntil(
+      scaler,
+      async () => {
+        const group = await world.group();
+        return group.desired === 0 && group.members.length === 0;
+      },
+      { stepMs: idleTimeMs / 4 },
+    );
+    expect(emptying.reduce((n, o) => n + (led(o)?.apply.requested ?? 0), 0)).toBe(0);
+    await world.tickUntil(
+      scaler,
+      async () => (await world.registry.snapshot()).instances.length === 0,
+    );
+    // Invariant 8: with nothing queued and idle_count 0 it stays at exactly zero.
+    for (let i = 0; i < 3; i += 1) {
+      world.clock.advance(idleTimeMs);
+      const outcome = await scaler.tick();
+      expect(led(outcome)?.plan.targetInstances).toBe(0);
+      expect(led(outcome)?.apply.granted).toBe(0);
+    }
+    expect((await world.group()).desired).toBe(0);
+  });
+
+  it('keeps an instance whose ready command fails out of service and removes it as unhealthy', async () => {
+    const scaler = world.scaler(
+      'scaler-a',
+      settingsWith({ instanceReadyCommand: 'exit 7', failureThreshold: 2 }),
+    );
+    world.queued = 1;
+    const outcomes = await world.tickUntil(scaler, o => (led(o)?.apply.terminated.length ?? 0) > 0);
+    const removed = outcomes.flatMap(o => led(o)?.apply.terminated ?? []);
+    expect(outcomes.flatMap(o => led(o)?.readyPassed ?? [])).toEqual([]);
+    expect(outcomes.flatMap(o => led(o)?.readyFailed ?? [])).toEqual([removed[0], removed[0]]);
+    const reasons = outcomes.flatMap(o => led(o)?.removals.map(r => [r.id, r.reason]) ?? []);
+    expect(reasons).toEqual([[removed[0], 'unhealthy']]);
+    world.queued = 0;
+    await world.tickUntil(scaler, async () => {
+      const group = await world.group();
+      return group.desired === 0 && group.members.length === 0;
+    });
+  });
+
+  it('a second scaler does nothing while the first holds the lease', async () => {
+    const first = world.scaler('scaler-a', settingsWith());
+    const second = world.scaler('scaler-b', settingsWith());
+    world.queued = 2;
+    await world.tickUntil(first, async () => (await readyIds(world)).length === 1);
+    world.queued = 6;
+    for (let i = 0; i < 3; i += 1) {
+      expect(await second.tick()).toEqual({ led: false });
+    }
+    expect((await world.group()).desired).toBe(1);
+    // The leader steps down: the other one takes over and acts.
+    await first.close();
+    await world.tickUntil(second, async () => (await world.group()).desired === 3);
+  });
+
+  it('clears an instance terminated from outside and distrusts the replacement it did not ask for', async () => {
+    const scaler = world.scaler('scaler-a', settingsWith());
+    world.queued = 1;
+    await world.tickUntil(scaler, async () => (await readyIds(world)).length === 1);
+    const [victim] = await readyIds(world);
+    const claim = await world.registry.claimSlot('job-7');
+    expect(claim?.instanceId).toBe(victim);
+    world.queued = 0;
+    await world.terminateFromOutside(victim ?? '');
+    const outcomes = await world.tickUntil(scaler, o =>
+      (led(o)?.reconcile.cleared ?? []).includes(victim ?? ''),
+    );
+    expect(await world.registry.getInstance(victim ?? '')).toBeUndefined();
+    expect((await world.registry.snapshot()).claimedSlots).toBe(0);
+    // The group replaced the lost instance on its own; we never asked, so it is removed.
+    const more = await world.tickUntil(scaler, async () => {
+      const group = await world.group();
+      return group.desired === 0 && group.members.length === 0;
+    });
+    const distrusted = [...outcomes, ...more].flatMap(o => led(o)?.reconcile.distrusted ?? []);
+    expect(distrusted.length).toBeGreaterThanOrEqual(1);
+    expect(distrusted).not.toContain(victim);
+  });
+});
