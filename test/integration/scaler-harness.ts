@@ -20,7 +20,7 @@ import { AwsInstanceGroup } from '@taskfleet/provider-aws';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { Scaler } from '@taskfleet/scaler';
-import type { ScalerSettings, TickOutcome } from '@taskfleet/scaler';
+import type { ScalerSettings, ScalerTimers, TickOutcome } from '@taskfleet/scaler';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -75,7 +75,7 @@ export interface ScalerWorld {
   /** Jobs the demand source reports as queued; the test sets it. */
   queued: number;
   /** Makes a scaler on this world's registry and provider (closed by cleanup). */
-  scaler(holderId: string, settings: ScalerSettings): Scaler;
+  scaler(holderId: string, settings: ScalerSettings, timers?: ScalerTimers): Scaler;
   /** Desired capacity and members of the group. */
   group(): Promise<{ desired: number; members: GroupMember[] }>;
   /**
@@ -152,8 +152,9 @@ export async function startScalerWorld(logger: Logger = pino({ level: 'silent' }
     registry,
     emulator,
     queued: 0,
-    scaler(holderId, settings) {
+    scaler(holderId, settings, timers) {
       const scaler = new Scaler({
+        ...(timers === undefined ? {} : { timers }),
         holderId,
         settings,
         provider,

@@ -169,4 +169,34 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect(distrusted.length).toBeGreaterThanOrEqual(1);
     expect(distrusted).not.toContain(victim);
   });
+
+  it('start() ticks on the injected timers every update interval; close() stops it', async () => {
+    const scheduled: { callback: () => void; delayMs: number }[] = [];
+    let cleared = 0;
+    const timers = {
+      setTimeout: (callback: () => void, delayMs: number) => {
+        scheduled.push({ callback, delayMs });
+        return scheduled.length;
+      },
+      clearTimeout: () => {
+        cleared += 1;
+      },
+    };
+    const scaler = world.scaler('scaler-a', settingsWith({ updateIntervalMs: 2_500 }), timers);
+    world.queued = 4;
+    scaler.start();
+    scaler.start();
+    expect(scheduled.map(t => t.delayMs)).toEqual([0]);
+    scheduled[0]?.callback();
+    // The next tick is scheduled once this one ended; wait for it with a bound.
+    for (let i = 0; i < 200 && scheduled.length < 2; i += 1) {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }
+    expect(scheduled.map(t => t.delayMs)).toEqual([0, 2_500]);
+    expect((await world.group()).desired).toBe(2);
+    await scaler.close();
+    await scaler.close();
+    expect(cleared).toBe(1);
+    await expect(scaler.tick()).rejects.toMatchObject({ code: 'closed' });
+  });
 });

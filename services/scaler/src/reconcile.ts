@@ -50,7 +50,14 @@ async function followKnown(
   toCheck: string[],
   cloudDeleting: string[],
 ): Promise<void> {
-  if (leaving.has(member.state) || member.state === 'timeout') {
+  if (member.state === 'timeout') {
+    // The provider gave up on it; as unhealthy it leaves capacity and the planner removes it.
+    if (record.state === 'creating' || record.state === 'booting' || record.state === 'ready') {
+      await ctx.registry.markUnhealthy(record.instanceId, ctx.fencingToken, 'cloud_timeout');
+    }
+    return;
+  }
+  if (leaving.has(member.state)) {
     if (record.state !== 'deleting') {
       // The cloud is removing it (or gave up on it): no new claims, running ones stay counted.
       await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, `cloud_${member.state}`);
