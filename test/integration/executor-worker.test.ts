@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { ExecutorWorker, RunProgress } from '@taskfleet/executor';
-import type { ProcessResult, WorkerQueuedJob } from '@taskfleet/executor';
+import type { ProcessResult } from '@taskfleet/executor';
 import type { ConnectInfo } from '@taskfleet/fleeting';
-import { GitlabClient, buildRunnerInfo, parseJobPayload, systemClock } from '@taskfleet/gitlab';
+import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
+import { createJobQueue, encryptPayload, jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
+import type { JobQueue } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
-import { Queue, QueueEvents } from 'bullmq';
+import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { utils } from 'ssh2';
@@ -30,7 +32,7 @@ const logger = pino({ level: 'silent' });
 const loginKey = utils.generateKeyPairSync('ed25519');
 const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const keyPrefix = `it-exw-${runId}`;
-const queuePrefix = `bull-it-exw-${runId}`;
+const payloadKey = randomBytes(32);
 
 const ciYaml = `
 passes:
@@ -46,18 +48,10 @@ started-before:
 lonely:
   script:
     - echo must-never-run-either
+broken:
+  script:
+    - echo broken-never-runs
 `;
-
-// TODO(#3): use encryptPayload/decryptPayload of @taskfleet/job-queue once it lands; the worker
-// only sees an injected decoder, so this stand-in (base64 JSON) exercises the same path.
-const encode = (job: JobPayload): string => Buffer.from(JSON.stringify(job)).toString('base64');
-const decode = (payload: unknown): JobPayload => {
-  const parsed = parseJobPayload(JSON.parse(Buffer.from(String(payload), 'base64').toString()));
-  if (!parsed.ok) {
-    throw new Error('bad payload');
-  }
-  return parsed.job;
-};
 
 describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -67,8 +61,8 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
   let registry: Registry;
   let emptyRegistry: Registry;
   let instance: SshdInstanceProcess;
-  let queue: Queue;
-  let emptyQueue: Queue;
+  let queue: JobQueue;
+  let emptyQueue: JobQueue;
   let events: QueueEvents;
   let emptyEvents: QueueEvents;
   const jobs = new Map<string, JobPayload>();
@@ -89,7 +83,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -100,11 +94,10 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
 
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
     cleanups.push(async () => {
-      for (const pattern of [`*${keyPrefix}*`, `${queuePrefix}:*`]) {
-        const keys = await redis.keys(pattern);
-        if (keys.length > 0) {
-          await redis.del(...keys);
-        }
+      // The registry keys and both queues all carry the unique prefix.
+      const keys = await redis.keys(`*${keyPrefix}*`);
+      if (keys.length > 0) {
+        await redis.del(...keys);
       }
       await redis.quit();
     });
@@ -152,10 +145,10 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     };
     const common = {
       redis,
-      queuePrefix,
+      keyPrefix,
       instances,
       client,
-      decode,
+      payloadKey,
       clock: systemClock,
       logger,
       buildsDir: 'builds',
@@ -171,23 +164,23 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
       const worker = new ExecutorWorker({
         ...common,
         registry: reg,
-        queueName: `jobs-${name}`,
+        runnerKey: name,
         instanceAcquireTimeoutMs: 1500,
       });
       await worker.start();
       await worker.start(); // idempotent
       cleanups.push(() => worker.close());
     }
-    queue = new Queue('jobs-full', { connection: redis, prefix: queuePrefix });
-    emptyQueue = new Queue('jobs-empty', { connection: redis, prefix: queuePrefix });
-    events = new QueueEvents('jobs-full', {
-      connection: { host: '127.0.0.1', port: 6379 },
-      prefix: queuePrefix,
-    });
-    emptyEvents = new QueueEvents('jobs-empty', {
-      connection: { host: '127.0.0.1', port: 6379 },
-      prefix: queuePrefix,
-    });
+    const connection = { host: '127.0.0.1', port: 6379 };
+    queue = createJobQueue({ connection: redis, prefix: keyPrefix, runnerKey: 'full' });
+    emptyQueue = createJobQueue({ connection: redis, prefix: keyPrefix, runnerKey: 'empty' });
+    const eventsOf = (runnerKey: string): QueueEvents =>
+      new QueueEvents(jobQueueName(runnerKey), {
+        connection,
+        prefix: jobQueuePrefix(keyPrefix, runnerKey),
+      });
+    events = eventsOf('full');
+    emptyEvents = eventsOf('empty');
     for (const closable of [queue, emptyQueue, events, emptyEvents]) {
       cleanups.push(async () => {
         await closable.close();
@@ -210,20 +203,23 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     return found;
   }
 
-  /** Enqueues the job as the poller does (GitLab job id as BullMQ id) and waits for its result. */
-  async function enqueue(name: string, target: 'full' | 'empty' = 'full'): Promise<ProcessResult> {
-    const payload = job(name);
-    const data: WorkerQueuedJob = {
-      gitlabJobId: payload.id,
+  /** Enqueues the job as the poller does (idempotent by GitLab job id) and waits for its result. */
+  async function enqueue(
+    name: string,
+    target: 'full' | 'empty' = 'full',
+    body: unknown = job(name),
+  ): Promise<ProcessResult> {
+    const q = target === 'full' ? queue : emptyQueue;
+    const { queueJobId } = await q.enqueue({
+      gitlabJobId: job(name).id,
       runnerKey: target,
       acceptedAtMs: Date.now(),
-      payload: encode(payload),
-    };
-    const q = target === 'full' ? queue : emptyQueue;
-    const added = await q.add('job', data, {
-      jobId: `gitlab-${payload.id}`,
-      removeOnComplete: true,
+      payload: encryptPayload(JSON.stringify(body), payloadKey),
     });
+    const added = await q.queue.getJob(queueJobId);
+    if (added === undefined) {
+      throw new Error('job not in the queue');
+    }
     return (await added.waitUntilFinished(
       target === 'full' ? events : emptyEvents,
       60_000,
@@ -242,6 +238,22 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     expect(snap.instances.find(i => i.instanceId === instance.instanceId)?.useCount).toBe(1);
   });
 
+  it('fails a job whose payload cannot be run as runner_system_failure; the next job runs', async () => {
+    const { id, token } = job('broken');
+    // The payload is read as GitLab Runner reads JSON (missing fields default); wrong types are not.
+    const body = { id, token, steps: 'not-a-list', job_info: 3 };
+    expect(await enqueue('broken', 'full', body)).toBe('system_failure');
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+    const trace = emulator.admin.getTrace(id);
+    expect(trace).toContain('the job payload cannot be run');
+    expect(trace).toContain('job_info');
+    expect(trace).toContain('steps');
+    expect(trace).not.toContain('broken-never-runs');
+    expect(trace).not.toContain(token);
+    expect((await registry.snapshot()).claimedSlots).toBe(0);
+  });
+
   it('reports a failing script as failed/script_failure with its exit code', async () => {
     expect(await enqueue('fails')).toBe('failed');
     const view = emulator.admin.getJob(job('fails').id);
@@ -254,6 +266,10 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     const id = job('passes').id;
     const before = emulator.admin.getJob(id);
     const traceBefore = emulator.admin.getTrace(id);
+    // A second enqueue while the finished entry is kept is a no-op of the queue itself ...
+    expect(await enqueue('passes')).toBe('success');
+    // ... and once the entry is gone, a redelivery reaches the worker, which only acknowledges it.
+    await queue.queue.remove(`gl-${id}`);
     expect(await enqueue('passes')).toBe('already_finished');
     const after = emulator.admin.getJob(id);
     expect(emulator.admin.getTrace(id)).toBe(traceBefore);

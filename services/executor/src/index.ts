@@ -28,4 +28,5 @@ export { acquireSlot } from './worker/acquire-slot';
 export type { AcquireSlotInput, HeldSlot } from './worker/acquire-slot';
 export { RunProgress } from './worker/run-progress';
 export type { RunProgressOptions, RunStage } from './worker/run-progress';
-export type { PayloadDecoder, WorkerQueuedJob } from './worker/queued-job';
+export { decodeQueuedPayload } from './worker/decode-payload';
+export type { DecodedPayload } from './worker/decode-payload';

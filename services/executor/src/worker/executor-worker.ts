@@ -1,5 +1,7 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
+import { jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
+import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -9,20 +11,22 @@ import type { Logger } from 'pino';
 import { ExecutorError } from '../errors';
 import { JobProcessor } from './process-job';
 import type { JobProcessorOptions, ProcessResult } from './process-job';
-import type { WorkerQueuedJob } from './queued-job';
 import { RunProgress } from './run-progress';
 
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
-export interface ExecutorWorkerOptions<Encrypted = unknown> extends Omit<
-  JobProcessorOptions<Encrypted>,
+export interface ExecutorWorkerOptions extends Omit<
+  JobProcessorOptions,
   'progress' | 'registry' | 'instances' | 'client'
 > {
-  /** A client with `maxRetriesPerRequest: null` (BullMQ's rule); the worker never closes it. */
+  /**
+   * A client with `maxRetriesPerRequest: null` (BullMQ's rule) and no `keyPrefix`; shared with
+   * the registry's, and never closed by the worker.
+   */
   readonly redis: Redis;
-  /** BullMQ queue name of the runner (`jobQueueName` of `@taskfleet/job-queue`). */
-  readonly queueName: string;
-  /** BullMQ key prefix, as the producer uses. */
-  readonly queuePrefix?: string;
+  /** The deployment's key prefix (the registry's `keyPrefix`). */
+  readonly keyPrefix: string;
+  /** The runner whose queue this worker consumes (the registry's `runnerKey`). */
+  readonly runnerKey: string;
   readonly registry: Registry;
   readonly instances: Pick<InstanceGroup, 'connectInfo'>;
   readonly client: GitlabClient;
@@ -33,17 +37,21 @@ export interface ExecutorWorkerOptions<Encrypted = unknown> extends Omit<
 }
 
 /** Consumes the runner's BullMQ queue and runs each job on a claimed instance slot. */
-export class ExecutorWorker<Encrypted = unknown> {
-  private worker: Worker<WorkerQueuedJob<Encrypted>, ProcessResult> | undefined;
+export class ExecutorWorker {
+  private worker: Worker<QueuedJob, ProcessResult> | undefined;
   private closing: Promise<void> | undefined;
-  private readonly processor: JobProcessor<Encrypted>;
+  private readonly processor: JobProcessor;
   private readonly logger: Logger;
   private readonly clock: Clock;
+  private readonly queueName: string;
+  private readonly queuePrefix: string;
 
-  constructor(private readonly options: ExecutorWorkerOptions<Encrypted>) {
-    this.logger = options.logger.child({ component: 'executor-worker', queue: options.queueName });
+  constructor(private readonly options: ExecutorWorkerOptions) {
+    this.queueName = jobQueueName(options.runnerKey);
+    this.queuePrefix = jobQueuePrefix(options.keyPrefix, options.runnerKey);
+    this.logger = options.logger.child({ component: 'executor-worker', queue: this.queueName });
     this.clock = options.clock;
-    this.processor = new JobProcessor<Encrypted>({
+    this.processor = new JobProcessor({
       ...options,
       progress: new RunProgress({ redis: options.redis, baseKey: options.registry.baseKey }),
     });
@@ -54,13 +62,13 @@ export class ExecutorWorker<Encrypted = unknown> {
     if (this.worker !== undefined || this.closing !== undefined) {
       return;
     }
-    const worker = new Worker<WorkerQueuedJob<Encrypted>, ProcessResult>(
-      this.options.queueName,
+    const worker = new Worker<QueuedJob, ProcessResult>(
+      this.queueName,
       (job, _token, signal) => this.handle(job, signal),
       {
         connection: this.options.redis,
         concurrency: this.options.concurrency,
-        ...(this.options.queuePrefix === undefined ? {} : { prefix: this.options.queuePrefix }),
+        prefix: this.queuePrefix,
         ...(this.options.lockDurationMs === undefined
           ? {}
           : { lockDuration: this.options.lockDurationMs }),
@@ -84,7 +92,7 @@ export class ExecutorWorker<Encrypted = unknown> {
   }
 
   private async handle(
-    job: Job<WorkerQueuedJob<Encrypted>, ProcessResult>,
+    job: Job<QueuedJob, ProcessResult>,
     signal: AbortSignal | undefined,
   ): Promise<ProcessResult> {
     const startedAtMs = this.clock.now();

@@ -2,10 +2,10 @@ import { dial } from '@taskfleet/fleeting';
 import type { ConnectInfo, InstanceGroup, SshConnection } from '@taskfleet/fleeting';
 import { TraceWriter, effectiveFailureReason, sendFinalUpdate } from '@taskfleet/gitlab';
 import type { Clock, GitlabClient, JobPayload } from '@taskfleet/gitlab';
+import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
-import { ExecutorError } from '../errors';
 import type { ScriptShell } from '../job/build-scripts';
 import type { ShellVariable } from '../job/expand-variables';
 import type { JobOutcome } from '../job/failure-mapping';
@@ -13,16 +13,17 @@ import { jobFailedLine, jobHeader } from '../job/job-header';
 import { runJob } from '../job/run-job';
 import { acquireSlot } from './acquire-slot';
 import type { HeldSlot } from './acquire-slot';
-import type { PayloadDecoder, WorkerQueuedJob } from './queued-job';
+import { decodeQueuedPayload } from './decode-payload';
 import type { RunProgress } from './run-progress';
 
 /** Everything one job run needs; shared by all jobs of one worker. */
-export interface JobProcessorOptions<Encrypted = unknown> {
+export interface JobProcessorOptions {
   readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending'>;
   readonly progress: RunProgress;
   readonly instances: Pick<InstanceGroup, 'connectInfo'>;
   readonly client: GitlabClient;
-  readonly decode: PayloadDecoder<Encrypted>;
+  /** The AES-256 key the poller encrypted payloads with (32 bytes). */
+  readonly payloadKey: Buffer;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly buildsDir: string;
@@ -59,32 +60,45 @@ const hourMs = 3600_000;
  * Runs one queued job from claim to final state: decrypt, claim a slot (waiting up to
  * `instanceAcquireTimeoutMs`), connect, mark it started, run it, release the slot and report.
  */
-export class JobProcessor<Encrypted = unknown> {
-  constructor(private readonly options: JobProcessorOptions<Encrypted>) {}
+export class JobProcessor {
+  constructor(private readonly options: JobProcessorOptions) {}
 
   /** Processes one delivery; throws `payload_unreadable` when the payload cannot be decrypted. */
-  async process(queued: WorkerQueuedJob<Encrypted>, signal?: AbortSignal): Promise<ProcessResult> {
+  async process(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
     const { options } = this;
     const jobId = queued.gitlabJobId;
     const logger = options.logger.child({ jobId });
-    let payload: JobPayload;
+    let decoded;
     try {
-      payload = options.decode(queued.payload);
+      decoded = decodeQueuedPayload(queued.payload, options.payloadKey);
     } catch (error) {
       // Without the payload there is no job token, so GitLab cannot be told; free what we hold.
+      // TODO(#5): such a job stays running in GitLab until its timeout (invariant 1 not met).
       await options.registry.dropPending(String(jobId));
       await options.registry.releaseSlot(String(jobId));
       logger.error({ err: errorName(error) }, 'could not decrypt job payload');
-      throw new ExecutorError('payload_unreadable', `could not decrypt payload of job ${jobId}`, {
-        cause: error,
-      });
+      throw error;
     }
     const stage = await options.progress.stageOf(jobId);
     if (stage === 'finished') {
       logger.info('job already finished, redelivery acknowledged');
       return 'already_finished';
     }
-    const run = new JobRun(options, payload, logger);
+    if (decoded.kind === 'unrunnable') {
+      await options.registry.dropPending(String(jobId));
+      logger.error({ problemCount: decoded.problems.length }, 'job payload cannot be run');
+      const run = new JobRun(options, logger, {
+        id: decoded.jobId,
+        token: decoded.jobToken,
+        maskedValues: [],
+        tokenMaskPrefixes: [],
+        failureReasons: undefined,
+      });
+      const lines = decoded.problems.map(p => `  ${p}`).join('\n');
+      return run.failSystem(`the job payload cannot be run:\n${lines}\n`);
+    }
+    const job = decoded.job;
+    const run = new JobRun(options, logger, targetOf(job));
     if (stage === 'started') {
       logger.error('job script was started by an executor that stopped; not running it again');
       return run.failSystem('the job was started before and its executor stopped; not re-running');
@@ -106,7 +120,7 @@ export class JobProcessor<Encrypted = unknown> {
       const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
       return run.failSystem(`no instance became available within ${seconds}s`);
     }
-    return run.onSlot(held);
+    return run.onSlot(held, job);
   }
 }
 
@@ -115,18 +129,18 @@ class JobRun {
   private readonly trace: TraceWriter;
 
   constructor(
-    private readonly options: JobProcessorOptions<never>,
-    private readonly payload: JobPayload,
+    private readonly options: JobProcessorOptions,
     private readonly logger: Logger,
+    private readonly target: ReportTarget,
   ) {
     this.trace = new TraceWriter({
       client: options.client,
-      jobId: payload.id,
-      jobToken: payload.token,
+      jobId: target.id,
+      jobToken: target.token,
       logger,
       clock: options.clock,
-      maskedValues: payload.variables.filter(v => v.masked).map(v => v.value),
-      tokenMaskPrefixes: payload.features.token_mask_prefixes,
+      maskedValues: target.maskedValues,
+      tokenMaskPrefixes: target.tokenMaskPrefixes,
       ...(options.outputLimitBytes === undefined
         ? {}
         : { outputLimitBytes: options.outputLimitBytes }),
@@ -141,21 +155,18 @@ class JobRun {
   async failSystem(detail: string): Promise<ProcessResult> {
     this.trace.write(jobHeader(this.options.runnerDescription));
     this.trace.write(jobFailedLine({ detail, systemFailure: true }));
-    await this.options.registry.releaseSlot(String(this.payload.id));
+    await this.options.registry.releaseSlot(String(this.target.id));
     return this.report({
       outcome: 'failed',
-      failureReason: effectiveFailureReason(
-        'runner_system_failure',
-        this.payload.features.failure_reasons,
-      ),
+      failureReason: effectiveFailureReason('runner_system_failure', this.target.failureReasons),
       detail,
       systemFailure: true,
     });
   }
 
   /** Connects to the slot's instance, marks the job started and runs it there. */
-  async onSlot(held: HeldSlot): Promise<ProcessResult> {
-    const { options, payload, logger } = this;
+  async onSlot(held: HeldSlot, payload: JobPayload): Promise<ProcessResult> {
+    const { options, logger } = this;
     const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
     log.info({ existing: held.existing }, 'slot claimed');
     let connection: SshConnection;
@@ -208,19 +219,19 @@ class JobRun {
 
   /** Sends the rest of the log and the final state, then records the job as finished. */
   private async report(outcome: JobOutcome): Promise<ProcessResult> {
-    const { options, payload, logger } = this;
+    const { options, logger, target } = this;
     const summary = await this.trace.finish(60_000);
     if (outcome.outcome === 'canceled' || summary.stopped !== undefined) {
       // GitLab ended the job itself (canceled, or the token no longer valid): nothing to report.
       // TODO(#5): a graceful cancel runs after_script and reports canceled.
-      await options.progress.markFinished(payload.id);
+      await options.progress.markFinished(target.id);
       logger.info({ stopped: summary.stopped?.reason }, 'job ended by gitlab');
       return 'canceled';
     }
     const delivered = await sendFinalUpdate({
       client: options.client,
-      jobId: payload.id,
-      jobToken: payload.token,
+      jobId: target.id,
+      jobToken: target.token,
       update:
         outcome.outcome === 'success'
           ? { state: 'success' }
@@ -237,7 +248,7 @@ class JobRun {
     });
     // TODO(#5): an undelivered final state (deadline passed) is logged by sendFinalUpdate only;
     // it should stay durable for another executor to re-send.
-    await options.progress.markFinished(payload.id);
+    await options.progress.markFinished(target.id);
     logger.info(
       { outcome: outcome.outcome, failureReason: outcome.failureReason, delivery: delivered.kind },
       'job finished',
@@ -247,6 +258,25 @@ class JobRun {
     }
     return outcome.systemFailure === true ? 'system_failure' : 'failed';
   }
+}
+
+/** Which GitLab job a run reports to, and what its log must mask. */
+interface ReportTarget {
+  readonly id: number;
+  readonly token: string;
+  readonly maskedValues: readonly string[];
+  readonly tokenMaskPrefixes: readonly string[];
+  readonly failureReasons: readonly string[] | undefined;
+}
+
+function targetOf(job: JobPayload): ReportTarget {
+  return {
+    id: job.id,
+    token: job.token,
+    maskedValues: job.variables.filter(v => v.masked).map(v => v.value),
+    tokenMaskPrefixes: job.features.token_mask_prefixes,
+    failureReasons: job.features.failure_reasons,
+  };
 }
 
 function defaultConnect(info: ConnectInfo, timeoutMs: number): Promise<SshConnection> {

@@ -1,0 +1,42 @@
+import { parseJobPayload } from '@taskfleet/gitlab';
+import type { JobPayload } from '@taskfleet/gitlab';
+import { decryptPayload } from '@taskfleet/job-queue';
+import type { EncryptedPayload } from '@taskfleet/job-queue';
+
+import { ExecutorError } from '../errors';
+
+/** A decrypted payload: a runnable job, or one that can only be failed back to GitLab. */
+export type DecodedPayload =
+  | { readonly kind: 'job'; readonly job: JobPayload }
+  | {
+      readonly kind: 'unrunnable';
+      readonly jobId: number;
+      readonly jobToken: string;
+      readonly problems: readonly string[];
+    };
+
+/**
+ * Decrypts a queued job's payload and reads it as a GitLab job. A payload that is not a valid
+ * job but still names its id and token is `unrunnable`; one without them throws
+ * `payload_unreadable`, since GitLab cannot then be told.
+ */
+export function decodeQueuedPayload(payload: EncryptedPayload, key: Buffer): DecodedPayload {
+  let json: unknown;
+  try {
+    json = JSON.parse(decryptPayload(payload, key));
+  } catch (cause) {
+    throw new ExecutorError('payload_unreadable', 'could not decrypt job payload', { cause });
+  }
+  const parsed = parseJobPayload(json);
+  if (parsed.ok) {
+    return { kind: 'job', job: parsed.job };
+  }
+  const raw = (typeof json === 'object' && json !== null ? json : {}) as {
+    id?: unknown;
+    token?: unknown;
+  };
+  if (typeof raw.id === 'number' && typeof raw.token === 'string' && raw.token !== '') {
+    return { kind: 'unrunnable', jobId: raw.id, jobToken: raw.token, problems: parsed.problems };
+  }
+  throw new ExecutorError('payload_unreadable', 'could not read job payload: no job id and token');
+}
