@@ -11,3 +11,5 @@ export { decryptPayload, encryptPayload, payloadEnvelopeVersion } from './payloa
 export type { EncryptedPayload } from './payload-crypto';
 export { jobQueueName, jobQueuePrefix, queueJobId } from './queue-name';
 export type { QueuedJob } from './queued-job';
+export { runnerKeyFor } from './runner-key';
+export type { RunnerIdentity } from './runner-key';

@@ -1,2 +1,9 @@
-/** Placeholder until the package lands. */
-export const packageName = '@taskfleet/poller';
+export { backoffDelayMs, defaultBackoff } from './backoff';
+export type { BackoffPolicy } from './backoff';
+export { PollerError } from './errors';
+export type { PollerErrorCode } from './errors';
+export { invalidJobTrace } from './fail-invalid-job';
+export type { HandoffOutcome } from './job-handoff';
+export { Poller, defaultReservationTtlMs, pollerVersion } from './poller';
+export type { PollerOptions } from './poller';
+export { unrefClock } from './unref-clock';

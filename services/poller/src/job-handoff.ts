@@ -1,0 +1,123 @@
+import type { JobPayload } from '@taskfleet/gitlab';
+import { encryptPayload } from '@taskfleet/job-queue';
+
+import { backoffDelayMs } from './backoff';
+import type { RunnerIntake } from './runner-intake';
+
+/** How a received job left the poller. */
+export type HandoffOutcome =
+  /** Accepted in GitLab and in the queue. */
+  | 'enqueued'
+  /** GitLab refused the acceptance (canceled, taken back, token gone): nothing to run. */
+  | 'refused'
+  /** Shutdown was forced before the job was safely handed on. */
+  | 'abandoned';
+
+/** Attempts at turning the reservation into pending demand before leaving it to expire. */
+const CONVERT_ATTEMPTS = 5;
+
+async function acceptJob(
+  intake: RunnerIntake,
+  job: JobPayload,
+  force: AbortSignal,
+): Promise<'accepted' | 'refused' | 'abandoned'> {
+  for (let failures = 1; ; failures++) {
+    const result = await intake.client.acceptJob(job.id, job.token);
+    // 412 asks for the trace again; the job is running on GitLab's side all the same.
+    if (result.kind === 'accepted' || result.kind === 'trace-reset') {
+      return 'accepted';
+    }
+    if (result.kind === 'aborted') {
+      intake.logger.warn({ jobId: job.id, reason: result.reason }, 'gitlab refused job acceptance');
+      return 'refused';
+    }
+    // GitLab stays the judge: once its ack timeout requeues the job, the retry is answered 403.
+    const waitMs = backoffDelayMs(intake.settings.backoff, failures);
+    intake.logger.warn({ jobId: job.id, kind: result.kind, waitMs }, 'could not accept job');
+    await intake.clock.sleep(waitMs, force);
+    if (force.aborted) {
+      return 'abandoned';
+    }
+  }
+}
+
+async function enqueueJob(
+  intake: RunnerIntake,
+  job: JobPayload,
+  acceptedAtMs: number,
+  force: AbortSignal,
+): Promise<boolean> {
+  const payload = encryptPayload(JSON.stringify(job), intake.payloadKey);
+  const entry = { gitlabJobId: job.id, runnerKey: intake.runnerKey, acceptedAtMs, payload };
+  for (let failures = 1; ; failures++) {
+    try {
+      await intake.jobQueue.enqueue(entry);
+      return true;
+    } catch (err) {
+      // The job is accepted: dropping it would leave it running in GitLab forever (invariant 1).
+      const waitMs = backoffDelayMs(intake.settings.backoff, failures);
+      intake.logger.error(
+        { jobId: job.id, err, failures, waitMs },
+        'could not enqueue accepted job; retrying',
+      );
+      await intake.clock.sleep(waitMs, force);
+      if (force.aborted) {
+        return false;
+      }
+    }
+  }
+}
+
+async function convertReservation(
+  intake: RunnerIntake,
+  jobId: number,
+  reservationId: string,
+  force: AbortSignal,
+): Promise<void> {
+  for (let failures = 1; failures <= CONVERT_ATTEMPTS; failures++) {
+    try {
+      const r = await intake.registry.convertReservation(reservationId, String(jobId));
+      if (r.reservationExpired) {
+        intake.logger.warn({ jobId }, 'reservation expired before the job arrived');
+      }
+      return;
+    } catch (err) {
+      intake.logger.warn({ jobId, err, failures }, 'could not convert reservation');
+      await intake.clock.sleep(backoffDelayMs(intake.settings.backoff, failures), force);
+      if (force.aborted) {
+        return;
+      }
+    }
+  }
+  // The queue entry is demand the scaler sees anyway; only the intake count is off until expiry.
+  intake.logger.error({ jobId }, 'gave up converting reservation');
+}
+
+/**
+ * Takes a job GitLab just assigned: accept it at once (`PUT state=running`), enqueue it under its
+ * GitLab id with the payload encrypted, and turn the reservation into pending demand. Keeps
+ * retrying until done or until `force` aborts (a forced shutdown).
+ */
+export async function handOffJob(
+  intake: RunnerIntake,
+  job: JobPayload,
+  reservationId: string,
+  force: AbortSignal,
+): Promise<HandoffOutcome> {
+  const accepted = await acceptJob(intake, job, force);
+  if (accepted !== 'accepted') {
+    await intake.registry.releaseReservation(reservationId).catch((err: unknown) => {
+      intake.logger.warn({ err }, 'could not release reservation');
+    });
+    return accepted;
+  }
+  const acceptedAtMs = intake.clock.now();
+  if (!(await enqueueJob(intake, job, acceptedAtMs, force))) {
+    // TODO(#3): fail the job back to GitLab (runner_system_failure) instead of leaving it running.
+    intake.logger.error({ jobId: job.id }, 'accepted job abandoned at forced shutdown');
+    return 'abandoned';
+  }
+  await convertReservation(intake, job.id, reservationId, force);
+  intake.logger.info({ jobId: job.id, acceptedAtMs }, 'job accepted and enqueued');
+  return 'enqueued';
+}

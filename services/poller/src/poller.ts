@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Config, RunnerConfig } from '@taskfleet/config';
+import { GitlabClient, buildRunnerInfo } from '@taskfleet/gitlab';
+import type { Clock } from '@taskfleet/gitlab';
+import { createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
+import { createRegistry } from '@taskfleet/registry';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+import { defaultBackoff } from './backoff';
+import { PollerError } from './errors';
+import type { BackoffPolicy } from './backoff';
+import { runRequestLoop } from './request-loop';
+import type { IntakeSettings, RunnerIntake } from './runner-intake';
+import { unrefClock } from './unref-clock';
+
+/** The version the poller reports to GitLab in `info.version`. */
+export const pollerVersion = '0.1.0';
+
+/** Options of Poller; everything but config, redis and logger has a default. */
+export interface PollerOptions {
+  readonly config: Config;
+  /** Shared by the registry and the queues; no ioredis `keyPrefix` (BullMQ refuses it). */
+  readonly redis: Redis | Cluster;
+  readonly logger: Logger;
+  /** Drives every wait and timestamp. @defaultValue real time, timers unref'd */
+  readonly clock?: Clock;
+  /** Owner id of this poller's reservations. @defaultValue `poller-<random>` */
+  readonly ownerId?: string;
+  /** Builds the GitLab client of one runner entry (tests inject a scripted transport). */
+  readonly createClient?: (runner: RunnerConfig, clock: Clock) => GitlabClient;
+  readonly reservationTtlMs?: number;
+  /** @defaultValue the config's `check_interval` */
+  readonly noCapacityWakeMs?: number;
+  readonly backoff?: BackoffPolicy;
+  /** How long close() waits for accepted jobs to reach the queue. @defaultValue shutdown_timeout */
+  readonly handoffGraceMs?: number;
+}
+
+/** Reservations outlive GitLab's 50 s long poll with margin (registry README: no renewal). */
+export const defaultReservationTtlMs = 120_000;
+
+function defaultClient(logger: Logger): (runner: RunnerConfig, clock: Clock) => GitlabClient {
+  return (runner, clock) =>
+    new GitlabClient({
+      url: runner.url,
+      logger,
+      clock,
+      runnerInfo: buildRunnerInfo({ version: pollerVersion, shell: runner.shell }),
+    });
+}
+
+/**
+ * Intake of every `[[runners]]` entry: up to `request_concurrency` request loops each, which
+ * reserve capacity, long-poll GitLab and hand accepted jobs to the runner's queue.
+ */
+export class Poller {
+  private readonly stopController = new AbortController();
+  private readonly forceController = new AbortController();
+  private readonly clock: Clock;
+  private readonly ownerId: string;
+  private readonly logger: Logger;
+  private intakes: RunnerIntake[] = [];
+  private loops: Promise<void>[] = [];
+  private started = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: PollerOptions) {
+    for (const [what, value] of [
+      ['reservationTtlMs', options.reservationTtlMs],
+      ['noCapacityWakeMs', options.noCapacityWakeMs],
+      ['handoffGraceMs', options.handoffGraceMs],
+    ] as const) {
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+        throw new PollerError('invalid_argument', `could not use ${what}: must be positive`);
+      }
+    }
+    this.clock = options.clock ?? unrefClock;
+    this.ownerId = options.ownerId ?? `poller-${randomBytes(6).toString('hex')}`;
+    this.logger = options.logger.child({ component: 'poller', ownerId: this.ownerId });
+  }
+
+  /** Starts the request loops; a second call does nothing. */
+  start(): void {
+    if (this.started || this.closing !== undefined) {
+      return;
+    }
+    this.started = true;
+    const { config } = this.options;
+    const settings: IntakeSettings = {
+      reservationTtlMs: this.options.reservationTtlMs ?? defaultReservationTtlMs,
+      noCapacityWakeMs: this.options.noCapacityWakeMs ?? config.checkIntervalMs,
+      checkIntervalMs: config.checkIntervalMs,
+      backoff: this.options.backoff ?? defaultBackoff,
+      unlimitedInstances: 1_000_000,
+    };
+    const makeClient = this.options.createClient ?? defaultClient(this.logger);
+    const payloadKey = config.taskfleet.payloadEncryptionKey.bytes();
+    for (const runner of config.runners) {
+      const runnerKey = runnerKeyFor(runner);
+      const logger = this.logger.child({ runnerKey });
+      const intake: RunnerIntake = {
+        runner,
+        runnerKey,
+        client: makeClient(runner, this.clock),
+        registry: createRegistry({
+          redis: this.options.redis,
+          keyPrefix: config.taskfleet.keyPrefix,
+          runnerKey,
+          logger,
+          clock: () => this.clock.now(),
+        }),
+        jobQueue: createJobQueue({
+          connection: this.options.redis,
+          prefix: config.taskfleet.keyPrefix,
+          runnerKey,
+        }),
+        payloadKey,
+        ownerId: this.ownerId,
+        logger,
+        clock: this.clock,
+        settings,
+        unhealthyCount: 0,
+      };
+      this.intakes.push(intake);
+      const signals = { stop: this.stopController.signal, force: this.forceController.signal };
+      for (let i = 0; i < runner.requestConcurrency; i++) {
+        this.loops.push(runRequestLoop(intake, signals));
+      }
+      logger.info({ requestConcurrency: runner.requestConcurrency }, 'poller runner started');
+    }
+  }
+
+  /** Stops polling, lets accepted jobs reach the queue (bounded), releases reservations. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopController.abort();
+    const graceMs = this.options.handoffGraceMs ?? this.options.config.shutdownTimeoutMs;
+    const graceOver = new AbortController();
+    const allDone = Promise.all(this.loops);
+    void this.clock.sleep(graceMs, graceOver.signal).then(() => {
+      if (!graceOver.signal.aborted) {
+        this.logger.error({ graceMs }, 'poller shutdown forced');
+        this.forceController.abort();
+      }
+    });
+    await allDone;
+    graceOver.abort();
+    for (const intake of this.intakes) {
+      try {
+        await intake.registry.releaseOwnerReservations(this.ownerId);
+      } catch (err) {
+        intake.logger.warn({ err }, 'could not release reservations at shutdown');
+      }
+      await intake.jobQueue.close();
+    }
+    this.logger.info({}, 'poller stopped');
+  }
+}
