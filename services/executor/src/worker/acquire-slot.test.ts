@@ -1,0 +1,82 @@
+import { ManualClock } from '@taskfleet/gitlab';
+import type { SlotClaim } from '@taskfleet/registry';
+
+import { acquireSlot } from './acquire-slot';
+
+/** A registry whose claimSlot answers from a script, one answer per call. */
+function scriptedRegistry(answers: (SlotClaim | undefined)[]) {
+  const calls: string[] = [];
+  return {
+    calls,
+    claimSlot: (jobId: string): Promise<SlotClaim | undefined> => {
+      calls.push(jobId);
+      return Promise.resolve(answers.shift());
+    },
+  };
+}
+
+const claim: SlotClaim = { instanceId: 'i-1', slot: 0, existing: false };
+
+describe('acquireSlot', () => {
+  it('returns the first claim without sleeping', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const registry = scriptedRegistry([claim]);
+    const held = await acquireSlot({
+      registry,
+      jobId: '7',
+      clock,
+      timeoutMs: 5_000,
+      pollIntervalMs: 1_000,
+    });
+    expect(held).toEqual(claim);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('polls on the clock until a slot frees', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const registry = scriptedRegistry([undefined, undefined, claim]);
+    const held = await acquireSlot({
+      registry,
+      jobId: '7',
+      clock,
+      timeoutMs: 5_000,
+      pollIntervalMs: 1_000,
+    });
+    expect(held).toEqual(claim);
+    expect(registry.calls).toEqual(['7', '7', '7']);
+    expect(clock.sleeps).toEqual([1_000, 1_000]);
+  });
+
+  it('gives up at the timeout, the last sleep cut to what is left', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const registry = scriptedRegistry([]);
+    const held = await acquireSlot({
+      registry,
+      jobId: '7',
+      clock,
+      timeoutMs: 2_500,
+      pollIntervalMs: 1_000,
+    });
+    expect(held).toBeUndefined();
+    expect(clock.sleeps).toEqual([1_000, 1_000, 500]);
+    expect(clock.now()).toBe(2_500);
+    // One last look after the final sleep, so a slot freed at the deadline is still taken.
+    expect(registry.calls).toHaveLength(4);
+  });
+
+  it('stops early when the signal aborts', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const controller = new AbortController();
+    controller.abort();
+    const held = await acquireSlot({
+      registry: scriptedRegistry([]),
+      jobId: '7',
+      clock,
+      timeoutMs: 60_000,
+      pollIntervalMs: 1_000,
+      signal: controller.signal,
+    });
+    expect(held).toBeUndefined();
+    expect(clock.sleeps).toEqual([]);
+  });
+});
