@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { parseConfig } from '@taskfleet/config';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
-import { ManualClock } from '@taskfleet/gitlab';
+import { GitlabClient, ManualClock, buildRunnerInfo } from '@taskfleet/gitlab';
+import type { FetchLike } from '@taskfleet/gitlab';
 import { createJobQueue, decryptPayload, runnerKeyFor } from '@taskfleet/job-queue';
 import type { JobQueue } from '@taskfleet/job-queue';
 import { Poller } from '@taskfleet/poller';
+import type { PollerOptions } from '@taskfleet/poller';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { Redis } from 'ioredis';
@@ -39,6 +41,7 @@ interface SetUpInput {
   readonly autoscalerToml?: string;
   readonly policyToml?: string;
   readonly autoAdvance?: boolean;
+  readonly createClient?: PollerOptions['createClient'];
 }
 
 let world: World | undefined;
@@ -97,6 +100,7 @@ async function setUp(input: SetUpInput): Promise<World> {
     logger,
     clock,
     backoff: { minMs: 10, maxMs: 50 },
+    ...(input.createClient === undefined ? {} : { createClient: input.createClient }),
   });
   world = {
     emulator,
@@ -238,5 +242,52 @@ describe('Poller (GitLab emulator, real Redis, real registry)', () => {
     expect(view.handOutCount).toBe(1);
     const counts = await w.jobQueue.queue.getJobCounts('waiting', 'active', 'delayed');
     expect((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0)).toBe(1);
+  });
+
+  it('fails an undecodable job back with runner_system_failure and a reason, then goes on', async () => {
+    // GitLab never sends a payload its runner cannot read, so a scripted hop corrupts the first.
+    let corruptedId: number | undefined;
+    const corruptFirstJob: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (corruptedId !== undefined || !url.endsWith('/jobs/request') || response.status !== 201) {
+        return response;
+      }
+      const body = (await response.json()) as Record<string, unknown>;
+      corruptedId = body.id as number;
+      body.steps = 42;
+      return new Response(JSON.stringify(body), {
+        status: 201,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const w = await setUp({
+      longPollTimeoutMs: 300,
+      runnerToml: 'request_concurrency = 1',
+      createClient: (runner, clock) =>
+        new GitlabClient({
+          url: runner.url,
+          logger,
+          clock,
+          runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
+          fetch: corruptFirstJob,
+        }),
+    });
+    const first = await onlyJobId(w);
+    const second = await onlyJobId(w);
+    w.poller.start();
+    await eventually(async () => (await w.jobQueue.queue.getJob(`gl-${second}`)) !== undefined);
+
+    expect(corruptedId).toBe(first);
+    const view = w.emulator.admin.getJob(first);
+    expect(view.status).toBe('failed');
+    expect(view.failureReason).toBe('runner_system_failure');
+    expect(w.emulator.admin.getTrace(first)).toContain('could not decode the job payload');
+    const calls = w.emulator.admin.listRequests({ jobId: first });
+    expect(calls.filter(c => c.method === 'PATCH')).toHaveLength(1);
+    expect(calls.filter(c => c.method === 'PUT')).toHaveLength(1);
+    expect(await w.jobQueue.queue.getJob(`gl-${first}`)).toBeUndefined();
+    expect(w.emulator.admin.getJob(second).status).toBe('running');
+    // The failed job's reservation was released, not left as pending demand.
+    expect((await w.registry.snapshot()).pendingJobs).toBe(1);
   });
 });
