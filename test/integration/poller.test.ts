@@ -19,6 +19,16 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
 const logger = pino({ level: 'silent' });
+/** Every poller log line of the current test, at debug level, to check no token leaks. */
+let logLines: string[] = [];
+const pollerLogger = pino(
+  { level: 'debug' },
+  {
+    write: (line: string) => {
+      logLines.push(line);
+    },
+  },
+);
 const payloadKey = randomBytes(32);
 const ciYaml = 'build:\n  script:\n    - echo hello\n';
 
@@ -33,6 +43,7 @@ interface World {
   readonly registry: Registry;
   readonly jobQueue: JobQueue;
   readonly runnerKey: string;
+  readonly runnerToken: string;
 }
 
 interface SetUpInput {
@@ -94,10 +105,11 @@ async function setUp(input: SetUpInput): Promise<World> {
   const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
   const clock = new ManualClock(Date.now(), { autoAdvance: input.autoAdvance ?? true });
   const runnerKey = runnerKeyFor(config.runners[0]!);
+  logLines = [];
   const poller = new Poller({
     config,
     redis,
-    logger,
+    logger: pollerLogger,
     clock,
     backoff: { minMs: 10, maxMs: 50 },
     ...(input.createClient === undefined ? {} : { createClient: input.createClient }),
@@ -113,6 +125,7 @@ async function setUp(input: SetUpInput): Promise<World> {
     registry: createRegistry({ redis, keyPrefix, runnerKey, logger, clock: () => clock.now() }),
     jobQueue: createJobQueue({ connection: redis, prefix: keyPrefix, runnerKey }),
     runnerKey,
+    runnerToken: runner.token,
   };
   return world;
 }
@@ -174,6 +187,12 @@ describe('Poller (GitLab emulator, real Redis, real registry)', () => {
 
     await w.poller.close();
     expect((await w.registry.snapshot()).reservedSlots).toBe(0);
+
+    // Invariant 7: neither the runner token nor the job token is ever logged.
+    const log = logLines.join('');
+    expect(log).toContain('job accepted and enqueued');
+    expect(log).not.toContain(view.token);
+    expect(log).not.toContain(w.runnerToken);
   });
 
   it('makes no job request while there is no capacity (preemptive, no instances)', async () => {
