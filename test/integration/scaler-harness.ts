@@ -120,7 +120,9 @@ async function createGroup(clients: AwsSdkClients): Promise<string> {
 }
 
 /** Starts a world: emulator, sshd host, group, Redis connection and registry. */
-export async function startScalerWorld(logger: Logger = pino({ level: 'silent' })) {
+export async function startScalerWorld(
+  logger: Logger = pino({ level: process.env.SCALER_TEST_LOG ?? 'silent' }),
+) {
   const stateRoot = await mkdtemp(join('/var/tmp', 'taskfleet-scaler-'));
   const host: InstanceHost = createSshdInstanceHost({ stateRoot });
   const clock = createManualClock();

@@ -65,10 +65,14 @@ describe('scaler on the AWS emulator with real Redis', () => {
     // More demand than the cap allows: 10 jobs at 2 per instance want 5, max_instances is 3.
     world.queued = 10;
     await world.tickUntil(scaler, async () => (await world.group()).members.length === 3);
-    await world.tickUntil(scaler, () => true, { maxTicks: 1 });
+    // The third one runs (booting in the registry) once its boot delay passed.
+    await world.tickUntil(
+      scaler,
+      async () => (await world.registry.snapshot()).instancesByState.booting === 1,
+    );
     expect((await world.group()).desired).toBe(3);
-    const third = (await world.group()).members.find(m => !booting.includes(m.id));
-    expect(await runOn(world, third?.id ?? '', 'touch ready-ok')).toBe(0);
+    const third = (await world.registry.snapshot()).instances.find(i => i.state === 'booting');
+    expect(await runOn(world, third?.instanceId ?? '', 'touch ready-ok')).toBe(0);
     await world.tickUntil(scaler, async () => (await readyIds(world)).length === 3);
 
     // One job runs; the queue empties. After idle_time the idle ones go, the busy one stays.
@@ -144,6 +148,39 @@ describe('scaler on the AWS emulator with real Redis', () => {
     // The leader steps down: the other one takes over and acts.
     await first.close();
     await world.tickUntil(second, async () => (await world.group()).desired === 3);
+  });
+
+  it('a paused leader whose lease expired is replaced and then stands aside', async () => {
+    const first = world.scaler('scaler-a', settingsWith());
+    const second = world.scaler('scaler-b', settingsWith());
+    world.queued = 2;
+    await world.tickUntil(first, async () => (await world.group()).desired === 1);
+    expect(await second.tick()).toEqual({ led: false });
+    // Three update intervals without a renewal: the lease lapses and the other replica leads.
+    world.clock.advance(3_001);
+    world.queued = 4;
+    expect((await second.tick()).led).toBe(true);
+    expect(await first.tick()).toEqual({ led: false });
+    expect((await world.group()).desired).toBe(2);
+  });
+
+  it('asks for new instances no faster than the scale throttle allows', async () => {
+    const scaler = world.scaler(
+      'scaler-a',
+      settingsWith({ scaleThrottle: { limitPerSecond: 1, burst: 1 } }),
+    );
+    world.queued = 6;
+    const first = led(await scaler.tick());
+    expect(first?.plan.toCreate).toBe(3);
+    expect(first?.apply.granted).toBe(1);
+    expect((await world.group()).desired).toBe(1);
+    // Half a second later no token has come back.
+    world.clock.advance(500);
+    expect(led(await scaler.tick())?.apply.granted).toBe(0);
+    expect((await world.group()).desired).toBe(1);
+    await world.tickUntil(scaler, async () => (await world.group()).desired === 3, {
+      maxTicks: 4,
+    });
   });
 
   it('clears an instance terminated from outside and distrusts the replacement it did not ask for', async () => {
