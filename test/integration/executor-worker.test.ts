@@ -1,16 +1,26 @@
 // The executor's queue worker end to end: jobs accepted in the GitLab emulator (as the poller
 // does) are enqueued in real BullMQ on real Redis, claimed through the real registry and run over
-// SSH on a real sshd instance.
+// SSH on a real sshd instance of the AWS emulator, reached through the real AwsInstanceGroup.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import {
+  CreateAutoScalingGroupCommand,
+  SuspendProcessesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import {
+  createManualClock,
+  createSshdInstanceHost,
+  startAwsEmulator,
+} from '@taskfleet/emulator-aws';
+import type { AwsEmulator } from '@taskfleet/emulator-aws';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { ExecutorWorker, RunProgress } from '@taskfleet/executor';
 import type { ProcessResult } from '@taskfleet/executor';
-import type { ConnectInfo } from '@taskfleet/fleeting';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { createJobQueue, encryptPayload, jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
@@ -18,18 +28,17 @@ import type { JobQueue } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { QueueEvents } from 'bullmq';
+import { AwsInstanceGroup } from '@taskfleet/provider-aws';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { utils } from 'ssh2';
 
-// Tests may reach into the emulator's source; product code never does.
-import { createSshdInstanceHost } from '../../emulators/aws/src/instances';
-import type { SshdInstanceProcess } from '../../emulators/aws/src/instances';
+import { createAwsSdkClients } from './support/aws-sdk-clients';
+import { linuxImageId } from './support/scenario-names';
 
 jest.setTimeout(120_000);
 
 const logger = pino({ level: 'silent' });
-const loginKey = utils.generateKeyPairSync('ed25519');
+const bootDelayMs = 1_000;
 const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const keyPrefix = `it-exw-${runId}`;
 const payloadKey = randomBytes(32);
@@ -60,7 +69,8 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
   let redis: Redis;
   let registry: Registry;
   let emptyRegistry: Registry;
-  let instance: SshdInstanceProcess;
+  let aws: AwsEmulator;
+  let instanceId: string;
   let queue: JobQueue;
   let emptyQueue: JobQueue;
   let events: QueueEvents;
@@ -104,45 +114,81 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     registry = createRegistry({ redis, keyPrefix, runnerKey: 'full', logger });
     emptyRegistry = createRegistry({ redis, keyPrefix, runnerKey: 'empty', logger });
 
-    const stateRoot = `/var/tmp/taskfleet-executor-worker-${process.pid}`;
+    // The cloud: a fleeting-plugin-aws style group on the AWS emulator, one sshd instance.
+    const stateRoot = await mkdtemp(join('/var/tmp', 'taskfleet-executor-worker-'));
     cleanups.push(() => rm(stateRoot, { recursive: true, force: true }));
     const host = createSshdInstanceHost({ stateRoot });
     cleanups.push(() => host.close());
-    instance = await host.launch({
-      instanceId: `i-f${process.pid.toString(16).padStart(8, '0')}00000001`,
-      osUser: 'ec2-user',
-      authorizedKeys: [loginKey.public],
-      sshPort: 22,
-      bootMode: 'ok',
+    const awsClock = createManualClock();
+    aws = await startAwsEmulator({
+      clock: awsClock,
+      instanceHost: host,
+      defaultBootDelayMs: bootDelayMs,
     });
+    cleanups.push(() => aws.close());
+    const sdk = createAwsSdkClients(aws.endpoint);
+    cleanups.push(async () => {
+      sdk.destroy();
+      await Promise.resolve();
+    });
+    const groupName = `exw-group-${runId}`;
+    await sdk.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `exw-template-${runId}`,
+        LaunchTemplateData: { ImageId: linuxImageId, InstanceType: 't3.micro' },
+      }),
+    );
+    await sdk.autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: groupName,
+        LaunchTemplate: { LaunchTemplateName: `exw-template-${runId}`, Version: '$Latest' },
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+        NewInstancesProtectedFromScaleIn: true,
+      }),
+    );
+    await sdk.autoScaling.send(
+      new SuspendProcessesCommand({
+        AutoScalingGroupName: groupName,
+        ScalingProcesses: ['AZRebalance'],
+      }),
+    );
+    const instances = new AwsInstanceGroup({
+      name: groupName,
+      region: 'us-east-1',
+      endpoint: aws.endpoint,
+      clientOverrides: {
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'exw', secretAccessKey: 'exw' },
+      },
+    });
+    cleanups.push(() => instances.shutdown());
+    await instances.init();
+    expect((await instances.increase(1)).requested).toBe(1);
+    // Boot on the emulator's clock, polled with a bound: the sshd behind it is a real process.
+    let members = await instances.update();
+    for (let i = 0; i < 100 && members[0]?.state !== 'running'; i++) {
+      awsClock.advance(bootDelayMs);
+      await new Promise(resolve => setTimeout(resolve, 50));
+      members = await instances.update();
+    }
+    expect(members).toEqual([expect.objectContaining({ state: 'running' })]);
+    instanceId = members[0]?.id ?? '';
     // The scaler's part: the instance is registered and ready with one slot.
     const lease = await registry.acquireLease('it-scaler', 600_000);
     if (!lease.acquired) {
       throw new Error('lease not acquired');
     }
     await registry.registerInstance(lease.fencingToken, {
-      instanceId: instance.instanceId,
+      instanceId,
       state: 'booting',
       capacityPerInstance: 1,
       maxUseCount: 0,
-      internalAddress: instance.privateIp,
     });
-    await registry.markReady(instance.instanceId, lease.fencingToken);
+    await registry.markReady(instanceId, lease.fencingToken);
 
-    // TODO(#3): connect info from the real AwsInstanceGroup against the AWS emulator.
-    const instances = {
-      connectInfo: (id: string): Promise<ConnectInfo> =>
-        Promise.resolve({
-          id,
-          internalAddr: instance.privateIp,
-          os: 'linux',
-          arch: 'amd64',
-          protocol: 'ssh',
-          protocolPort: instance.sshPort,
-          username: instance.osUser,
-          key: Buffer.from(loginKey.private),
-        }),
-    };
     const common = {
       redis,
       keyPrefix,
@@ -232,10 +278,10 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     expect(view.status).toBe('success');
     const trace = emulator.admin.getTrace(job('passes').id);
     expect(trace).toContain('worker ran passes');
-    expect(trace).toContain(`Using instance ${instance.instanceId} on slot 0`);
+    expect(trace).toContain(`Using instance ${instanceId} on slot 0`);
     const snap = await registry.snapshot();
     expect(snap.claimedSlots).toBe(0);
-    expect(snap.instances.find(i => i.instanceId === instance.instanceId)?.useCount).toBe(1);
+    expect(snap.instances.find(i => i.instanceId === instanceId)?.useCount).toBe(1);
   });
 
   it('fails a job whose payload cannot be run as runner_system_failure; the next job runs', async () => {
@@ -277,7 +323,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     const snap = await registry.snapshot();
     expect(snap.claimedSlots).toBe(0);
     // No second claim: the use count did not move.
-    expect(snap.instances.find(i => i.instanceId === instance.instanceId)?.useCount).toBe(2);
+    expect(snap.instances.find(i => i.instanceId === instanceId)?.useCount).toBe(2);
   });
 
   it('never re-runs a job whose script was started: runner_system_failure instead', async () => {
