@@ -1,0 +1,2 @@
+/** Placeholder until the taskfleet command lands. */
+export const cliName = 'taskfleet';
