@@ -125,6 +125,8 @@ export class Poller {
       };
       this.intakes.push(intake);
       const signals = { stop: this.stopController.signal, force: this.forceController.signal };
+      // TODO(#3): the runner's `limit` and the global `concurrent` do not cap intake yet (only the
+      // registry's capacity does), and request concurrency is fixed, not adaptive (reference §8.1).
       for (let i = 0; i < runner.requestConcurrency; i++) {
         this.loops.push(runRequestLoop(intake, signals));
       }
