@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 
 import type { ScalerSettings } from './settings';
 
-/** What the scaler keeps between ticks (lost on restart; see the TODO in reconcile). */
+/** What the scaler keeps between ticks; TODO(#4): lost on restart (kept in memory only). */
 export interface ScalerMemory {
   /** When each creation the cloud accepted, and no new member has yet answered, was asked for. */
   pendingCreationsAtMs: number[];

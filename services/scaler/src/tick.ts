@@ -68,6 +68,8 @@ export async function runTick(
   queuedJobs: number,
   groupMaxSize: number,
 ): Promise<TickReport> {
+  // TODO(#4): heartbeats of ready instances, metrics, and ready checks outside the tick (a slow
+  // one delays the plan and can outlive the lease).
   const members = await ctx.provider.update();
   const before = await ctx.registry.snapshot();
   const reconciled = await reconcile(ctx, members, before);
