@@ -60,6 +60,10 @@ lonely:
 broken:
   script:
     - echo broken-never-runs
+lost:
+  script:
+    - echo lost-started
+    - sleep 57
 `;
 
 describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
@@ -93,7 +97,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -364,5 +368,27 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     const snap = await emptyRegistry.snapshot();
     expect(snap.pendingJobs).toBe(0);
     expect(snap.claimedSlots).toBe(0);
+  });
+
+  // Last: it terminates the only instance.
+  it('fails a job whose instance is lost under it as runner_system_failure and frees the slot', async () => {
+    const id = job('lost').id;
+    const result = enqueue('lost');
+    // Bounded poll of real time: the script runs in a real sshd.
+    for (let i = 0; i < 300 && !emulator.admin.getTrace(id).includes('lost-started'); i++) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    expect(emulator.admin.getTrace(id)).toContain('lost-started');
+    const response = await fetch(`${aws.adminEndpoint}/instances/${instanceId}/terminate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.ok).toBe(true);
+    expect(await result).toBe('system_failure');
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
+    expect(emulator.admin.getTrace(id)).toContain('ERROR: Job failed (system failure): ');
+    expect((await registry.snapshot()).claimedSlots).toBe(0);
   });
 });
