@@ -309,4 +309,24 @@ describe('Poller (GitLab emulator, real Redis, real registry)', () => {
     // The failed job's reservation was released, not left as pending demand.
     expect((await w.registry.snapshot()).pendingJobs).toBe(1);
   });
+
+  it('asks again after the bare 204 that ends a held long poll, so a new job arrives at once', async () => {
+    const w = await setUp({ longPollTimeoutMs: 10_000, runnerToml: 'request_concurrency = 1' });
+    w.poller.start();
+    // Wait for a request held by the "Workhorse" (it carries last_update and has no answer yet).
+    await eventually(() =>
+      jobRequests(w).some(
+        r =>
+          r.status === undefined && (r.json as { last_update?: string }).last_update !== undefined,
+      ),
+    );
+    const startedAtMs = Date.now();
+    const jobId = await onlyJobId(w);
+    await eventually(async () => (await w.jobQueue.queue.getJob(`gl-${jobId}`)) !== undefined);
+    // Well inside the 10 s hold: the held poll ended with a bare 204 and the loop asked again.
+    expect(Date.now() - startedAtMs).toBeLessThan(5000);
+    const answered = jobRequests(w).map(r => r.status);
+    expect(answered).toContain(204);
+    expect(answered).toContain(201);
+  });
 });

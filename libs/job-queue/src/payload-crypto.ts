@@ -10,6 +10,7 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+// TODO(#3): add a key id (`kid`) to the envelope once payload keys can be rotated.
 /** A job payload encrypted with AES-256-GCM, as stored in Redis (all binary fields base64). */
 export interface EncryptedPayload {
   readonly v: typeof payloadEnvelopeVersion;
