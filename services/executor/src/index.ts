@@ -23,7 +23,7 @@ export type { ExecutorErrorCode, ExecutorErrorOptions } from './errors';
 export { ExecutorWorker } from './worker/executor-worker';
 export type { ExecutorWorkerOptions } from './worker/executor-worker';
 export { JobProcessor } from './worker/process-job';
-export type { JobProcessorOptions, ProcessResult } from './worker/process-job';
+export type { JobProcessorOptions, ProcessResult } from './worker/processor-options';
 export { acquireSlot } from './worker/acquire-slot';
 export type { AcquireSlotInput, HeldSlot } from './worker/acquire-slot';
 export { RunProgress } from './worker/run-progress';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
 import { JobProcessor } from './process-job';
-import type { JobProcessorOptions, ProcessResult } from './process-job';
+import type { JobProcessorOptions, ProcessResult } from './processor-options';
 import { RunProgress } from './run-progress';
 
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
