@@ -40,10 +40,15 @@ export class JobRun {
   }
 
   /** Fails the job back to GitLab as a system failure with `detail` as its last log line. */
-  async failSystem(detail: string): Promise<ProcessResult> {
+  async failSystem(
+    detail: string,
+    options: { readonly keepSlot?: boolean } = {},
+  ): Promise<ProcessResult> {
     this.trace.write(jobHeader(this.options.runnerDescription));
     this.trace.write(jobFailedLine({ detail, systemFailure: true }));
-    await this.options.registry.releaseSlot(String(this.target.id));
+    if (options.keepSlot !== true) {
+      await this.options.registry.releaseSlot(String(this.target.id));
+    }
     return this.report({
       outcome: 'failed',
       failureReason: effectiveFailureReason('runner_system_failure', this.target.failureReasons),
@@ -71,7 +76,11 @@ export class JobRun {
     try {
       if (!(await options.progress.markStarted(payload.id))) {
         log.error('job script was started by another run; not running it again');
-        return await this.failSystem('the job was started by another executor; not re-running');
+        // The other run holds the same claim and is still using the slot: leave it to release it.
+        // TODO(#5): if that run is dead too, the claim stays until the instance is cleared.
+        return await this.failSystem('the job was started by another executor; not re-running', {
+          keepSlot: true,
+        });
       }
       const signal = this.trace.abortSignal;
       outcome = await runJob({
