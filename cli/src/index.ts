@@ -1,2 +1,13 @@
-/** Placeholder until the taskfleet command lands. */
-export const cliName = 'taskfleet';
+/** The taskfleet command's parts, for tests and for embedding the services in one process. */
+export { buildProgram } from './program';
+export type { CommandHandlers } from './program';
+export type { RunOptions } from './commands/run-options';
+export { parseRole } from './commands/run-options';
+export { configErrorExitCode, loadOrReport, runServices } from './commands/run-command';
+export { CliError } from './errors';
+export type { CliErrorCode } from './errors';
+export { startServices, serviceRoles } from './wiring/services';
+export type { ServiceRole } from './wiring/services';
+export type { RunningService } from './wiring/service';
+export { closeAll } from './wiring/service';
+export { connectRedis } from './wiring/redis';

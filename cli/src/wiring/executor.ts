@@ -1,0 +1,80 @@
+import type { Config, RunnerConfig } from '@taskfleet/config';
+import { ExecutorWorker, runnerVersion } from '@taskfleet/executor';
+import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
+import { runnerKeyFor } from '@taskfleet/job-queue';
+import { createRegistry } from '@taskfleet/registry';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+import { instanceGroupFor } from './instance-group';
+import type { RunningService } from './service';
+
+async function startRunnerExecutor(
+  config: Config,
+  runner: RunnerConfig,
+  redis: Redis,
+  logger: Logger,
+): Promise<RunningService> {
+  const runnerKey = runnerKeyFor(runner);
+  const runnerLogger = logger.child({ runnerKey });
+  const registry = createRegistry({
+    redis,
+    keyPrefix: config.taskfleet.keyPrefix,
+    runnerKey,
+    logger: runnerLogger,
+  });
+  // The executor only asks the group for connect info; the scaler owns its size.
+  const instances = instanceGroupFor(config, runner, runnerLogger);
+  const client = new GitlabClient({
+    url: runner.url,
+    logger: runnerLogger,
+    runnerInfo: buildRunnerInfo({ version: runnerVersion, shell: runner.shell }),
+  });
+  const { autoscaler } = runner;
+  const worker = new ExecutorWorker({
+    redis,
+    keyPrefix: config.taskfleet.keyPrefix,
+    runnerKey,
+    registry,
+    instances,
+    client,
+    payloadKey: config.taskfleet.payloadEncryptionKey.bytes(),
+    clock: systemClock,
+    logger: runnerLogger,
+    buildsDir: runner.buildsDir,
+    shell: runner.shell,
+    outputLimitBytes: runner.outputLimitBytes,
+    runnerVariables: runner.environment.map(entry => ({ key: entry.name, value: entry.value })),
+    runnerDescription: runner.name,
+    instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
+    // Enough workers for every slot the group can ever offer, bounded by `concurrent`.
+    concurrency: Math.max(
+      1,
+      Math.min(
+        config.concurrent,
+        (autoscaler.maxInstanceCount ?? config.concurrent) * autoscaler.capacityPerInstance,
+      ),
+    ),
+  });
+  await worker.start();
+  return {
+    name: `executor ${runner.name}`,
+    async close() {
+      await worker.close();
+      await instances.shutdown();
+    },
+  };
+}
+
+/** Starts one queue worker per `[[runners]]` entry that runs its jobs over SSH. */
+export async function startExecutors(
+  config: Config,
+  redis: Redis,
+  logger: Logger,
+): Promise<RunningService[]> {
+  const services: RunningService[] = [];
+  for (const runner of config.runners) {
+    services.push(await startRunnerExecutor(config, runner, redis, logger));
+  }
+  return services;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+
+import type { Config, RunnerConfig } from '@taskfleet/config';
+import { AwsInstanceGroup } from '@taskfleet/provider-aws';
+import type { Logger } from 'pino';
+
+// Emulators (ours, moto) accept any key pair; AWS itself gets the SDK's default chain.
+const emulatorCredentials = { accessKeyId: 'taskfleet-emulator', secretAccessKey: 'emulator' };
+
+/** True for an endpoint on loopback, i.e. an emulator. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || /^127\./.test(host) || host === '[::1]';
+}
+
+/** The runner's `[runners.autoscaler]` plugin: its Auto Scaling Group through fleeting-plugin-aws settings. */
+export function instanceGroupFor(
+  config: Config,
+  runner: RunnerConfig,
+  logger: Logger,
+): AwsInstanceGroup {
+  const { pluginConfig, connector } = runner.autoscaler;
+  const endpoint = config.taskfleet.awsEndpointUrl;
+  const region = pluginConfig.region ?? config.taskfleet.awsRegion;
+  return new AwsInstanceGroup({
+    name: pluginConfig.groupName,
+    ...(region === null ? {} : { region }),
+    ...(pluginConfig.profile === null ? {} : { profile: pluginConfig.profile }),
+    ...(pluginConfig.configFile === null ? {} : { configFile: pluginConfig.configFile }),
+    ...(pluginConfig.credentialsFile === null
+      ? {}
+      : { credentialsFile: pluginConfig.credentialsFile }),
+    ...(endpoint === null ? {} : { endpoint }),
+    connector: {
+      username: connector.username,
+      protocolPort: connector.protocolPort,
+      useStaticCredentials: connector.useStaticCredentials,
+      useExternalAddr: connector.useExternalAddr,
+      keepaliveMs: connector.keepaliveMs,
+      timeoutMs: connector.timeoutMs,
+      ...(connector.keyPath === null ? {} : { key: readFileSync(connector.keyPath) }),
+    },
+    logger: logger.child({ component: 'provider-aws', group: pluginConfig.groupName }),
+    ...(endpoint !== null && isLoopbackEndpoint(endpoint)
+      ? { clientOverrides: { credentials: emulatorCredentials } }
+      : {}),
+  });
+}

@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+
+import type { Config, RunnerConfig } from '@taskfleet/config';
+import { createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
+import type { JobQueue } from '@taskfleet/job-queue';
+import { createRegistry } from '@taskfleet/registry';
+import type { Registry } from '@taskfleet/registry';
+import { Scaler } from '@taskfleet/scaler';
+import type { DemandSource } from '@taskfleet/scaler';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+import { instanceGroupFor } from './instance-group';
+import type { RunningService } from './service';
+
+/**
+ * Demand the registry does not already count: queued jobs beyond the registry's pending ones
+ * (the poller turns each accepted job into pending demand, so counting both would double it).
+ */
+export function queueDemand(queue: JobQueue, registry: Pick<Registry, 'snapshot'>): DemandSource {
+  return {
+    async queuedJobCount() {
+      const [counts, snapshot] = await Promise.all([
+        queue.queue.getJobCounts('waiting', 'prioritized', 'delayed'),
+        registry.snapshot(),
+      ]);
+      const queued = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+      return Math.max(0, queued - snapshot.pendingJobs);
+    },
+  };
+}
+
+function startRunnerScaler(
+  config: Config,
+  runner: RunnerConfig,
+  redis: Redis,
+  logger: Logger,
+): RunningService {
+  const runnerKey = runnerKeyFor(runner);
+  const runnerLogger = logger.child({ runnerKey });
+  const registry = createRegistry({
+    redis,
+    keyPrefix: config.taskfleet.keyPrefix,
+    runnerKey,
+    logger: runnerLogger,
+  });
+  const queue = createJobQueue({
+    connection: redis,
+    prefix: config.taskfleet.keyPrefix,
+    runnerKey,
+  });
+  const provider = instanceGroupFor(config, runner, runnerLogger);
+  const scaler = new Scaler({
+    holderId: `${hostname()}-${process.pid}`,
+    settings: runner.autoscaler,
+    provider,
+    registry,
+    demand: queueDemand(queue, registry),
+    logger: runnerLogger,
+  });
+  scaler.start();
+  return {
+    name: `scaler ${runner.name}`,
+    async close() {
+      await scaler.close();
+      await queue.close();
+      await provider.shutdown();
+    },
+  };
+}
+
+/** Starts one scaler loop per `[[runners]]` entry on that runner's Auto Scaling Group. */
+export function startScalers(config: Config, redis: Redis, logger: Logger): RunningService[] {
+  return config.runners.map(runner => startRunnerScaler(config, runner, redis, logger));
+}
