@@ -38,6 +38,12 @@ import { linuxImageId } from './support/scenario-names';
 jest.setTimeout(120_000);
 
 const logger = pino({ level: 'silent' });
+// The worker's own log, kept to check that no token reaches it (invariant 7).
+const workerLogLines: string[] = [];
+const workerLogger = pino(
+  { level: 'debug' },
+  { write: (line: string) => workerLogLines.push(line) },
+);
 const bootDelayMs = 1_000;
 const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const keyPrefix = `it-exw-${runId}`;
@@ -200,7 +206,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
       client,
       payloadKey,
       clock: systemClock,
-      logger,
+      logger: workerLogger,
       buildsDir: 'builds',
       concurrency: 2,
       slotPollIntervalMs: 100,
@@ -390,5 +396,21 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });
     expect(emulator.admin.getTrace(id)).toContain('ERROR: Job failed (system failure): ');
     expect((await registry.snapshot()).claimedSlots).toBe(0);
+  });
+
+  it('never logs a job token or the payload key', () => {
+    const log = workerLogLines.join('');
+    expect(log).toContain('job finished');
+    // The clear lines a person looks for when a job was not run.
+    expect(log).toContain(
+      'job script was started by an executor that stopped; not running it again',
+    );
+    expect(log).toContain('no instance slot within the acquire timeout');
+    expect(log).toContain('instance failed under a running job');
+    for (const { token } of jobs.values()) {
+      expect(log).not.toContain(token);
+    }
+    expect(log).not.toContain(payloadKey.toString('base64'));
+    expect(log).not.toContain(payloadKey.toString('hex'));
   });
 });
