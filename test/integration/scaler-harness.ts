@@ -92,7 +92,7 @@ export interface ScalerWorld {
 }
 
 /** Creates a group as fleeting-plugin-aws asks: min 0, desired 0, scale-in protection, no AZ rebalance. */
-async function createGroup(clients: AwsSdkClients): Promise<string> {
+async function createGroup(clients: AwsSdkClients, safeSetup: boolean): Promise<string> {
   const suffix = randomBytes(4).toString('hex');
   const template = `scaler-template-${suffix}`;
   const name = `scaler-group-${suffix}`;
@@ -110,19 +110,30 @@ async function createGroup(clients: AwsSdkClients): Promise<string> {
       MaxSize: groupMaxSize,
       DesiredCapacity: 0,
       AvailabilityZones: ['us-east-1a'],
-      NewInstancesProtectedFromScaleIn: true,
+      NewInstancesProtectedFromScaleIn: safeSetup,
     }),
   );
-  await clients.autoScaling.send(
-    new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ['AZRebalance'] }),
-  );
+  if (safeSetup) {
+    await clients.autoScaling.send(
+      new SuspendProcessesCommand({
+        AutoScalingGroupName: name,
+        ScalingProcesses: ['AZRebalance'],
+      }),
+    );
+  }
   return name;
 }
 
+/** Options of {@link startScalerWorld}. */
+export interface ScalerWorldOptions {
+  readonly logger?: Logger;
+  /** Create the group without scale-in protection and with AZRebalance running. */
+  readonly unsafeSetup?: boolean;
+}
+
 /** Starts a world: emulator, sshd host, group, Redis connection and registry. */
-export async function startScalerWorld(
-  logger: Logger = pino({ level: process.env.SCALER_TEST_LOG ?? 'silent' }),
-) {
+export async function startScalerWorld(options: ScalerWorldOptions = {}) {
+  const logger = options.logger ?? pino({ level: process.env.SCALER_TEST_LOG ?? 'silent' });
   const stateRoot = await mkdtemp(join('/var/tmp', 'taskfleet-scaler-'));
   const host: InstanceHost = createSshdInstanceHost({ stateRoot });
   const clock = createManualClock();
@@ -132,7 +143,7 @@ export async function startScalerWorld(
     defaultBootDelayMs: bootDelayMs,
   });
   const clients = createAwsSdkClients(emulator.endpoint);
-  const name = await createGroup(clients);
+  const name = await createGroup(clients, options.unsafeSetup !== true);
   const now = (): number => clock.now();
   const provider = new AwsInstanceGroup({
     name,

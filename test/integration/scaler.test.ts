@@ -2,8 +2,12 @@
 // scale from zero for queued jobs within the cap, open instances only after the ready command
 // passed over SSH, remove idle ones back to zero without replacements, never remove a busy one,
 // act only as the lease holder, and clear instances terminated from outside.
+import { Writable } from 'node:stream';
+
 import { dial } from '@taskfleet/fleeting';
+import type { ConnectInfo } from '@taskfleet/fleeting';
 import type { TickOutcome } from '@taskfleet/scaler';
+import { pino } from 'pino';
 
 import { idleTimeMs, settingsWith, startScalerWorld } from './scaler-harness';
 import type { ScalerWorld } from './scaler-harness';
@@ -12,8 +16,22 @@ jest.setTimeout(120_000);
 
 const led = (o: TickOutcome) => (o.led ? o : undefined);
 
+async function connectInfoOf(world: ScalerWorld, id: string): Promise<ConnectInfo> {
+  // EC2 may still say pending for a moment after the group lists the instance in service.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await world.provider.connectInfo(id);
+    } catch (error) {
+      if (attempt >= 100) {
+        throw error;
+      }
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+}
+
 async function runOn(world: ScalerWorld, id: string, command: string): Promise<number | null> {
-  const connection = await dial(await world.provider.connectInfo(id), { connectTimeoutMs: 20_000 });
+  const connection = await dial(await connectInfoOf(world, id), { connectTimeoutMs: 20_000 });
   try {
     return (await connection.run({ command })).exitCode;
   } finally {
@@ -235,5 +253,34 @@ describe('scaler on the AWS emulator with real Redis', () => {
     await scaler.close();
     expect(cleared).toBe(1);
     await expect(scaler.tick()).rejects.toMatchObject({ code: 'closed' });
+  });
+});
+
+describe('scaler on a group set up unsafely', () => {
+  it('logs an error naming every setup problem of invariant 3', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const world = await startScalerWorld({
+      logger: pino({ level: 'info' }, sink),
+      unsafeSetup: true,
+    });
+    try {
+      const scaler = world.scaler('scaler-a', settingsWith());
+      await scaler.tick();
+      await scaler.tick();
+      const errors = lines.filter(l => l.msg === 'group setup unsafe');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.problems).toEqual([
+        'new instances are not protected from scale-in',
+        'AZRebalance is not suspended',
+      ]);
+    } finally {
+      await world.cleanup();
+    }
   });
 });

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 
 /** How one `instance_ready_command` run ended. */
 export type ReadyCheckResult =
-  { readonly passed: true } | { readonly passed: false; readonly reason: string };
+  | { readonly passed: true }
+  | {
+      readonly passed: false;
+      readonly reason: string;
+      /** Nothing was tried: the instance is not running yet (or is gone); not a failure. */
+      readonly notYetRunning: boolean;
+    };
 
 /** Where and how to run the ready command. */
 export interface ReadyCheckInput {
@@ -25,8 +31,15 @@ export interface ReadyCheckInput {
  */
 export async function runReadyCheck(input: ReadyCheckInput): Promise<ReadyCheckResult> {
   const signal = AbortSignal.timeout(input.timeoutMs);
+  let info;
   try {
-    const info = await input.provider.connectInfo(input.instanceId, { signal });
+    info = await input.provider.connectInfo(input.instanceId, { signal });
+  } catch (error) {
+    // The group lists it as running before the instance itself is (or it just went away):
+    // nothing was tried on it, so this is not a failed check.
+    return { passed: false, reason: `no connect info: ${codeOf(error)}`, notYetRunning: true };
+  }
+  try {
     const connection = await dial(info, {
       signal,
       connectTimeoutMs: input.connectTimeoutMs,
@@ -36,15 +49,24 @@ export async function runReadyCheck(input: ReadyCheckInput): Promise<ReadyCheckR
       const result = await connection.run({ command: input.command, signal });
       return result.exitCode === 0
         ? { passed: true }
-        : { passed: false, reason: `ready command exited with ${String(result.exitCode)}` };
+        : {
+            passed: false,
+            reason: `ready command exited with ${String(result.exitCode)}`,
+            notYetRunning: false,
+          };
     } finally {
       await connection.close();
     }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     return {
       passed: false,
-      reason: `ready command could not run: ${typeof code === 'string' ? code : 'error'}`,
+      reason: `ready command could not run: ${codeOf(error)}`,
+      notYetRunning: false,
     };
   }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'error';
 }

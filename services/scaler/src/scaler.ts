@@ -7,6 +7,7 @@ import type { ScalerMemory, TickContext } from './context';
 import { ScalerError } from './errors';
 import { LeaderLease } from './leader';
 import type { ScalerSettings } from './settings';
+import { unsafeSetupProblems } from './setup-check';
 import { runTick } from './tick';
 import type { TickReport } from './tick';
 
@@ -65,6 +66,7 @@ export class Scaler {
   private running: Promise<TickOutcome> | undefined;
   private timer: unknown;
   private started = false;
+  private setupChecked = false;
   private closed = false;
 
   constructor(private readonly options: ScalerOptions) {
@@ -145,6 +147,14 @@ export class Scaler {
     };
     const queued = await this.options.demand.queuedJobCount();
     const report = await runTick(ctx, queued, this.groupMaxSize);
+    if (!this.setupChecked) {
+      // The setup is known once the provider has described the group (init or update).
+      this.setupChecked = true;
+      const problems = unsafeSetupProblems(this.options.provider);
+      if (problems.length > 0) {
+        this.logger.error({ problems }, 'group setup unsafe');
+      }
+    }
     return { led: true, ...report };
   }
 

@@ -46,6 +46,10 @@ async function checkReadiness(
         passed.push(instanceId);
         return;
       }
+      if (result.notYetRunning) {
+        ctx.logger.debug({ instanceId, reason: result.reason }, 'ready check deferred');
+        return;
+      }
       const failure = await ctx.registry.recordFailure(
         instanceId,
         ctx.fencingToken,
