@@ -134,6 +134,33 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect((await world.group()).desired).toBe(0);
   });
 
+  it('a claim that lands between the plan and the drain wins: the instance stays', async () => {
+    const scaler = world.scaler('scaler-a', settingsWith());
+    world.queued = 1;
+    await world.tickUntil(scaler, async () => (await readyIds(world)).length === 1);
+    world.queued = 0;
+    // An executor claims right before the scaler's drain script runs (the B28 race).
+    const registry = world.registry;
+    const realDrain = registry.beginDrain.bind(registry);
+    let raced = 0;
+    registry.beginDrain = async (id, token, options) => {
+      if (raced === 0) {
+        raced += 1;
+        expect(await registry.claimSlot('job-late')).toMatchObject({ instanceId: id });
+      }
+      return realDrain(id, token, options);
+    };
+    world.clock.advance(idleTimeMs);
+    const outcome = led(await scaler.tick());
+    expect(outcome?.removals.map(r => r.reason)).toEqual(['idle_timeout']);
+    expect(outcome?.apply.refused).toHaveLength(1);
+    expect(outcome?.apply.terminated).toEqual([]);
+    const group = await world.group();
+    expect(group.desired).toBe(1);
+    expect(group.members.map(m => m.lifecycleState)).toEqual(['InService']);
+    expect((await world.registry.snapshot()).instancesByState.ready).toBe(1);
+  });
+
   it('keeps an instance whose ready command fails out of service and removes it as unhealthy', async () => {
     const scaler = world.scaler(
       'scaler-a',
