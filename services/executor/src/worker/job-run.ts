@@ -166,6 +166,7 @@ export interface ReportTarget {
   readonly failureReasons: readonly string[] | undefined;
 }
 
+/** The report target of a runnable job: its id, token and what its log must mask. */
 export function targetOf(job: JobPayload): ReportTarget {
   return {
     id: job.id,
@@ -180,8 +181,7 @@ function defaultConnect(info: ConnectInfo, timeoutMs: number): Promise<SshConnec
   return dial(info, { connectTimeoutMs: timeoutMs });
 }
 
-/** The error's name and code, for logs. */
-// Only the error's name and code are logged: messages of SSH or crypto errors may quote input.
+/** The error's name and code, for logs: never its message, which may quote input or secrets. */
 export function errorName(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
