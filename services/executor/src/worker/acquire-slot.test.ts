@@ -1,16 +1,18 @@
 import { ManualClock } from '@taskfleet/gitlab';
+import { RegistryError } from '@taskfleet/registry';
 import type { SlotClaim } from '@taskfleet/registry';
 
 import { acquireSlot } from './acquire-slot';
 
 /** A registry whose claimSlot answers from a script, one answer per call. */
-function scriptedRegistry(answers: (SlotClaim | undefined)[]) {
+function scriptedRegistry(answers: (SlotClaim | RegistryError | undefined)[]) {
   const calls: string[] = [];
   return {
     calls,
     claimSlot: (jobId: string): Promise<SlotClaim | undefined> => {
       calls.push(jobId);
-      return Promise.resolve(answers.shift());
+      const answer = answers.shift();
+      return answer instanceof RegistryError ? Promise.reject(answer) : Promise.resolve(answer);
     },
   };
 }
@@ -78,5 +80,34 @@ describe('acquireSlot', () => {
     });
     expect(held).toBeUndefined();
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it('keeps polling through a retryable registry error', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const down = new RegistryError('redis_unavailable', 'could not reach redis');
+    const registry = scriptedRegistry([down, claim]);
+    const held = await acquireSlot({
+      registry,
+      jobId: '7',
+      clock,
+      timeoutMs: 5_000,
+      pollIntervalMs: 1_000,
+    });
+    expect(held).toEqual(claim);
+    expect(clock.sleeps).toEqual([1_000]);
+  });
+
+  it('throws a registry error that retrying cannot fix', async () => {
+    const clock = new ManualClock(0, { autoAdvance: true });
+    const bad = new RegistryError('invalid_argument', 'could not claim slot: bad id');
+    await expect(
+      acquireSlot({
+        registry: scriptedRegistry([bad]),
+        jobId: '7',
+        clock,
+        timeoutMs: 5_000,
+        pollIntervalMs: 1_000,
+      }),
+    ).rejects.toBe(bad);
   });
 });

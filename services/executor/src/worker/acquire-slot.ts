@@ -1,5 +1,7 @@
 import type { Clock } from '@taskfleet/gitlab';
+import { RegistryError } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
+import type { Logger } from 'pino';
 
 /** A slot the job holds. */
 export interface HeldSlot {
@@ -17,16 +19,18 @@ export interface AcquireSlotInput {
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
   readonly signal?: AbortSignal;
+  readonly logger?: Logger;
 }
 
 /**
  * Claims a slot for the job, polling the registry on the clock until one is free, the timeout
- * (`instance_acquire_timeout`) passes or `signal` aborts; undefined when none was had.
+ * (`instance_acquire_timeout`) passes or `signal` aborts; undefined when none was had. A
+ * retryable registry error (Redis unreachable) counts as one more miss; any other is thrown.
  */
 export async function acquireSlot(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
   const deadlineMs = input.clock.now() + input.timeoutMs;
   for (;;) {
-    const claim = await input.registry.claimSlot(input.jobId);
+    const claim = await tryClaim(input);
     if (claim !== undefined) {
       return claim;
     }
@@ -35,5 +39,18 @@ export async function acquireSlot(input: AcquireSlotInput): Promise<HeldSlot | u
       return undefined;
     }
     await input.clock.sleep(Math.min(input.pollIntervalMs, leftMs), input.signal);
+  }
+}
+
+async function tryClaim(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
+  try {
+    return await input.registry.claimSlot(input.jobId);
+  } catch (error) {
+    if (error instanceof RegistryError && error.retryable) {
+      // A Redis blip must not fail a job that is still within its acquire timeout.
+      input.logger?.warn({ code: error.code }, 'could not claim a slot, retrying');
+      return undefined;
+    }
+    throw error;
   }
 }

@@ -58,6 +58,7 @@ export class JobProcessor {
       clock: options.clock,
       timeoutMs: options.instanceAcquireTimeoutMs,
       pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+      logger,
       ...(signal === undefined ? {} : { signal }),
     });
     if (held === undefined) {
