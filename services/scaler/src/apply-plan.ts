@@ -1,6 +1,7 @@
 import type { Plan, Removal } from '@taskfleet/taskscaler';
 
 import type { TickContext } from './context';
+import { guarded } from './guarded';
 import { PENDING_VIEW_PREFIX } from './plan-inputs';
 import { drainAndTerminate } from './terminate';
 
@@ -52,7 +53,9 @@ export async function applyPlan(
     }
     // For an idle removal the registry re-checks idleness in the same script as the drain.
     const idleBound = removal.reason === 'idle_timeout' ? ctx.nowMs - idleTimeMs : undefined;
-    const outcome = await drainAndTerminate(ctx, removal.id, removal.reason, idleBound);
+    const outcome = await guarded(ctx, removal.id, 'remove', () =>
+      drainAndTerminate(ctx, removal.id, removal.reason, idleBound),
+    );
     (outcome === 'terminated' ? terminated : outcome === 'refused' ? refused : failed).push(
       removal.id,
     );

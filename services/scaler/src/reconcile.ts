@@ -2,6 +2,7 @@ import type { InstanceState as MemberState } from '@taskfleet/fleeting';
 import type { InstanceRecord, RegistrySnapshot } from '@taskfleet/registry';
 
 import type { TickContext } from './context';
+import { guarded } from './guarded';
 import { drainAndTerminate, sendTermination } from './terminate';
 
 /** What a reconcile did, for the tick's log line and for tests. */
@@ -76,6 +77,39 @@ async function followKnown(
   }
 }
 
+interface MutableReport {
+  adopted: string[];
+  distrusted: string[];
+  cleared: string[];
+  cloudDeleting: string[];
+  toCheck: string[];
+}
+
+async function reconcileMember(
+  ctx: TickContext,
+  member: MemberState,
+  records: ReadonlyMap<string, InstanceRecord>,
+  report: MutableReport,
+): Promise<void> {
+  const record = records.get(member.id);
+  if (record !== undefined) {
+    await followKnown(ctx, member, record, report.toCheck, report.cloudDeleting);
+  } else if (leaving.has(member.state)) {
+    // Going away already; nothing to trust or adopt.
+  } else if (ctx.memory.pendingCreationsAtMs.length > 0) {
+    // TODO(#4): the pending-creation count lives in memory; a new leader distrusts members
+    // created by its predecessor that the predecessor had not registered yet.
+    await adopt(ctx, member);
+    report.adopted.push(member.id);
+    if (member.state === 'running') {
+      report.toCheck.push(member.id);
+    }
+  } else {
+    await distrust(ctx, member);
+    report.distrusted.push(member.id);
+  }
+}
+
 /**
  * Brings registry and group into agreement in both directions (invariant 5): new members are
  * adopted if we asked for them and distrusted otherwise; records of vanished members are cleared;
@@ -89,46 +123,36 @@ export async function reconcile(
   expirePendingCreations(ctx);
   const records = new Map(snapshot.instances.map(r => [r.instanceId, r]));
   const memberIds = new Set(members.map(m => m.id));
-  const report = {
-    adopted: [] as string[],
-    distrusted: [] as string[],
-    cleared: [] as string[],
-    cloudDeleting: [] as string[],
-    toCheck: [] as string[],
+  const report: MutableReport = {
+    adopted: [],
+    distrusted: [],
+    cleared: [],
+    cloudDeleting: [],
+    toCheck: [],
   };
   for (const member of members) {
-    const record = records.get(member.id);
-    if (record !== undefined) {
-      await followKnown(ctx, member, record, report.toCheck, report.cloudDeleting);
-    } else if (leaving.has(member.state)) {
-      // Going away already; nothing to trust or adopt.
-    } else if (ctx.memory.pendingCreationsAtMs.length > 0) {
-      // TODO(#4): the pending-creation count lives in memory; a new leader distrusts members
-      // created by its predecessor that the predecessor had not registered yet.
-      await adopt(ctx, member);
-      report.adopted.push(member.id);
-      if (member.state === 'running') {
-        report.toCheck.push(member.id);
-      }
-    } else {
-      await distrust(ctx, member);
-      report.distrusted.push(member.id);
-    }
+    await guarded(ctx, member.id, 'reconcile_member', () =>
+      reconcileMember(ctx, member, records, report),
+    );
   }
   for (const record of snapshot.instances) {
     if (memberIds.has(record.instanceId)) {
       continue;
     }
-    if (record.state !== 'deleting') {
-      await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, 'gone_from_group');
-    }
-    await ctx.registry.clearInstance(record.instanceId, ctx.fencingToken);
-    report.cleared.push(record.instanceId);
+    await guarded(ctx, record.instanceId, 'clear', async () => {
+      if (record.state !== 'deleting') {
+        await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, 'gone_from_group');
+      }
+      await ctx.registry.clearInstance(record.instanceId, ctx.fencingToken);
+      report.cleared.push(record.instanceId);
+    });
   }
   for (const intent of snapshot.terminationIntents) {
     const member = members.find(m => m.id === intent.instanceId);
     if (member !== undefined && !leaving.has(member.state)) {
-      await sendTermination(ctx, intent.instanceId, intent.reason);
+      await guarded(ctx, intent.instanceId, 'resend_termination', () =>
+        sendTermination(ctx, intent.instanceId, intent.reason),
+      );
     }
   }
   return report;
