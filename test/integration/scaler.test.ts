@@ -161,6 +161,24 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect((await world.registry.snapshot()).instancesByState.ready).toBe(1);
   });
 
+  it('retires an instance at max_use_count and removes it once its last job ended', async () => {
+    const scaler = world.scaler('scaler-a', settingsWith({ maxUseCount: 1 }));
+    world.queued = 1;
+    await world.tickUntil(scaler, async () => (await readyIds(world)).length === 1);
+    const [used] = await readyIds(world);
+    world.queued = 0;
+    expect(await world.registry.claimSlot('job-once')).toMatchObject({ instanceId: used });
+    expect((await world.registry.getInstance(used ?? ''))?.state).toBe('retired');
+    // Running its one job, it stays.
+    const busy = led(await scaler.tick());
+    expect(busy?.removals).toEqual([]);
+    await world.registry.releaseSlot('job-once');
+    const outcome = led(await scaler.tick());
+    expect(outcome?.removals.map(r => [r.id, r.reason])).toEqual([[used, 'max_use_count']]);
+    expect(outcome?.apply.terminated).toEqual([used]);
+    expect(outcome?.apply.requested).toBe(0);
+  });
+
   it('keeps an instance whose ready command fails out of service and removes it as unhealthy', async () => {
     const scaler = world.scaler(
       'scaler-a',
