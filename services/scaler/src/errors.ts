@@ -1,7 +1,7 @@
 /** Errors of the scaler service. */
 
 /** Stable codes of {@link ScalerError}. */
-export type ScalerErrorCode = 'invalid_option' | 'closed' | 'ready_check_failed';
+export type ScalerErrorCode = 'invalid_option' | 'closed';
 
 /** Options of {@link ScalerError}. */
 export interface ScalerErrorOptions {
@@ -9,14 +9,12 @@ export interface ScalerErrorOptions {
   readonly instanceId?: string;
 }
 
-const retryableCodes: ReadonlySet<ScalerErrorCode> = new Set(['ready_check_failed']);
-
-/** Raised by the scaler when it is misconfigured, used after close, or a ready check fails. */
+/** Raised by the scaler when it is misconfigured or used after close. */
 export class ScalerError extends Error {
   /** Why the operation failed. */
   readonly code: ScalerErrorCode;
-  /** Whether trying again later may succeed. */
-  readonly retryable: boolean;
+  /** Neither code heals by retrying: fix the options, or make a new scaler. */
+  readonly retryable = false;
   /** The instance concerned, when there is one. */
   readonly instanceId: string | undefined;
 
@@ -24,7 +22,6 @@ export class ScalerError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScalerError';
     this.code = code;
-    this.retryable = retryableCodes.has(code);
     this.instanceId = options.instanceId;
   }
 }
