@@ -1,13 +1,31 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
+
 import { pino } from 'pino';
 
-import { runServices } from './commands/run-command';
 import { runEmulators } from './commands/emulators-command';
+import { runServices } from './commands/run-command';
+import { runDemo } from './demo/demo-command';
 import { buildProgram } from './program';
 
 const writeLine = (line: string): void => {
   console.error(line);
 };
+
+// dist/main.js → the repository's examples/pipelines.
+const examplesDir = join(__dirname, '..', '..', 'examples', 'pipelines');
+
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) {
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  return controller.signal;
+}
 
 buildProgram({
   async run(options) {
@@ -18,6 +36,36 @@ buildProgram({
     await runEmulators(options, logger, line => {
       console.log(line);
     });
+  },
+  async demo(options) {
+    const logger = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
+    const redraw = process.stderr.isTTY;
+    process.exitCode = await runDemo(
+      options,
+      examplesDir,
+      logger,
+      {
+        out: line => {
+          if (redraw) {
+            process.stderr.write('\r\u001b[2K');
+          }
+          console.log(line);
+        },
+        progress: line => {
+          if (redraw) {
+            process.stderr.write(`\r\u001b[2K${line}`);
+          } else {
+            console.error(line);
+          }
+        },
+      },
+      stopSignal(),
+    );
+    if (redraw) {
+      process.stderr.write('\n');
+    }
+    // BullMQ and SSH sockets may linger after close; the demo's work is done.
+    process.exit();
   },
 })
   .parseAsync(process.argv)

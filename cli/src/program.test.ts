@@ -14,6 +14,10 @@ function recordingHandlers(): { handlers: CommandHandlers; calls: unknown[] } {
         calls.push({ emulators: options });
         return Promise.resolve();
       },
+      demo: options => {
+        calls.push({ demo: options });
+        return Promise.resolve();
+      },
     },
   };
 }
@@ -69,5 +73,28 @@ describe('taskfleet command line', () => {
     expect(calls).toEqual([
       { emulators: expect.objectContaining({ awsPort: 0, gitlabPort: 0, logLevel: 'warn' }) },
     ]);
+  });
+
+  it('demo defaults to the examples, progress output and a 300 s bound', async () => {
+    const { calls } = await parse(['demo']);
+    expect(calls).toEqual([
+      {
+        demo: { projectDir: undefined, json: false, variablesFile: undefined, timeoutMs: 300_000 },
+      },
+    ]);
+  });
+
+  it('demo --project --json --variables --timeout', async () => {
+    const args = ['demo', '--project', 'p', '--json', '--variables', 'v.json', '--timeout', '60'];
+    const { calls } = await parse(args);
+    expect(calls).toEqual([
+      { demo: { projectDir: 'p', json: true, variablesFile: 'v.json', timeoutMs: 60_000 } },
+    ]);
+  });
+
+  it('demo refuses a timeout that is not whole seconds', async () => {
+    const { calls, errors } = await parse(['demo', '--timeout', '1.5']);
+    expect(calls).toEqual([]);
+    expect(errors.join('')).toContain('expected a whole number of seconds');
   });
 });

@@ -1,14 +1,16 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { launcherCommand } from '@taskfleet/emulator-launcher';
 import type { LauncherOptions } from '@taskfleet/emulator-launcher';
 
 import type { RunOptions } from './commands/run-options';
 import { parseRole } from './commands/run-options';
+import type { DemoOptions } from './demo/demo-options';
 
 /** What each subcommand does once its arguments are parsed; main.ts gives the real ones. */
 export interface CommandHandlers {
   run(options: RunOptions): Promise<void>;
   emulators(options: LauncherOptions): Promise<void>;
+  demo(options: DemoOptions): Promise<void>;
 }
 
 /** Builds the `taskfleet` command line; `exitOverride` lets tests see parse errors as throws. */
@@ -26,5 +28,43 @@ export function buildProgram(handlers: CommandHandlers): Command {
       await handlers.run({ role, configPath: options.config });
     });
   program.addCommand(launcherCommand(options => handlers.emulators(options)));
+  program
+    .command('demo')
+    .description('Run the example pipelines on the emulators with a fleet that scales from zero')
+    .option('--project <dir>', 'run the .gitlab-ci.yml in this directory instead of the examples')
+    .option('--json', 'print one JSON document with the pipeline and every job')
+    .option(
+      '--variables <file>',
+      'project CI/CD variables: JSON array of {key, value, masked, file}',
+    )
+    .addOption(
+      new Option('--timeout <seconds>', 'bound on the whole demo')
+        .argParser(parseSeconds)
+        .default(300),
+    )
+    .allowExcessArguments(false)
+    .action(
+      async (options: {
+        project?: string;
+        json?: boolean;
+        variables?: string;
+        timeout: number;
+      }) => {
+        await handlers.demo({
+          projectDir: options.project,
+          json: options.json === true,
+          variablesFile: options.variables,
+          timeoutMs: options.timeout * 1000,
+        });
+      },
+    );
   return program;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1) {
+    throw new InvalidArgumentError('expected a whole number of seconds, at least 1');
+  }
+  return seconds;
 }

@@ -25,6 +25,8 @@ async function startRunnerExecutor(
   });
   // The executor only asks the group for connect info; the scaler owns its size.
   const instances = instanceGroupFor(config, runner, runnerLogger);
+  // connectInfo() refuses to run before init(), which also checks that the group exists.
+  await instances.init();
   const client = new GitlabClient({
     url: runner.url,
     logger: runnerLogger,

@@ -1,0 +1,79 @@
+import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
+import type { Registry } from '@taskfleet/registry';
+
+import { CliError } from '../errors';
+import type { JobResult } from './check-results';
+import { isFinalPipelineStatus, progressCounts, progressLine } from './fleet-progress';
+import type { DemoProject } from './project-files';
+
+/** How often the demo reads the pipeline and the registry while it runs. */
+const pollIntervalMs = 500;
+
+/** What one pipeline run ended with. */
+export interface PipelineRun {
+  readonly project: DemoProject;
+  readonly status: string;
+  readonly jobs: readonly JobResult[];
+}
+
+/** Where the run shows its progress (redrawn or printed on change, main.ts decides). */
+export type ProgressSink = (line: string) => void;
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise(resolve => {
+    setTimeout(resolve, ms);
+  });
+
+/**
+ * Creates the project (its directory as the first commit), declares its variables, starts a
+ * pipeline and follows it to its final status, reporting progress; bounded by `signal`.
+ */
+export async function runPipeline(
+  gitlab: GitlabEmulator,
+  registry: Pick<Registry, 'snapshot'>,
+  project: DemoProject,
+  index: number,
+  progress: ProgressSink,
+  signal: AbortSignal,
+): Promise<PipelineRun> {
+  const created = await gitlab.admin.createProject({
+    path: `demo/${index}-${project.name.replace(/[^\w.-]/g, '-')}`,
+    sourceDir: project.dir,
+  });
+  for (const variable of project.variables) {
+    gitlab.admin.setVariable(created.id, variable);
+  }
+  const pipeline = await gitlab.admin.createPipeline(created.id);
+  let view = gitlab.admin.getPipeline(pipeline.id);
+  let lastLine = '';
+  while (!isFinalPipelineStatus(view.status)) {
+    if (signal.aborted) {
+      throw new CliError('timeout', `could not finish pipeline ${project.name} in time`);
+    }
+    const line = progressLine(
+      project.name,
+      progressCounts(
+        view.jobs.map(j => j.status),
+        await registry.snapshot(),
+      ),
+    );
+    if (line !== lastLine) {
+      progress(line);
+      lastLine = line;
+    }
+    await sleep(pollIntervalMs);
+    view = gitlab.admin.getPipeline(pipeline.id);
+  }
+  const jobs = view.jobs.map(({ id, name, stage }): JobResult => {
+    const job = gitlab.admin.getJob(id);
+    return {
+      name,
+      stage,
+      status: job.status,
+      failure_reason: job.failureReason ?? null,
+      exit_code: job.exitCode ?? null,
+      log: gitlab.admin.getTrace(id),
+    };
+  });
+  return { project, status: view.status, jobs };
+}

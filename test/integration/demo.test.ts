@@ -1,0 +1,90 @@
+// `taskfleet demo --project … --json` as a user runs it: a child process with both emulators,
+// real sshd instances, real Redis and the three services in-process, scaling from zero and back.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const projectDir = join(root, 'examples', 'pipelines', 'multi-stage');
+const demoBoundMs = 240_000;
+
+jest.setTimeout(demoBoundMs + 20_000);
+
+interface DemoJob {
+  name: string;
+  stage: string;
+  status: string;
+  failure_reason: string | null;
+  exit_code: number | null;
+  log: string;
+}
+
+describe('taskfleet demo --project examples/pipelines/multi-stage --json', () => {
+  let document: { pipeline: { status: string }; jobs: DemoJob[] };
+  let stderr: string;
+
+  beforeAll(async () => {
+    const result = await run(
+      process.execPath,
+      [
+        join(root, 'cli', 'dist', 'main.js'),
+        'demo',
+        '--project',
+        projectDir,
+        '--json',
+        '--timeout',
+        String(demoBoundMs / 1000 - 10),
+      ],
+      { timeout: demoBoundMs, maxBuffer: 16 * 1024 * 1024 },
+    );
+    stderr = result.stderr;
+    document = JSON.parse(result.stdout) as typeof document;
+  });
+
+  it('ends every job as expected.json says', async () => {
+    const expected = JSON.parse(
+      await readFile(join(projectDir, 'expected.json'), 'utf8'),
+    ) as Record<string, { status: string; failure_reason?: string; exit_code?: number }>;
+    expect(document.pipeline.status).toBe('failed');
+    expect(document.jobs.map(j => j.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const job of document.jobs) {
+      const want = expected[job.name];
+      expect({
+        name: job.name,
+        status: job.status,
+        reason: job.failure_reason,
+        exit: job.exit_code,
+      }).toEqual({
+        name: job.name,
+        status: want?.status,
+        reason: want?.failure_reason ?? null,
+        exit: want?.exit_code ?? null,
+      });
+    }
+  });
+
+  it('cloned the project over git and ran script then after_script', () => {
+    const build = document.jobs.find(j => j.name === 'build');
+    expect(build?.stage).toBe('build');
+    expect(build?.log).toContain('this line was cloned over git smart HTTP');
+    expect(build?.log).toContain('hello, building demo-artifact');
+    expect(build?.log).toContain('after build (success)');
+    const flaky = document.jobs.find(j => j.name === 'flaky-check');
+    expect(flaky?.log).toContain('after flaky-check (failed)');
+    expect(flaky?.log).toContain('ERROR: Job failed: exit code 3');
+  });
+
+  it('never shows the masked value in any log, nor in its own output', () => {
+    expect(document.jobs.find(j => j.name === 'build')?.log).toContain('the secret is [MASKED]');
+    for (const job of document.jobs) {
+      expect(job.log).not.toContain('DemoSecret4242');
+    }
+    expect(stderr).not.toContain('DemoSecret4242');
+  });
+
+  it('reported the fleet back at zero', () => {
+    expect(stderr).toContain('waiting for the fleet to return to zero instances');
+  });
+});
