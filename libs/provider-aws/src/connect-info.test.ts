@@ -165,6 +165,19 @@ describe('connectInfo and heartbeat on the AWS emulator', () => {
     await expect(group.heartbeat(running)).resolves.toBeUndefined();
   });
 
+  it.each(['', 'i-', 'bogus', 'i-0123456789abcdef0 '])(
+    'refuses the malformed id %j instead of describing every instance',
+    async id => {
+      const group = providerFor();
+      await group.init();
+      await group.increase(1);
+      await runningIds(group, 1);
+
+      await expect(group.connectInfo(id)).rejects.toMatchObject({ code: 'invalid_argument' });
+      await expect(group.heartbeat(id)).rejects.toMatchObject({ code: 'invalid_argument' });
+    },
+  );
+
   it('treats an instance of another group as not found, and never touches it', async () => {
     const other = new AwsInstanceGroup({
       name: 'other-group',

@@ -18,6 +18,8 @@ const groupTag = 'aws:autoscaling:groupName';
 // EC2 lists terminated instances for a while; for the port they are gone, not unhealthy.
 const goneStates: ReadonlySet<string> = new Set(['shutting-down', 'terminated']);
 
+const instanceIdPattern = /^i-[0-9a-f]{8,32}$/;
+
 /**
  * Describes one instance of the group and checks that it is running: `instance_not_found` when
  * EC2 does not know it, it is terminated, or it carries another group's tag; else
@@ -29,6 +31,13 @@ export async function describeRunningInstance(
   groupName: string,
   signal?: AbortSignal,
 ): Promise<Instance> {
+  // DescribeInstances treats an empty id list as "every instance", so a blank or malformed id
+  // would answer with some other instance of the account.
+  if (!instanceIdPattern.test(id)) {
+    throw new FleetingError('invalid_argument', 'could not describe instance: malformed id', {
+      instanceId: id,
+    });
+  }
   let instance: Instance | undefined;
   try {
     const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }), {
