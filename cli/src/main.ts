@@ -64,8 +64,6 @@ buildProgram({
     if (redraw) {
       process.stderr.write('\n');
     }
-    // BullMQ and SSH sockets may linger after close; the demo's work is done.
-    process.exit();
   },
 })
   .parseAsync(process.argv)

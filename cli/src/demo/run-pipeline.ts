@@ -48,7 +48,11 @@ export async function runPipeline(
   let lastLine = '';
   while (!isFinalPipelineStatus(view.status)) {
     if (signal.aborted) {
-      throw new CliError('timeout', `could not finish pipeline ${project.name} in time`);
+      const timedOut = signal.reason instanceof Error && signal.reason.name === 'TimeoutError';
+      throw new CliError(
+        timedOut ? 'timeout' : 'interrupted',
+        `could not finish pipeline ${project.name}: ${timedOut ? 'the demo timed out' : 'interrupted'}`,
+      );
     }
     const line = progressLine(
       project.name,
