@@ -93,7 +93,7 @@ export async function loadProject(dir: string, variablesFile?: string): Promise<
   };
 }
 
-/** Every example pipeline: each subdirectory of `examplesDir` with a .gitlab-ci.yml. */
+/** Every example pipeline: each subdirectory of `examplesDir` (each must hold a .gitlab-ci.yml). */
 export async function loadExampleProjects(examplesDir: string): Promise<DemoProject[]> {
   const entries = await readdir(examplesDir, { withFileTypes: true });
   const projects: DemoProject[] = [];
