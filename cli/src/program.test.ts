@@ -79,16 +79,30 @@ describe('taskfleet command line', () => {
     const { calls } = await parse(['demo']);
     expect(calls).toEqual([
       {
-        demo: { projectDir: undefined, json: false, variablesFile: undefined, timeoutMs: 300_000 },
+        demo: {
+          projectDir: undefined,
+          json: false,
+          variablesFile: undefined,
+          timeoutMs: 300_000,
+          redisUrl: 'redis://127.0.0.1:6379',
+        },
       },
     ]);
   });
 
   it('demo --project --json --variables --timeout', async () => {
     const args = ['demo', '--project', 'p', '--json', '--variables', 'v.json', '--timeout', '60'];
-    const { calls } = await parse(args);
+    const { calls } = await parse([...args, '--redis-url', 'redis://127.0.0.1:6380']);
     expect(calls).toEqual([
-      { demo: { projectDir: 'p', json: true, variablesFile: 'v.json', timeoutMs: 60_000 } },
+      {
+        demo: {
+          projectDir: 'p',
+          json: true,
+          variablesFile: 'v.json',
+          timeoutMs: 60_000,
+          redisUrl: 'redis://127.0.0.1:6380',
+        },
+      },
     ]);
   });
 

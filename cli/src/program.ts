@@ -42,6 +42,7 @@ export function buildProgram(handlers: CommandHandlers): Command {
         .argParser(parseSeconds)
         .default(300),
     )
+    .option('--redis-url <url>', 'the Redis to use (checked first)', 'redis://127.0.0.1:6379')
     .allowExcessArguments(false)
     .action(
       async (options: {
@@ -49,12 +50,14 @@ export function buildProgram(handlers: CommandHandlers): Command {
         json?: boolean;
         variables?: string;
         timeout: number;
+        redisUrl: string;
       }) => {
         await handlers.demo({
           projectDir: options.project,
           json: options.json === true,
           variablesFile: options.variables,
           timeoutMs: options.timeout * 1000,
+          redisUrl: options.redisUrl,
         });
       },
     );

@@ -88,3 +88,19 @@ describe('taskfleet demo --project examples/pipelines/multi-stage --json', () =>
     expect(stderr).toContain('waiting for the fleet to return to zero instances');
   });
 });
+
+describe('taskfleet demo without Redis', () => {
+  it('says Redis does not answer, exits 1 and starts nothing', async () => {
+    const failure = (await run(
+      process.execPath,
+      [join(root, 'cli', 'dist', 'main.js'), 'demo', '--redis-url', 'redis://127.0.0.1:1'],
+      { timeout: 20_000 },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code?: number; stdout?: string; stderr?: string } | undefined;
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('could not reach redis at redis://127.0.0.1:1');
+    expect(failure?.stdout).toBe('');
+  });
+});

@@ -31,8 +31,6 @@ export interface DemoOutput {
   progress(line: string): void;
 }
 
-/** The redis the demo uses, unless `[taskfleet]` defaults say otherwise. */
-export const demoRedisUrl = 'redis://127.0.0.1:6379';
 const fleetPollMs = 500;
 
 async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
@@ -78,7 +76,7 @@ export async function runDemo(
 ): Promise<number> {
   const startedAtMs = Date.now();
   const projects = await projectsFor(options, examplesDir);
-  const redis = await connectRedis(demoRedisUrl);
+  const redis = await connectRedis(options.redisUrl);
   const keyPrefix = `demo-${randomBytes(4).toString('hex')}`;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([timeout, stop]);
@@ -88,7 +86,7 @@ export async function runDemo(
   try {
     world = await startDemoWorld(logger);
     const configPath = join(configDir, 'config.toml');
-    await writeFile(configPath, demoConfigToml({ world, redisUrl: demoRedisUrl, keyPrefix }), {
+    await writeFile(configPath, demoConfigToml({ world, redisUrl: options.redisUrl, keyPrefix }), {
       mode: 0o600,
     });
     const { config } = await loadConfig(configPath);

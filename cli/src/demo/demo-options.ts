@@ -8,4 +8,6 @@ export interface DemoOptions {
   readonly variablesFile: string | undefined;
   /** Bound on the whole demo. */
   readonly timeoutMs: number;
+  /** The Redis the services use; the demo's keys go under a unique prefix there. */
+  readonly redisUrl: string;
 }
