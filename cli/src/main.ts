@@ -23,7 +23,8 @@ function stopSignal(): AbortSignal {
     }
     controller.abort();
   };
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  // `on`, not `once`: a second Ctrl-C while cleaning up exits at once.
+  process.on('SIGINT', stop).on('SIGTERM', stop);
   return controller.signal;
 }
 
