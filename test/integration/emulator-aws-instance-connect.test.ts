@@ -18,11 +18,12 @@ import {
   startAwsEmulator,
 } from '@taskfleet/emulator-aws';
 import type { AwsEmulator, InstanceHost, ManualClock } from '@taskfleet/emulator-aws';
-import { Client, utils } from 'ssh2';
+import { Client } from 'ssh2';
 
 import { createAwsSdkClients } from './support/aws-sdk-clients';
 import type { AwsSdkClients } from './support/aws-sdk-clients';
 import { waitForInService } from './support/wait-for-lifecycle-state';
+import { ed25519TestKey } from './support/ssh-key';
 
 const groupName = 'instance-connect-runners';
 const bootDelayMs = 30_000;
@@ -139,7 +140,7 @@ describe('EC2 Instance Connect on an emulated instance', () => {
     );
     const instance = described.Reservations?.[0]?.Instances?.[0];
     const target = { host: instance!.PrivateIpAddress!, port: 22, username: 'ec2-user' };
-    const key = utils.generateKeyPairSync('ed25519');
+    const key = ed25519TestKey();
 
     // Before any key is pushed, nothing gets in.
     await expect(login(target, key.private)).rejects.toMatchObject({
@@ -181,7 +182,7 @@ describe('EC2 Instance Connect on an emulated instance', () => {
       new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
     );
     const instance = described.Reservations?.[0]?.Instances?.[0];
-    const key = utils.generateKeyPairSync('ed25519');
+    const key = ed25519TestKey();
     await clients.instanceConnect.send(
       new SendSSHPublicKeyCommand({
         InstanceId: instanceId,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { Client, utils } from 'ssh2';
+import { Client } from 'ssh2';
 
 import { createSshdInstanceHost, defaultHostTools } from '../../emulators/aws/src/instances';
 import type {
@@ -15,13 +15,14 @@ import type {
   SshdInstanceHost,
   SshdInstanceProcess,
 } from '../../emulators/aws/src/instances';
+import { ed25519TestKey } from './support/ssh-key';
 
 // The integration project's testTimeout is not applied by Jest 30 (it is a global option), and
 // launches on a busy 2-core machine can take a few seconds.
 jest.setTimeout(60_000);
 
 const execFileAsync = promisify(execFile);
-const launchKey = utils.generateKeyPairSync('ed25519');
+const launchKey = ed25519TestKey();
 const stateRoot = '/var/tmp/taskfleet-emulator-test';
 let sequence = 0;
 
@@ -237,7 +238,7 @@ describe('sshd instance host', () => {
 
   it('accepts a temporary key until it is revoked, keeping sessions open', async () => {
     const instance = await host.launch(spec());
-    const temporary = utils.generateKeyPairSync('ed25519');
+    const temporary = ed25519TestKey();
     try {
       await expect(login(instance, temporary.private)).rejects.toThrow(
         /authentication methods failed/,

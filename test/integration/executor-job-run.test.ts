@@ -19,17 +19,17 @@ import {
 } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { pino } from 'pino';
-import { utils } from 'ssh2';
 
 // Tests may reach into the emulator's source; product code never does.
 import { createSshdInstanceHost } from '../../emulators/aws/src/instances';
 import type { SshdInstanceHost, SshdInstanceProcess } from '../../emulators/aws/src/instances';
+import { ed25519TestKey } from './support/ssh-key';
 
 jest.setTimeout(90_000);
 
 const logger = pino({ level: 'silent' });
 const secret = 'dEploy-s3cr3t-4711';
-const loginKey = utils.generateKeyPairSync('ed25519');
+const loginKey = ed25519TestKey();
 
 const ciYaml = `
 variables:

@@ -7,7 +7,6 @@ import { PassThrough } from 'node:stream';
 import { FleetingError, dial } from '@taskfleet/fleeting';
 import type { ConnectInfo, DialOptions, SshConnection } from '@taskfleet/fleeting';
 import { pino } from 'pino';
-import { utils } from 'ssh2';
 
 // Tests may reach into the emulator's source; product code never does.
 import { createSshdInstanceHost } from '../../emulators/aws/src/instances';
@@ -16,11 +15,12 @@ import type {
   SshdInstanceHost,
   SshdInstanceProcess,
 } from '../../emulators/aws/src/instances';
+import { ed25519TestKey } from './support/ssh-key';
 
 jest.setTimeout(60_000);
 
 const stateRoot = '/var/tmp/taskfleet-fleeting-ssh-test';
-const loginKey = utils.generateKeyPairSync('ed25519');
+const loginKey = ed25519TestKey();
 const dialDefaults = {
   connectTimeoutMs: 10_000,
   keepaliveIntervalMs: 1_000,
@@ -343,7 +343,7 @@ describe('fleeting SSH connector against real sshd', () => {
   });
 
   it('fails at once with auth_failed when the key is not accepted', async () => {
-    const stranger = utils.generateKeyPairSync('ed25519');
+    const stranger = ed25519TestKey();
     const info = infoFor(shared, { key: Buffer.from(stranger.private) });
     const { error, afterMs } = await rejectionOf(dial(info, dialDefaults));
     expect(error).toMatchObject({ code: 'auth_failed', retryable: false });

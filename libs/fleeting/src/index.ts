@@ -22,6 +22,8 @@ export type { ProviderCapability, ProviderInfo } from './port/provider-info';
 export { classifySshError } from './ssh/classify-ssh-error';
 export type { SshPhase } from './ssh/classify-ssh-error';
 export { dial } from './ssh/dial';
+export { generateEd25519KeyPair } from './ssh/generate-key-pair';
+export type { Ed25519KeyPair } from './ssh/generate-key-pair';
 export type { DialOptions } from './ssh/dial';
 export type {
   OutputSink,

@@ -1,4 +1,4 @@
-import { FleetingError } from '@taskfleet/fleeting';
+import { FleetingError, generateEd25519KeyPair } from '@taskfleet/fleeting';
 import { utils } from 'ssh2';
 
 /** A private key for a login and its OpenSSH `authorized_keys` public line. */
@@ -14,9 +14,9 @@ export interface SshKeyPair {
  * of CPU on a 2-core machine); ed25519 takes about 0.5 ms, and EC2 Instance Connect accepts it.
  */
 export function generateSshKeyPair(): SshKeyPair {
-  const pair = utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519KeyPair();
 
-  return { privateKey: Buffer.from(pair.private), publicKey: pair.public.trim() };
+  return { privateKey: Buffer.from(pair.privateKey), publicKey: pair.publicKey };
 }
 
 /** The public half of a configured private key; rejects `invalid_config` if it cannot be read. */

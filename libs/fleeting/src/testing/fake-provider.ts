@@ -1,4 +1,4 @@
-import { utils } from 'ssh2';
+import { generateEd25519KeyPair } from '../ssh/generate-key-pair';
 
 import { FleetingError } from '../errors';
 import { buildConnectInfo } from '../port/build-connect-info';
@@ -284,7 +284,7 @@ export class FakeInstanceGroup implements InstanceGroup {
   }
 
   private key(): Buffer {
-    this.generatedKey ??= Buffer.from(utils.generateKeyPairSync('ed25519').private);
+    this.generatedKey ??= Buffer.from(generateEd25519KeyPair().privateKey);
     return this.generatedKey;
   }
 }
