@@ -3,7 +3,7 @@ export const gitlabApiVersion = 'v4';
 
 export { GitlabClient, apiBaseUrl } from './client';
 export type { GitlabClientOptions, RequestJobInput, VerifiedRunner } from './client';
-export { systemClock } from './clock';
+export { createRealClock, systemClock, unrefClock } from './clock';
 export type { Clock } from './clock';
 export { GitlabApiError, classifyGitlabError, codeForStatus } from './errors';
 export type { GitlabApiErrorCode } from './errors';

@@ -6,4 +6,4 @@ export { invalidJobTrace } from './fail-invalid-job';
 export type { HandoffOutcome } from './job-handoff';
 export { Poller, defaultReservationTtlMs, pollerVersion } from './poller';
 export type { PollerOptions } from './poller';
-export { unrefClock } from './unref-clock';
+export { unrefClock } from '@taskfleet/gitlab';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
-import { GitlabClient, buildRunnerInfo } from '@taskfleet/gitlab';
+import { GitlabClient, buildRunnerInfo, unrefClock } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
 import { createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
@@ -13,7 +13,6 @@ import { PollerError } from './errors';
 import type { BackoffPolicy } from './backoff';
 import { runRequestLoop } from './request-loop';
 import type { IntakeSettings, RunnerIntake } from './runner-intake';
-import { unrefClock } from './unref-clock';
 
 /** The version the poller reports to GitLab in `info.version`. */
 export const pollerVersion = '0.1.0';

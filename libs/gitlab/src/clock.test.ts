@@ -1,4 +1,4 @@
-import { unrefClock } from './unref-clock';
+import { unrefClock } from './clock';
 
 describe('unrefClock', () => {
   it('ends a sleep early when its signal aborts', async () => {
