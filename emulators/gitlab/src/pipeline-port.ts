@@ -3,20 +3,10 @@
  * admin API depend on a narrow shape rather than on the compiler's internals.
  */
 
-/** A job's status as GitLab names it (`Ci::Build` statuses). */
-export type CiJobStatus =
-  | 'created'
-  | 'waiting_for_resource'
-  | 'preparing'
-  | 'pending'
-  | 'running'
-  | 'success'
-  | 'failed'
-  | 'canceling'
-  | 'canceled'
-  | 'skipped'
-  | 'manual'
-  | 'scheduled';
+import type { JobStatus } from './ci';
+
+/** A job's status as GitLab names it (`Ci::Build` statuses); the CI module owns the list. */
+export type CiJobStatus = JobStatus;
 
 /** The part of a CI job the runner API looks at. */
 export interface CiJobView {
