@@ -54,7 +54,7 @@ describe('chooseRemovals', () => {
       [],
     ],
     [
-      'oldest idle first, within the plan budget',
+      '(our choice, §10 gap) oldest idle first, within the plan budget',
       [idleSince('new', 70), idleSince('old', 10), idleSince('mid', 40)],
       { plan: budget(2, 0) },
       [

@@ -102,6 +102,7 @@ export function chooseRemovals(
     }
   }
   const budgets = idleBudgets(settings.plan, removals);
+  // Which idle instance goes first is undocumented (§10 gap); the longest idle is our choice.
   idle.sort((a, b) => idleSinceMs(a) - idleSinceMs(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let { budget, overCap } = budgets;
   for (const instance of idle) {

@@ -1,6 +1,7 @@
 import type { PlanInput } from './desired-instances';
 import { desiredInstances } from './desired-instances';
-import { demand, fleet, slots } from './testing/fleet';
+import { countFleet } from './fleet-counts';
+import { demand, fleet, instance, slots } from './testing/fleet';
 
 type Case = [string, Partial<PlanInput>, Record<string, unknown>];
 
@@ -84,17 +85,17 @@ describe('desiredInstances', () => {
     ],
     // scale_factor: idle_count is the minimum idle, scale_factor_limit the maximum.
     [
-      'scale factor 0.5 over 10 in use, idle 2',
+      '(reconstructed §3.3) idle target is max(idle_count, ceil(scale_factor × in use)): 0.5 over 10, idle 2',
       { policy: policy(2, 0.5), fleet: fleet({ available: slots(10, 10) }) },
       { scaleFactorSlots: 5, idleTargetSlots: 5, targetInstances: 15, toCreate: 5 },
     ],
     [
-      'scale factor 0.5 over 10 in use, limit 3',
+      '(reconstructed §3.3) scale_factor_limit caps the factor: 0.5 over 10, limit 3',
       { policy: policy(2, 0.5, 3), fleet: fleet({ available: slots(10, 10) }) },
       { scaleFactorSlots: 3, idleTargetSlots: 3, targetInstances: 13 },
     ],
     [
-      'scale factor limit below idle_count: idle_count wins',
+      '(reconstructed §3.3) scale_factor_limit below idle_count: idle_count wins',
       { policy: policy(4, 0.5, 3), fleet: fleet({ available: slots(10, 10) }) },
       { scaleFactorSlots: 3, idleTargetSlots: 4, targetInstances: 14 },
     ],
@@ -104,7 +105,7 @@ describe('desiredInstances', () => {
       { scaleFactorSlots: 3, targetInstances: 33 },
     ],
     [
-      'scale factor rounds up: 0.25 over 3 is 1',
+      '(reconstructed §3.3, rounding unverified) scale factor rounds up: 0.25 over 3 is 1',
       { policy: policy(0, 0.25), demand: demand({ queued: 3 }) },
       { scaleFactorSlots: 1, targetInstances: 4 },
     ],
@@ -146,7 +147,7 @@ describe('desiredInstances', () => {
     ],
     // B03 / invariant 6: an open poll is not demand.
     [
-      'ten open reservations and nothing else',
+      '(our choice, deviates from §3.3 inUse) ten open reservations are not demand (B03, invariant 6)',
       { demand: demand({ reserved: 10 }) },
       { reserved: 10, inUseSlots: 0, targetInstances: 0, toCreate: 0 },
     ],
@@ -163,7 +164,7 @@ describe('desiredInstances', () => {
     ],
     // B01: deleting instances count against the cap, and their jobs are already served.
     [
-      'B01 one of three busy instances goes deleting with its job',
+      '(our choice for MR 44) B01 one of three busy instances goes deleting with its job: served, not re-created',
       {
         maxInstanceCount: 5,
         fleet: fleet({ available: slots(2, 2), deleting: slots(1, 1) }),
@@ -209,7 +210,7 @@ describe('desiredInstances', () => {
     ],
     // Runaway guard (MR 49): claims beyond their instances' slots are not new demand.
     [
-      'capacity lowered to 2 under an instance running 4 jobs',
+      '(reconstructed MR 49 guard) capacity lowered to 2 under an instance running 4 jobs: no instance for served claims',
       { capacityPerInstance: 2, fleet: fleet({ available: slots(1, 4) }) },
       {
         overServedSlots: 2,
@@ -229,7 +230,7 @@ describe('desiredInstances', () => {
       { wantedSlots: 3, targetInstances: 2, toCreate: 1 },
     ],
     [
-      'capacity 0 is read as 1',
+      '(reconstructed §2.2, unverified) capacity_per_instance 0 is read as 1',
       { capacityPerInstance: 0, demand: demand({ queued: 2 }) },
       { capacityPerInstance: 1, toCreate: 2 },
     ],
@@ -278,5 +279,91 @@ describe('desiredInstances', () => {
       overCapCount: 0,
       limitedBy: 'max_instances',
     });
+  });
+});
+
+// B55: running jobs are demand. One computeDesired (desiredInstances over countFleet) for every
+// combination of queued, running, idle, draining and pending, at capacity 1 and idle_count 0.
+describe('B55 desired capacity counts running jobs', () => {
+  type Row = {
+    queued: number;
+    running: number;
+    idle: number;
+    drainingIdle: number;
+    drainingBusy: number;
+    pending: number;
+    creating: number;
+    target: number;
+    create: number;
+  };
+  const row = (parts: Partial<Row>): Row => ({
+    queued: 0,
+    running: 0,
+    idle: 0,
+    drainingIdle: 0,
+    drainingBusy: 0,
+    pending: 0,
+    creating: 0,
+    target: 0,
+    create: 0,
+    ...parts,
+  });
+  it.each<[string, Row]>([
+    [
+      '1 running + 1 queued (the report): desired 2',
+      row({ running: 1, queued: 1, target: 2, create: 1 }),
+    ],
+    ['1 running alone', row({ running: 1, target: 1 })],
+    ['1 running + 1 queued + 1 idle', row({ running: 1, queued: 1, idle: 1, target: 2 })],
+    [
+      '1 running + 2 queued + 1 idle',
+      row({ running: 1, queued: 2, idle: 1, target: 3, create: 1 }),
+    ],
+    [
+      '1 running + 1 pending (taken, unclaimed)',
+      row({ running: 1, pending: 1, target: 2, create: 1 }),
+    ],
+    [
+      '2 running + 1 queued + 1 pending',
+      row({ running: 2, queued: 1, pending: 1, target: 4, create: 2 }),
+    ],
+    [
+      '1 queued beside an idle draining instance',
+      row({ queued: 1, drainingIdle: 1, target: 1, create: 1 }),
+    ],
+    ['a job running on a draining instance is served', row({ drainingBusy: 1 })],
+    [
+      '1 queued beside a busy draining instance',
+      row({ queued: 1, drainingBusy: 1, target: 1, create: 1 }),
+    ],
+    ['1 queued, 1 creating', row({ queued: 1, creating: 1, target: 1 })],
+    [
+      '1 running + 2 queued, 1 creating',
+      row({ running: 1, queued: 2, creating: 1, target: 3, create: 1 }),
+    ],
+    ['3 idle, nothing else: zero', row({ idle: 3 })],
+    ['nothing at all: zero', row({})],
+  ])('%s', (_label, r) => {
+    const views = [
+      ...Array.from({ length: r.running }, (_, i) =>
+        instance(`run-${i}`, { acquiredSlots: 1, useCount: 1 }),
+      ),
+      ...Array.from({ length: r.idle }, (_, i) => instance(`idle-${i}`)),
+      ...Array.from({ length: r.drainingIdle }, (_, i) =>
+        instance(`di-${i}`, { state: 'draining' }),
+      ),
+      ...Array.from({ length: r.drainingBusy }, (_, i) =>
+        instance(`db-${i}`, { state: 'deleting', acquiredSlots: 1, useCount: 1 }),
+      ),
+      ...Array.from({ length: r.creating }, (_, i) =>
+        instance(`new-${i}`, { state: 'creating', readyAtMs: null }),
+      ),
+    ];
+    const result = desiredInstances({
+      ...base,
+      demand: demand({ queued: r.queued, pending: r.pending }),
+      fleet: countFleet(views, { maxUseCount: null, failureThreshold: 3 }),
+    });
+    expect([result.targetInstances, result.toCreate]).toEqual([r.target, r.create]);
   });
 });

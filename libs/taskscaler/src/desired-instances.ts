@@ -109,8 +109,11 @@ export function desiredInstances(input: PlanInput): Plan {
     fleet.unhealthy.instances;
   const totalInstanceCount = instanceCount + fleet.draining.instances + fleet.deleting.instances;
 
+  // Deliberate deviation from §3.3, whose inUse adds `reserved`: an open long-poll is not demand
+  // (invariant 6, B03); a reservation that gets a job becomes `pending` and counts then.
   const inUseSlots = acquired + demand.queued + demand.pending;
   const limit = policy.scaleFactorLimit ?? 0;
+  // Reconstructed (§3.3): ceil of the product, clamped as max(idle_count, min(f, limit)).
   const factorSlots = policy.scaleFactor > 0 ? ceilProduct(policy.scaleFactor, inUseSlots) : 0;
   const scaleFactorSlots = limit > 0 ? Math.min(factorSlots, limit) : factorSlots;
   const idleTargetSlots = Math.max(policy.idleCount, scaleFactorSlots);

@@ -4,40 +4,14 @@ import { desiredInstances } from './desired-instances';
 import { countFleet } from './fleet-counts';
 import { activePolicy } from './policy/active-policy';
 import { demand, instance } from './testing/fleet';
+import type { ScenarioSettings as Settings } from './testing/plan';
+import { planFor, removalsFor } from './testing/plan';
 import { TokenBucket } from './token-bucket';
-import type { Demand, InstanceView, SchedulePolicy } from './types';
+import type { InstanceView, SchedulePolicy } from './types';
 
 // Scenarios that run the planner the way the scaler does: count, plan, choose, act, plan again.
 
 const minuteMs = 60_000;
-
-interface Settings {
-  readonly capacityPerInstance: number;
-  readonly maxInstanceCount: number | null;
-  readonly maxUseCount: number | null;
-  readonly idleCount: number;
-  readonly idleTimeMs: number;
-}
-
-function planFor(instances: readonly InstanceView[], wants: Demand, s: Settings): Plan {
-  return desiredInstances({
-    demand: wants,
-    fleet: countFleet(instances, { maxUseCount: s.maxUseCount, failureThreshold: 3 }),
-    policy: { idleCount: s.idleCount, scaleFactor: 0, scaleFactorLimit: null },
-    capacityPerInstance: s.capacityPerInstance,
-    maxInstanceCount: s.maxInstanceCount,
-  });
-}
-
-function removalsFor(instances: readonly InstanceView[], plan: Plan, nowMs: number, s: Settings) {
-  return chooseRemovals(instances, nowMs, {
-    idleTimeMs: s.idleTimeMs,
-    maxUseCount: s.maxUseCount,
-    failureThreshold: 3,
-    creationTimeoutMs: null,
-    plan,
-  });
-}
 
 /** Seeded generator so the property cases are the same on every run. */
 function random(seed: number): () => number {
@@ -166,36 +140,7 @@ describe('B04: max_use_count=1 and idle_count=0 does not churn', () => {
   });
 });
 
-describe('§3.4 example 1: capacity 1, max_use_count 1, idle_count 5, max_instances 10', () => {
-  it('gives each job a fresh instance, deletes it after the job and keeps 5 idle', () => {
-    const s = {
-      capacityPerInstance: 1,
-      maxInstanceCount: 10,
-      maxUseCount: 1,
-      idleCount: 5,
-      idleTimeMs: 20 * minuteMs,
-    };
-    expect(planFor([], demand(), s).toCreate).toBe(5);
-    const idle = ['a', 'b', 'c', 'd', 'e'].map(id => instance(id));
-    expect(planFor(idle, demand(), s)).toMatchObject({ toCreate: 0, removableCount: 0 });
-    const claimed = [instance('a', { acquiredSlots: 1, useCount: 1 }), ...idle.slice(1)];
-    expect(planFor(claimed, demand(), s).toCreate).toBe(1);
-    const after = [
-      instance('a', { useCount: 1, lastJobEndedAtMs: minuteMs }),
-      ...idle.slice(1),
-      instance('f'),
-    ];
-    const plan = planFor(after, demand(), s);
-    expect(plan).toMatchObject({ toCreate: 0, removableCount: 0 });
-    expect(removalsFor(after, plan, 30 * minuteMs, s).map(r => [r.id, r.reason])).toEqual([
-      ['a', 'max_use_count'],
-    ]);
-    const rest = after.filter(i => i.id !== 'a');
-    expect(planFor(rest, demand(), s)).toMatchObject({ instanceCount: 5, toCreate: 0 });
-  });
-});
-
-describe('§3.4 example 4 with B41: ensure idle capacity in working hours, none outside', () => {
+describe('B41 ensure semantics: idle capacity pre-warmed and replaced in working hours, none outside', () => {
   const policies: SchedulePolicy[] = [
     {
       periods: ['* * * * *'],

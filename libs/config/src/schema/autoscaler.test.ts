@@ -69,6 +69,23 @@ describe('policies', () => {
     ]);
   });
 
+  it('B41 rejects cron strings with the wrong number of fields at load, naming each field', () => {
+    // A seconds field (philips-labs), Docker Machine's 7 fields, and a field short.
+    const parts = {
+      tail: [
+        policy('periods = ["* * * * *"]'),
+        policy('idle_count = 3', 'periods = ["0 * 9-17 * * mon-fri", "* 9-17 * * mon-fri"]'),
+        policy('periods = ["0 * 9-17 * * mon-fri 2026", "* 9-17 * *"]'),
+      ].join('\n'),
+    };
+    const layout = 'needs 5 fields (minute hour day-of-month month day-of-week)';
+    expect(problems(parts)).toEqual([
+      `runners[0].autoscaler.policy[1].periods[0]: invalid cron expression "0 * 9-17 * * mon-fri": ${layout}, got 6`,
+      `runners[0].autoscaler.policy[2].periods[0]: invalid cron expression "0 * 9-17 * * mon-fri 2026": ${layout}, got 7`,
+      `runners[0].autoscaler.policy[2].periods[1]: invalid cron expression "* 9-17 * *": ${layout}, got 4`,
+    ]);
+  });
+
   it('refuses an empty periods list', () => {
     expect(problems({ tail: policy('periods = []') })).toEqual([
       'runners[0].autoscaler.policy[0].periods: must hold at least one cron expression',

@@ -55,6 +55,15 @@ describe('activePolicy', () => {
     ['* 8-17 * * *', '2026-10-25T16:59:59.900Z', true], // fall-back day, 17:59:59.900 CET
     ['* 8-17 * * *', '2026-10-25T17:00:00.000Z', false],
     ['* 8-17 * * *', '2026-10-25T06:59:59.999Z', false], // 07:59:59.999 CET; 08:59 as CEST
+    ['* 8-17 * * mon-fri', '2026-03-29T15:59:59.900Z', false], // the DST Sundays are no weekday
+    ['* 8-17 * * mon-fri', '2026-10-25T16:59:59.900Z', false],
+    ['* 8-17 * * mon-fri', '2026-03-30T15:59:59.900Z', true], // Monday after: 17:59:59.900 CEST
+    ['* 8-17 * * mon-fri', '2026-03-30T16:00:00.000Z', false],
+    ['* 8-17 * * mon-fri', '2026-03-30T05:59:59.999Z', false], // 07:59:59.999 CEST
+    ['* 8-17 * * mon-fri', '2026-03-30T06:00:00.000Z', true],
+    ['* 8-17 * * mon-fri', '2026-10-26T16:59:59.900Z', true], // Monday after: 17:59:59.900 CET
+    ['* 8-17 * * mon-fri', '2026-10-26T17:00:00.000Z', false],
+    ['* 8-17 * * mon-fri', '2026-10-26T06:59:59.999Z', false], // 07:59:59.999 CET
   ])('B15 %s at %s is active: %s', (period, iso, active) => {
     const policies = [policy(['* * * * *'], 0), policy([period], 2)];
     expect(activePolicy(policies, at(iso)).policyIndex).toBe(active ? 1 : 0);
@@ -69,6 +78,8 @@ describe('activePolicy', () => {
     return count;
   }
 
+  // Reconstructed (no source says): a period is a set of local wall-clock minutes, so a skipped
+  // local minute never happens and a repeated one happens twice.
   it.each([
     // A local hour skipped by spring-forward holds no instant at all.
     ['* 2 * * *', 'Europe/Berlin', '2026-03-29T00:00:00Z', '2026-03-30T00:00:00Z', 0],
@@ -79,9 +90,12 @@ describe('activePolicy', () => {
     ['30 1 * * *', 'America/New_York', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', 2],
     ['* 8-15 * * *', 'America/New_York', '2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z', 480],
     ['* 0-23 * * *', 'America/New_York', '2026-11-01T04:00:00Z', '2026-11-02T05:00:00Z', 1500],
-  ])('%s in %s between %s and %s: %i active minutes', (period, zone, from, to, minutes) => {
-    expect(activeMinutes(period, zone, from, to)).toBe(minutes);
-  });
+  ])(
+    '(reconstructed) DST: %s in %s between %s and %s: %i active minutes',
+    (period, zone, from, to, minutes) => {
+      expect(activeMinutes(period, zone, from, to)).toBe(minutes);
+    },
+  );
 
   it.each([
     ['* * * * 0', '2026-12-06T12:00:00Z', true], // Sunday
@@ -108,16 +122,23 @@ describe('activePolicy', () => {
     ['0-30 13,16 * * SUN', '2026-12-06T13:00:00Z', false],
     ['1 * * * *', '2026-12-07T12:01:30Z', true],
     ['1 * * * *', '2026-12-07T12:02:00Z', false],
-    // Both day fields restricted: either matching is enough, as in classic cron.
-    ['* * 1 * mon', '2026-12-01T12:00:00Z', true], // Tuesday the 1st
-    ['* * 1 * mon', '2026-12-07T12:00:00Z', true], // Monday the 7th
-    ['* * 1 * mon', '2026-12-08T12:00:00Z', false], // Tuesday the 8th
-    ['* * */2 * mon', '2026-12-08T12:00:00Z', false], // */2 is a restriction, not a wildcard
   ])('%s at %s (Europe/Berlin) is active: %s', (period, iso, active) => {
     expect(activePolicy([policy([period], 1)], at(iso)).policyIndex).toBe(active ? 0 : null);
   });
 
-  it('lets the last matching policy win when periods overlap', () => {
+  it.each([
+    ['* * 1 * mon', '2026-12-01T12:00:00Z', true], // Tuesday the 1st
+    ['* * 1 * mon', '2026-12-07T12:00:00Z', true], // Monday the 7th
+    ['* * 1 * mon', '2026-12-08T12:00:00Z', false], // Tuesday the 8th
+    ['* * */2 * mon', '2026-12-08T12:00:00Z', false], // */2 is a restriction, not a wildcard
+  ])(
+    '(reconstructed: classic cron) both day fields restricted, either matches: %s at %s is active: %s',
+    (period, iso, active) => {
+      expect(activePolicy([policy([period], 1)], at(iso)).policyIndex).toBe(active ? 0 : null);
+    },
+  );
+
+  it('B15 overlapping periods: the last matching policy wins (confirmed, §3.1)', () => {
     const a = policy(['* * * * *'], 0);
     const b = policy(['* 8-15 * * *'], 1);
     const c = policy(['* 12-13 * * *'], 2);
@@ -140,7 +161,7 @@ describe('activePolicy', () => {
     expect(activePolicy(policies, at('2026-12-07T03:29:59Z'))).toBe(NO_POLICY);
   });
 
-  it('falls back to nothing idle, no scale factor and preemptive off when nothing matches', () => {
+  it('(reconstructed §3.1 gap) no matching policy: idle_count 0, idle_time 5m, no scale factor, preemptive off', () => {
     expect(activePolicy([], 0)).toEqual({
       policyIndex: null,
       idleCount: 0,
