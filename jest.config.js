@@ -19,6 +19,7 @@ module.exports = {
       testMatch: [
         '<rootDir>/{libs,services,emulators}/*/src/**/*.test.ts',
         '<rootDir>/cli/src/**/*.test.ts',
+        '<rootDir>/bench/src/**/*.test.ts',
       ],
     },
     {
