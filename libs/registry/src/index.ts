@@ -12,6 +12,7 @@ export type {
   InstanceAddresses,
   InstanceRecord,
   InstanceState,
+  IntakeCounts,
   LeaseResult,
   RegisterInstanceInput,
   RegisterResult,

@@ -13,6 +13,7 @@ import type {
   InstanceAddresses,
   InstanceRecord,
   InstanceState,
+  IntakeCounts,
   LeaseResult,
   RegisterInstanceInput,
   RegisterResult,
@@ -247,6 +248,7 @@ export class Registry {
       input.mode,
       input.maxInstances,
       input.capacityPerInstance,
+      input.jobLimit ?? 0,
     ]);
     if (r.reserved === true) {
       return {
@@ -255,8 +257,17 @@ export class Registry {
         expiresAtMs: Number(r.expiresAtMs),
       };
     }
-    const reason = r.reason === 'no_available_capacity' ? r.reason : 'no_potential_capacity';
+    const reason =
+      r.reason === 'no_available_capacity' || r.reason === 'job_limit'
+        ? r.reason
+        : 'no_potential_capacity';
     return { reserved: false, reason };
+  }
+
+  /** Reads the jobs this runner handles now (for a limit shared by several runners). */
+  async intakeCounts(): Promise<IntakeCounts> {
+    const r = await this.json('tfIntakeCounts', [this.clock()]);
+    return { reserved: Number(r.reserved), pending: Number(r.pending), claimed: Number(r.claimed) };
   }
 
   /** The poll returned no job: gives the reservation back; false if it had expired. */

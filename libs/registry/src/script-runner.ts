@@ -24,6 +24,7 @@ import {
   RELEASE_OWNER_RESERVATIONS,
   RELEASE_RESERVATION,
   RESERVE,
+  INTAKE_COUNTS,
 } from './lua/reservation-scripts';
 import { SNAPSHOT } from './lua/snapshot-script';
 
@@ -44,6 +45,7 @@ const SCRIPTS = {
   tfRenewLease: RENEW_LEASE,
   tfReleaseLease: RELEASE_LEASE,
   tfReserve: RESERVE,
+  tfIntakeCounts: INTAKE_COUNTS,
   tfReleaseReservation: RELEASE_RESERVATION,
   tfConvertReservation: CONVERT_RESERVATION,
   tfDropPending: DROP_PENDING,

@@ -129,6 +129,11 @@ export interface ReserveInput {
   readonly mode: ReserveMode;
   readonly maxInstances: number;
   readonly capacityPerInstance: number;
+  /**
+   * Most jobs this runner may handle at once (reservations + pending + claims), as the runner's
+   * `limit` and the global `concurrent` set it; `null` or 0 for no limit.
+   */
+  readonly jobLimit?: number | null;
 }
 
 /** Result of reserve; on refusal the reason names taskscaler's failure label. */
@@ -136,8 +141,18 @@ export type ReserveResult =
   | { readonly reserved: true; readonly reservationId: string; readonly expiresAtMs: number }
   | {
       readonly reserved: false;
-      readonly reason: 'no_available_capacity' | 'no_potential_capacity';
+      readonly reason: 'no_available_capacity' | 'no_potential_capacity' | 'job_limit';
     };
+
+/** Jobs one runner handles now, read in one step; what `limit` and `concurrent` count. */
+export interface IntakeCounts {
+  /** Live reservations (polls in flight). */
+  readonly reserved: number;
+  /** Accepted jobs not yet claimed. */
+  readonly pending: number;
+  /** Claimed slots (running jobs). */
+  readonly claimed: number;
+}
 
 /** Counts the planner needs, read in one atomic script. */
 export interface RegistrySnapshot {

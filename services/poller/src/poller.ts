@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { defaultBackoff } from './backoff';
 import { PollerError } from './errors';
 import type { BackoffPolicy } from './backoff';
+import { runnerJobLimit } from './intake-limits';
+import type { ConcurrentLimit } from './intake-limits';
 import { runRequestLoop } from './request-loop';
 import type { IntakeSettings, RunnerIntake } from './runner-intake';
 
@@ -96,20 +98,28 @@ export class Poller {
     };
     const makeClient = this.options.createClient ?? defaultClient(this.logger);
     const payloadKey = config.taskfleet.payloadEncryptionKey.bytes();
-    for (const runner of config.runners) {
+    const registries = config.runners.map(runner =>
+      createRegistry({
+        redis: this.options.redis,
+        keyPrefix: config.taskfleet.keyPrefix,
+        runnerKey: runnerKeyFor(runner),
+        logger: this.logger.child({ runnerKey: runnerKeyFor(runner) }),
+        clock: () => this.clock.now(),
+      }),
+    );
+    const concurrentLimit: ConcurrentLimit = { concurrent: config.concurrent, registries };
+    for (const [index, runner] of config.runners.entries()) {
       const runnerKey = runnerKeyFor(runner);
       const logger = this.logger.child({ runnerKey });
+      const registry = registries[index];
+      if (registry === undefined) {
+        continue;
+      }
       const intake: RunnerIntake = {
         runner,
         runnerKey,
         client: makeClient(runner, this.clock),
-        registry: createRegistry({
-          redis: this.options.redis,
-          keyPrefix: config.taskfleet.keyPrefix,
-          runnerKey,
-          logger,
-          clock: () => this.clock.now(),
-        }),
+        registry,
         jobQueue: createJobQueue({
           connection: this.options.redis,
           prefix: config.taskfleet.keyPrefix,
@@ -120,16 +130,21 @@ export class Poller {
         logger,
         clock: this.clock,
         settings,
+        jobLimit: runnerJobLimit(config, runner),
+        concurrentLimit,
         unhealthyCount: 0,
       };
       this.intakes.push(intake);
       const signals = { stop: this.stopController.signal, force: this.forceController.signal };
-      // TODO(#3): the runner's `limit` and the global `concurrent` do not cap intake yet (only the
-      // registry's capacity does), and request concurrency is fixed, not adaptive (reference §8.1).
+      // TODO(#4): request concurrency is fixed, not adaptive (reference §2.1, §8 row 7); B03 is
+      // handled by reservations that are never demand and pin no slot.
       for (let i = 0; i < runner.requestConcurrency; i++) {
         this.loops.push(runRequestLoop(intake, signals));
       }
-      logger.info({ requestConcurrency: runner.requestConcurrency }, 'poller runner started');
+      logger.info(
+        { requestConcurrency: runner.requestConcurrency, jobLimit: intake.jobLimit },
+        'poller runner started',
+      );
     }
   }
 

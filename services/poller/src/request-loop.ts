@@ -2,6 +2,7 @@ import { activePolicy } from '@taskfleet/taskscaler';
 
 import { backoffDelayMs } from './backoff';
 import { failInvalidJob } from './fail-invalid-job';
+import { withinConcurrent } from './intake-limits';
 import { handOffJob } from './job-handoff';
 import type { RunnerIntake } from './runner-intake';
 
@@ -24,8 +25,16 @@ async function reserve(intake: RunnerIntake): Promise<Reservation> {
       mode: policy.preemptiveMode ? 'preemptive' : 'potential',
       maxInstances: autoscaler.maxInstanceCount ?? intake.settings.unlimitedInstances,
       capacityPerInstance: autoscaler.capacityPerInstance,
+      jobLimit: intake.jobLimit,
     });
-    return r.reserved ? { id: r.reservationId } : { refused: r.reason };
+    if (!r.reserved) {
+      return { refused: r.reason };
+    }
+    if (!(await withinConcurrent(intake.concurrentLimit))) {
+      await release(intake, r.reservationId);
+      return { refused: 'concurrent' };
+    }
+    return { id: r.reservationId };
   } catch (err) {
     intake.logger.warn({ err }, 'could not reserve intake capacity');
     return { error: true };

@@ -5,6 +5,7 @@ import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
 import type { BackoffPolicy } from './backoff';
+import type { ConcurrentLimit } from './intake-limits';
 
 /** Everything one runner's request loops share. */
 export interface RunnerIntake {
@@ -20,6 +21,10 @@ export interface RunnerIntake {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly settings: IntakeSettings;
+  /** Most jobs this runner handles at once: `limit`, capped by `concurrent`. */
+  readonly jobLimit: number;
+  /** The global `concurrent` over every runner entry, shared by all intakes of the poller. */
+  readonly concurrentLimit: ConcurrentLimit;
   /** Consecutive unhealthy (403) answers across this runner's loops. */
   unhealthyCount: number;
 }

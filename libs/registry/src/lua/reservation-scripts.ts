@@ -25,7 +25,8 @@ end
 `;
 
 /**
- * ARGV: ownerId, ttlMs, nowMs, mode, maxInstances, capacityPerInstance. Reserves intake capacity
+ * ARGV: ownerId, ttlMs, nowMs, mode, maxInstances, capacityPerInstance, jobLimit (0 = none).
+ * Reserves intake capacity
  * before a poller asks GitLab for a job (invariant 6). Check and insert are one step, so pollers
  * sharing a runner can never together reserve more than there is. The reservation counts against
  * capacity but pins no slot: it never blocks a drain, so open long-polls cannot keep an idle
@@ -35,11 +36,15 @@ export const RESERVE =
   RESERVATION_HELPERS +
   `
 local owner, ttl, now, mode = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local maxInstances, capacity = tonumber(ARGV[5]), tonumber(ARGV[6])
+local maxInstances, capacity, jobLimit = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 purgeReservations(now)
 local reserved = redis.call('ZCARD', k('reservations'))
 local pending = redis.call('HLEN', k('pending'))
 local claimed = redis.call('HLEN', k('claims'))
+-- The runner's limit counts every job it handles: polls in flight, accepted and running jobs.
+if jobLimit > 0 and reserved + pending + claimed >= jobLimit then
+  return ok({ reserved = false, reason = 'job_limit' })
+end
 local idle, unavailable = freeSlots()
 local potential = maxInstances * capacity - claimed - unavailable - reserved - pending
 if potential <= 0 then return ok({ reserved = false, reason = 'no_potential_capacity' }) end
@@ -51,6 +56,13 @@ local expires = int(now + ttl)
 redis.call('ZADD', k('reservations'), expires, id)
 redis.call('HSET', k('reservation-owners'), id, owner)
 return ok({ reserved = true, reservationId = id, expiresAtMs = expires })
+`;
+
+/** ARGV: nowMs. Jobs this runner handles now: live reservations, pending jobs and claims. */
+export const INTAKE_COUNTS = `
+local reserved = redis.call('ZCOUNT', k('reservations'), '(' .. ARGV[1], '+inf')
+return ok({ reserved = reserved, pending = redis.call('HLEN', k('pending')),
+  claimed = redis.call('HLEN', k('claims')) })
 `;
 
 /** ARGV: reservationId. The poll returned no job (204): give the capacity back. */
