@@ -2,6 +2,7 @@
 // Runs taskfleet's benchmarks and prints a Markdown table for bench/RESULTS.md.
 import { parseArgs } from 'node:util';
 
+import { jobPathSuite } from './suites/job-path';
 import { plannerSuite } from './suites/planner';
 import { scalerTickSuite } from './suites/scaler-tick';
 import { traceWriterSuite } from './suites/trace-writer';
@@ -13,6 +14,7 @@ const suites: Record<string, (redisUrl: string) => Promise<Figure[]>> = {
   planner: () => plannerSuite(),
   'scaler-tick': scalerTickSuite,
   'trace-writer': () => traceWriterSuite(),
+  'job-path': () => jobPathSuite(),
 };
 
 async function main(): Promise<void> {
