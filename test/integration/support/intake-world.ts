@@ -61,8 +61,11 @@ export interface IntakeWorld {
   pipeline(): Promise<number[]>;
   /** Job requests the emulator has seen. */
   jobRequests(): ReturnType<GitlabEmulator['admin']['listRequests']>;
-  /** A scaler on `aws`'s group and runner 0's registry, ticking on `aws.clock`. */
-  scaler(aws: ScalerWorld, settings: ScalerSettings): Scaler;
+  /**
+   * A scaler on `aws`'s group and runner 0's registry, ticking on `aws.clock`; `queued` is the
+   * queue's demand beyond the registry's pending jobs (none unless a test says so).
+   */
+  scaler(aws: ScalerWorld, settings: ScalerSettings, queued?: () => number): Scaler;
   /** Reports a job as succeeded to GitLab, as an executor would at its end. */
   succeed(jobId: number): Promise<void>;
   cleanup(): Promise<void>;
@@ -167,7 +170,7 @@ export async function startIntakeWorld(options: IntakeWorldOptions): Promise<Int
     jobRequests() {
       return emulator.admin.listRequests({ method: 'POST', pathPrefix: '/api/v4/jobs/request' });
     },
-    scaler(aws, settings) {
+    scaler(aws, settings, queued = () => 0) {
       const registry = registries[0];
       if (registry === undefined) {
         throw new Error('no runner entry');
@@ -178,8 +181,8 @@ export async function startIntakeWorld(options: IntakeWorldOptions): Promise<Int
         provider: aws.provider,
         registry,
         // Every accepted job is registry-pending until its claim, and the test plays the executor
-        // without consuming the queue, so the queue adds no demand of its own.
-        demand: { queuedJobCount: () => Promise.resolve(0) },
+        // without consuming the queue, so by default the queue adds no demand of its own.
+        demand: { queuedJobCount: () => Promise.resolve(queued()) },
         logger,
         clock: () => aws.clock.now(),
         readyConnectTimeoutMs: 20_000,
