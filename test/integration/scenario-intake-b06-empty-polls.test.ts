@@ -2,6 +2,7 @@
 // return no job reserve and release capacity but never touch an instance: no use is counted and
 // nothing is removed; the one job that then arrives is one use. Real poller (preemptive mode),
 // GitLab emulator, real Redis and registry; the scaler's own planner reads the result.
+import { ManualClock } from '@taskfleet/gitlab';
 import { toInstanceView } from '@taskfleet/scaler';
 import { chooseRemovals, countFleet, desiredInstances } from '@taskfleet/taskscaler';
 
@@ -20,6 +21,8 @@ describe('B06 empty polls burn no uses', () => {
   it('leaves use counts unchanged over 100 empty polls and records exactly one use per job', async () => {
     intake = await startIntakeWorld({
       longPollTimeoutMs: 5,
+      // Each wait between polls (check_interval) passes at once, so 100 polls take no real second each.
+      clock: new ManualClock(Date.now(), { autoAdvance: true }),
       runners: [
         {
           runner: 'request_concurrency = 1',

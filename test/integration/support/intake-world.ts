@@ -11,7 +11,7 @@ import { parseConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
-import { GitlabClient, ManualClock, buildRunnerInfo } from '@taskfleet/gitlab';
+import { GitlabClient, buildRunnerInfo } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { Poller } from '@taskfleet/poller';
@@ -41,7 +41,7 @@ export interface IntakeWorldOptions {
   readonly globalToml?: string;
   /** The runner entries; each becomes a runner on the emulator. @defaultValue one entry */
   readonly runners?: readonly RunnerToml[];
-  /** The poller's clock. @defaultValue a ManualClock that advances on every sleep */
+  /** The poller's clock. @defaultValue real time (waits are real, so keep them short) */
   readonly clock?: Clock;
   readonly reservationTtlMs?: number;
   readonly noCapacityWakeMs?: number;
@@ -127,7 +127,7 @@ export async function startIntakeWorld(options: IntakeWorldOptions): Promise<Int
   );
   const { config } = parseConfig(lines.join('\n'), { env: {}, localTimeZone: 'UTC' });
   const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-  const clock = options.clock ?? new ManualClock(Date.now(), { autoAdvance: true });
+  const clock = options.clock ?? clockReading(() => Date.now());
   const poller = new Poller({
     config,
     redis,
