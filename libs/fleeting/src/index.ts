@@ -16,8 +16,10 @@ export type {
   DecreaseResult,
   IncreaseResult,
   InstanceGroup,
+  RemovalHoldGroup,
 } from './port/instance-group';
-export type { InstanceState, InstanceStatus } from './port/instance-state';
+export { supportsRemovalHolds } from './port/instance-group';
+export type { InstanceState, InstanceStatus, RemovalHold } from './port/instance-state';
 export type { ProviderCapability, ProviderInfo } from './port/provider-info';
 export { classifySshError } from './ssh/classify-ssh-error';
 export type { SshPhase } from './ssh/classify-ssh-error';

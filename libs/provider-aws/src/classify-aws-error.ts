@@ -115,6 +115,8 @@ const VALIDATION_PREFIXES: readonly (readonly [string, FleetingErrorCode, string
   ['Currently, desiredSize equals minSize', 'invalid_config', 'min size reached'],
   // SetDesiredCapacity or Update on a group that does not exist.
   ['AutoScalingGroup name not found', 'invalid_config', 'group not found'],
+  // Heartbeat or complete for an instance no lifecycle action waits on (done, or timed out).
+  ['No active Lifecycle Action found', 'instance_not_found', 'no lifecycle action waiting'],
 ];
 
 const maxCauseDepth = 5;

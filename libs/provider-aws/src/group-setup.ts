@@ -16,6 +16,8 @@ export interface GroupSetup {
   readonly azRebalanceSuspended: boolean;
   /** Every process name in SuspendedProcesses. */
   readonly suspendedProcesses: readonly string[];
+  /** The `EC2_INSTANCE_TERMINATING` hooks, once read; absent when they could not be read. */
+  readonly terminationHookNames?: readonly string[];
 }
 
 /** Reads the setup facts from one DescribeAutoScalingGroups entry. */

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  PutLifecycleHookCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -163,7 +164,7 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
       id: `aws/us-east-1/${name}`,
       maxSize: 4,
       version: '0.1.0',
-      capabilities: [],
+      capabilities: ['removal_hold'],
     });
     expect(group.describeGroupSetup()).toMatchObject({
       newInstancesProtectedFromScaleIn: true,
@@ -366,5 +367,46 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
     await expect(group.init()).rejects.toMatchObject({ code: 'shut_down' });
     await expect(group.increase(1)).rejects.toMatchObject({ code: 'shut_down' });
     await expect(group.connectInfo('i-0123456789')).rejects.toMatchObject({ code: 'shut_down' });
+  });
+  it('reports a member held by a termination hook, heartbeats it and completes it', async () => {
+    const name = await createGroup({ desired: 2 });
+    await autoScaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: name,
+        LifecycleHookName: 'drain',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        HeartbeatTimeout: 120,
+      }),
+    );
+    const group = providerFor(name);
+    await group.init();
+    const [held = '', other = ''] = await runningIds(group, 2);
+    await adminPost(`/groups/${name}/instance-refresh`, { instanceIds: [held] });
+
+    const members = await group.update();
+    expect(members.find(m => m.id === held)).toEqual({
+      id: held,
+      state: 'deleting',
+      providerState: 'Terminating:Wait',
+      removalHold: { timeoutMs: 120_000 },
+    });
+    expect(members.find(m => m.id === other)?.removalHold).toBeUndefined();
+    await group.extendRemovalHold(held);
+    expect(emulator.state.calls('RecordLifecycleActionHeartbeat').map(c => c.params)).toEqual([
+      expect.objectContaining({
+        AutoScalingGroupName: name,
+        LifecycleHookName: 'drain',
+        InstanceId: held,
+      }),
+    ]);
+    await group.releaseRemovalHold(held);
+    const [complete] = emulator.state.calls('CompleteLifecycleAction');
+    expect(complete?.params).toMatchObject({ InstanceId: held, LifecycleActionResult: 'CONTINUE' });
+    // Released twice, or extended after release: not found, the second release is a no-op.
+    await group.releaseRemovalHold(held);
+    await expect(group.extendRemovalHold(held)).rejects.toMatchObject({
+      code: 'instance_not_found',
+    });
+    expect((await group.update()).find(m => m.id === held)?.removalHold).toBeUndefined();
   });
 });

@@ -22,9 +22,14 @@ import { applyIncrease, planIncrease } from './increase';
 import { resolveSettings } from './settings';
 import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
 import { instanceStatusOf } from './state-mapping';
+import { completeActions, describeTerminationHooks, recordHeartbeats } from './termination-hooks';
+import type { TerminationHook } from './termination-hooks';
 
 /** This provider's version, reported in ProviderInfo. */
 export const providerAwsVersion = '0.1.0';
+
+/** How long a list of the group's termination hooks is trusted before it is read again. */
+const hooksMaxAgeMs = 60_000;
 
 /** The capacity figures the provider last saw on the group. */
 export interface GroupCapacity {
@@ -51,6 +56,8 @@ export class AwsInstanceGroup implements InstanceGroup {
   private setupWarned = false;
   /** The tail of the capacity calls in flight; they run one at a time (see `serialized`). */
   private capacityQueue: Promise<unknown> = Promise.resolve();
+  /** The group's termination lifecycle hooks as last read, and when. */
+  private hooks: { list: readonly TerminationHook[]; readAtMs: number } | undefined;
 
   constructor(settings: AwsProviderSettings) {
     this.input = settings;
@@ -69,6 +76,10 @@ export class AwsInstanceGroup implements InstanceGroup {
     const region = await this.resolveRegion();
     const group = await describeGroup(this.clients.autoScaling, this.settings.name, options.signal);
     this.adopt(group, true);
+    await this.readHooksIfStale(options.signal).catch((error: unknown) => {
+      // Without the list, held members are still reported as deleting; the next update retries.
+      this.logger.warn({ err: error }, 'could not read lifecycle hooks');
+    });
     this.warnAboutSetup();
 
     return {
@@ -77,7 +88,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       // what AWS will accept (B58), and this is the number AWS enforces.
       maxSize: this.setup?.maxSize ?? 0,
       version: providerAwsVersion,
-      capabilities: [],
+      capabilities: ['removal_hold'],
     };
   }
 
@@ -90,7 +101,12 @@ export class AwsInstanceGroup implements InstanceGroup {
       return described;
     });
 
-    return (group.Instances ?? []).flatMap(member =>
+    const members = group.Instances ?? [];
+    const holdTimeoutMs = members.some(m => m.LifecycleState === 'Terminating:Wait')
+      ? await this.holdTimeoutMs(options.signal)
+      : undefined;
+
+    return members.flatMap(member =>
       member.InstanceId === undefined
         ? []
         : [
@@ -100,9 +116,34 @@ export class AwsInstanceGroup implements InstanceGroup {
               ...(member.LifecycleState === undefined
                 ? {}
                 : { providerState: member.LifecycleState }),
+              ...(member.LifecycleState === 'Terminating:Wait' && holdTimeoutMs !== undefined
+                ? { removalHold: { timeoutMs: holdTimeoutMs } }
+                : {}),
             },
           ],
     );
+  }
+
+  /** RecordLifecycleActionHeartbeat for a member in `Terminating:Wait` on every termination hook. */
+  async extendRemovalHold(id: string, options: CallOptions = {}): Promise<void> {
+    const { clients, settings } = this.ready();
+    const hooks = await this.readHooksIfStale(options.signal, true);
+    await recordHeartbeats(clients.autoScaling, settings.name, hooks, id, options.signal);
+    this.logger.debug({ instanceId: id }, 'lifecycle action heartbeat sent');
+  }
+
+  /** CompleteLifecycleAction CONTINUE on every termination hook; an action already gone is done. */
+  async releaseRemovalHold(id: string, options: CallOptions = {}): Promise<void> {
+    const { clients, settings } = this.ready();
+    const hooks = await this.readHooksIfStale(options.signal, true);
+    try {
+      await completeActions(clients.autoScaling, settings.name, hooks, id, options.signal);
+    } catch (error) {
+      if ((error as FleetingError).code !== 'instance_not_found') {
+        throw error;
+      }
+    }
+    this.logger.info({ instanceId: id }, 'lifecycle action completed');
   }
 
   /** Raises the desired capacity by `delta`, capped at MaxSize (partial, `capacity_exceeded`). */
@@ -156,9 +197,40 @@ export class AwsInstanceGroup implements InstanceGroup {
     return Promise.resolve();
   }
 
-  /** The setup facts of the last describe (protection, AZRebalance), for the scaler's check. */
+  /** The setup facts of the last describe (protection, AZRebalance, hooks), for the scaler's check. */
   describeGroupSetup(): GroupSetup | undefined {
-    return this.setup;
+    if (this.setup === undefined || this.hooks === undefined) {
+      return this.setup;
+    }
+    return { ...this.setup, terminationHookNames: this.hooks.list.map(hook => hook.name) };
+  }
+
+  /** The hold timeout of a `Terminating:Wait` member: the shortest hook heartbeat timeout. */
+  private async holdTimeoutMs(signal: AbortSignal | undefined): Promise<number | undefined> {
+    try {
+      // A member waits, so some hook holds it: an empty list is out of date.
+      const hooks = await this.readHooksIfStale(signal, true);
+      return hooks.length === 0 ? undefined : Math.min(...hooks.map(h => h.heartbeatTimeoutMs));
+    } catch (error) {
+      // The member is still reported deleting (no new work); its hold waits for the next update.
+      this.logger.warn({ err: error }, 'could not read lifecycle hooks');
+      return undefined;
+    }
+  }
+
+  private async readHooksIfStale(
+    signal: AbortSignal | undefined,
+    rereadEmpty = false,
+  ): Promise<readonly TerminationHook[]> {
+    const { clients, settings } = this.ready();
+    const nowMs = this.now();
+    const fresh = this.hooks !== undefined && nowMs - this.hooks.readAtMs < hooksMaxAgeMs;
+    if (this.hooks !== undefined && fresh && !(rereadEmpty && this.hooks.list.length === 0)) {
+      return this.hooks.list;
+    }
+    const list = await describeTerminationHooks(clients.autoScaling, settings.name, signal);
+    this.hooks = { list, readAtMs: nowMs };
+    return list;
   }
 
   /** The desired capacity we expect and the group's size limits, as last seen. */
@@ -267,6 +339,9 @@ export class AwsInstanceGroup implements InstanceGroup {
     }
     if (this.setup?.azRebalanceSuspended === false) {
       this.logger.warn({}, 'AZRebalance is not suspended and should be');
+    }
+    if (this.hooks?.list.length === 0) {
+      this.logger.warn({}, 'no termination lifecycle hook; aws may end busy instances');
     }
   }
 

@@ -10,6 +10,8 @@ export interface ScalerMemory {
   /** When each creation the cloud accepted, and no new member has yet answered, was asked for. */
   pendingCreationsAtMs: number[];
   bucket: TokenBucket;
+  /** When we last extended each cloud-held removal (lifecycle-hooks.ts); made on first use. */
+  removalHoldsExtendedAtMs?: Map<string, number>;
 }
 
 /** Everything one tick works with; the token is the leader lease's fencing token. */

@@ -5,6 +5,8 @@ export type { ScalerSettings } from './settings';
 export { ScalerError } from './errors';
 export type { ScalerErrorCode, ScalerErrorOptions } from './errors';
 export type { TickReport } from './tick';
+export { tendRemovalHolds } from './lifecycle-hooks';
+export type { RemovalHoldReport } from './lifecycle-hooks';
 export type { ApplyReport } from './apply-plan';
 export type { ReconcileReport } from './reconcile';
 export { demandOf, instanceViews, toInstanceView } from './plan-inputs';

@@ -25,6 +25,9 @@ export function unsafeSetupProblems(provider: InstanceGroup): string[] {
   if (!setup.azRebalanceSuspended) {
     problems.push('AZRebalance is not suspended');
   }
+  if (setup.terminationHookNames?.length === 0) {
+    problems.push('no termination lifecycle hook, so aws may end busy instances on its own');
+  }
   if (setup.minSize > 0) {
     problems.push('min size is above 0, so the fleet cannot reach zero');
   }

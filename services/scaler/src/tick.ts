@@ -5,6 +5,8 @@ import { applyPlan } from './apply-plan';
 import type { ApplyReport } from './apply-plan';
 import type { TickContext } from './context';
 import { guarded } from './guarded';
+import { tendRemovalHolds } from './lifecycle-hooks';
+import type { RemovalHoldReport } from './lifecycle-hooks';
 import { demandOf, instanceViews } from './plan-inputs';
 import { runReadyCheck } from './ready-check';
 import { reconcile } from './reconcile';
@@ -19,6 +21,8 @@ export interface TickReport {
   readonly apply: ApplyReport;
   readonly readyPassed: readonly string[];
   readonly readyFailed: readonly string[];
+  /** Cloud-held removals (termination lifecycle hooks) extended or released. */
+  readonly removalHolds: RemovalHoldReport;
 }
 
 /** Runs the ready command on one instance and opens it, or counts a failure toward the threshold. */
@@ -86,6 +90,7 @@ export async function runTick(
   const reconciled = await reconcile(ctx, members, before);
   const ready = await checkReadiness(ctx, reconciled.toCheck);
   const snapshot = await ctx.registry.snapshot();
+  const removalHolds = await tendRemovalHolds(ctx, members, snapshot);
   const policy = activePolicy(ctx.settings.policies, ctx.nowMs);
   const usability = {
     maxUseCount: ctx.settings.maxUseCount,
@@ -125,6 +130,7 @@ export async function runTick(
       cleared: reconciled.cleared,
       readyPassed: ready.passed,
       readyFailed: ready.failed,
+      removalHolds,
     },
     'scaling decision',
   );
@@ -135,5 +141,6 @@ export async function runTick(
     apply,
     readyPassed: ready.passed,
     readyFailed: ready.failed,
+    removalHolds,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
   PutLifecycleHookCommand,
@@ -201,6 +202,44 @@ describe('admin API faults', () => {
       'Pending',
       'Terminating',
     ]);
+  });
+
+  it('instance refresh of chosen members, replacing each only once it is gone', async () => {
+    await createGroup(f, { name: 'g', desired: 2 });
+    await f.sdk.autoscaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: 'g',
+        LifecycleHookName: 'drain',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      }),
+    );
+    await f.advance(1000);
+    const [first = '', second = ''] = ((await group('g')).Instances ?? []).map(
+      i => i.InstanceId ?? '',
+    );
+    const refreshed = (await f.admin('POST', '/groups/g/instance-refresh', {
+      instanceIds: [first],
+      replacement: 'after-termination',
+    })) as { instanceIds: string[] };
+    expect(refreshed.instanceIds).toEqual([first]);
+    const states = async (): Promise<string[]> =>
+      ((await group('g')).Instances ?? []).map(
+        i => `${i.InstanceId ?? ''} ${i.LifecycleState ?? ''}`,
+      );
+    expect((await states()).sort()).toEqual([`${first} Terminating:Wait`, `${second} InService`]);
+    expect((await group('g')).DesiredCapacity).toBe(2);
+    await f.sdk.autoscaling.send(
+      new CompleteLifecycleActionCommand({
+        AutoScalingGroupName: 'g',
+        LifecycleHookName: 'drain',
+        InstanceId: first,
+        LifecycleActionResult: 'CONTINUE',
+      }),
+    );
+    await f.advance(1000);
+    const after = (await group('g')).Instances ?? [];
+    expect(after.map(i => i.InstanceId)).not.toContain(first);
+    expect(after).toHaveLength(2);
   });
 
   it('leaves an instance out of exactly one DescribeInstances call', async () => {

@@ -42,15 +42,30 @@ export function terminateFromOutside(
   }
 }
 
+/** Options of {@link startInstanceRefresh}. */
+export interface InstanceRefreshOptions {
+  /** `Ignore` leaves members protected from scale-in alone. */
+  readonly protectedInstances: 'Refresh' | 'Ignore';
+  /** Only these in-service members (one batch of a refresh); default all. */
+  readonly instanceIds?: readonly string[];
+  /**
+   * `launch-at-once`: replacements launch as soon as the members leave service.
+   * `after-termination`: each replacement waits until its member is gone, as AWS's
+   * terminate-and-launch refresh (MinHealthyPercentage below 100) does.
+   */
+  readonly replacement: 'launch-at-once' | 'after-termination';
+}
+
 /**
- * Starts an instance refresh: every in-service member is taken out of service
+ * Starts an instance refresh: the chosen in-service members are taken out of service
  * (`Terminating:Wait` when a termination hook exists) and the group launches replacements.
  */
 export function startInstanceRefresh(
   model: AwsModel,
   groupName: string,
-  protectedInstances: 'Refresh' | 'Ignore',
+  options: InstanceRefreshOptions,
 ): string[] {
+  const { protectedInstances, instanceIds } = options;
   const group = model.autoscaling.groups.get(groupName);
   if (group === undefined) {
     throw new EmulatorError('not-found', `could not find group ${groupName}`);
@@ -65,9 +80,11 @@ export function startInstanceRefresh(
   const victims = [...group.members.values()].filter(
     m =>
       m.lifecycleState === 'InService' &&
+      (instanceIds === undefined || instanceIds.includes(m.instanceId)) &&
       (protectedInstances === 'Refresh' || !m.protectedFromScaleIn),
   );
   for (const member of victims) {
+    member.replaceAfterTermination = options.replacement === 'after-termination';
     model.autoscaling.startTermination(group, member, {
       cause: refreshCause(nowMs, member.instanceId),
       useHooks: true,

@@ -68,6 +68,8 @@ const bootBody = z.object({
 });
 const refreshBody = z.object({
   protectedInstances: z.enum(['Refresh', 'Ignore']).default('Refresh'),
+  instanceIds: z.array(z.string()).optional(),
+  replacement: z.enum(['launch-at-once', 'after-termination']).default('launch-at-once'),
 });
 const terminateBody = z.object({ reason: z.enum(['user', 'spot']).default('user') });
 const advanceBody = z.object({ ms: z.number().nonnegative() });
@@ -153,7 +155,13 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
     }
     case 'POST /groups/:id/instance-refresh': {
       const body = parse(refreshBody, request.body);
-      return { instanceIds: startInstanceRefresh(model, second ?? '', body.protectedInstances) };
+      return {
+        instanceIds: startInstanceRefresh(model, second ?? '', {
+          protectedInstances: body.protectedInstances,
+          replacement: body.replacement,
+          ...(body.instanceIds === undefined ? {} : { instanceIds: body.instanceIds }),
+        }),
+      };
     }
     case 'POST /instances/:id/pause':
       await requireProcess(model, second ?? '').pause();

@@ -16,7 +16,7 @@ import {
 } from './causes';
 import type { ScalingActivity } from './activities';
 import type { AutoScalingGroup, GroupMember, LifecycleActionResult } from './group';
-import { activeMembers, countByZone, isActive, isSuspended } from './group';
+import { activeMembers, awaitingReplacement, countByZone, isActive, isSuspended } from './group';
 import { LifecycleActions } from './lifecycle-hooks';
 import { chooseOne, chooseScaleInVictims } from './termination-policy';
 import { GroupLauncher } from './group-launcher';
@@ -115,8 +115,10 @@ export class GroupRuntime {
     }
     const active = activeMembers(group);
     const target = group.desiredCapacity + (group.rebalance === undefined ? 0 : 1);
-    if (active.length < target && !isSuspended(group, 'Launch')) {
-      const from = active.length;
+    // A member leaving in a terminate-first refresh holds its place until it is gone.
+    const held = awaitingReplacement(group);
+    if (active.length + held < target && !isSuspended(group, 'Launch')) {
+      const from = active.length + held;
       for (let i = from; i < target; i++) {
         if (
           this.launcher.launch(group, this.launchCause(group, from, target), undefined) ===

@@ -76,6 +76,41 @@ export interface GroupMember {
   terminateActivityId: string | undefined;
   /** Lifecycle actions of the current transition, by hook name. */
   readonly pendingActions: Map<string, PendingLifecycleAction>;
+  /** Leaving, but its replacement waits until it is gone (a terminate-first instance refresh). */
+  replaceAfterTermination?: boolean;
+}
+
+/** The policy types PutScalingPolicy accepts. */
+export type ScalingPolicyType =
+  'SimpleScaling' | 'StepScaling' | 'TargetTrackingScaling' | 'PredictiveScaling';
+
+/** How a simple or step policy changes the desired capacity. */
+export type AdjustmentType = 'ChangeInCapacity' | 'ExactCapacity' | 'PercentChangeInCapacity';
+
+/** One step of a step scaling policy (bounds relative to the alarm threshold). */
+export interface StepAdjustment {
+  readonly lowerBound: number | undefined;
+  readonly upperBound: number | undefined;
+  readonly scalingAdjustment: number;
+}
+
+/** A scaling policy of a group; stored, and applied only by ExecutePolicy (no alarms run). */
+export interface ScalingPolicy {
+  readonly policyName: string;
+  readonly policyArn: string;
+  readonly autoScalingGroupName: string;
+  readonly policyType: ScalingPolicyType;
+  readonly adjustmentType: AdjustmentType | undefined;
+  readonly scalingAdjustment: number | undefined;
+  readonly minAdjustmentMagnitude: number | undefined;
+  readonly cooldownS: number | undefined;
+  readonly stepAdjustments: readonly StepAdjustment[];
+  readonly metricAggregationType: string | undefined;
+  readonly estimatedInstanceWarmupS: number | undefined;
+  /** TargetTrackingConfiguration's predefined metric and target, when given. */
+  readonly targetTracking:
+    { readonly metricType: string | undefined; readonly targetValue: number } | undefined;
+  readonly enabled: boolean;
 }
 
 /** A group tag. */
@@ -123,6 +158,8 @@ export interface AutoScalingGroup {
   readonly suspended: Map<ScalingProcess, string>;
   readonly members: Map<string, GroupMember>;
   readonly hooks: Map<string, LifecycleHook>;
+  /** Scaling policies by name (PutScalingPolicy); made on first use. */
+  policies?: Map<string, ScalingPolicy>;
   status: 'Delete in progress' | undefined;
   cooldownUntilMs: number;
   /** The text that explains the next capacity change's activities. */
@@ -142,6 +179,12 @@ const ACTIVE_STATES: ReadonlySet<LifecycleState> = new Set([
 /** Whether a member counts towards the group's capacity (not on its way out). */
 export function isActive(member: GroupMember): boolean {
   return ACTIVE_STATES.has(member.lifecycleState);
+}
+
+/** Members on their way out whose replacement waits until they are gone. */
+export function awaitingReplacement(group: AutoScalingGroup): number {
+  return [...group.members.values()].filter(m => !isActive(m) && m.replaceAfterTermination === true)
+    .length;
 }
 
 /** The members that count towards capacity. */

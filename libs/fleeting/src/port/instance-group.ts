@@ -62,4 +62,25 @@ export interface InstanceGroup {
   heartbeat(id: string, options?: CallOptions): Promise<void>;
   /** Releases provider-side resources (e.g. uploaded keys); idempotent, instances stay. */
   shutdown(): Promise<void>;
+  /**
+   * Asks the cloud to keep waiting on a removal it holds (the member still runs jobs); only with
+   * capability `removal_hold`. Rejects `instance_not_found` when no hold is waiting any more.
+   */
+  extendRemovalHold?(id: string, options?: CallOptions): Promise<void>;
+  /**
+   * Lets a held removal go ahead (the member has no work left); only with capability
+   * `removal_hold`. A hold that is already gone counts as released.
+   */
+  releaseRemovalHold?(id: string, options?: CallOptions): Promise<void>;
+}
+
+/** An instance group whose provider declared `removal_hold`, with both hold calls present. */
+export type RemovalHoldGroup = InstanceGroup &
+  Required<Pick<InstanceGroup, 'extendRemovalHold' | 'releaseRemovalHold'>>;
+
+/** Whether the group implements the removal-hold calls (providers declare `removal_hold`). */
+export function supportsRemovalHolds(group: InstanceGroup): group is RemovalHoldGroup {
+  return (
+    typeof group.extendRemovalHold === 'function' && typeof group.releaseRemovalHold === 'function'
+  );
 }

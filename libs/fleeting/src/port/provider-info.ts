@@ -1,5 +1,8 @@
-/** Optional features a provider can declare; the scaler uses a feature only if declared. */
-export type ProviderCapability = 'suspend_resume';
+/**
+ * Optional features a provider can declare; the scaler uses a feature only if declared.
+ * `removal_hold`: the cloud can hold a removal it started until we release it (see RemovalHold).
+ */
+export type ProviderCapability = 'suspend_resume' | 'removal_hold';
 
 /** What a provider says about itself and its group when initialised. */
 export interface ProviderInfo {

@@ -33,6 +33,8 @@ interface FakeInstance {
   readonly address: string;
   readonly createdAtMs: number;
   deletingSinceMs?: number;
+  /** A removal the fake cloud started and holds: it goes ahead at `deadlineMs` or on release. */
+  hold?: { timeoutMs: number; deadlineMs: number; extensions: number };
   failsBoot: boolean;
   unhealthy: boolean;
 }
@@ -109,12 +111,29 @@ export class FakeInstanceGroup implements InstanceGroup {
     this.instances.delete(id);
   }
 
+  /**
+   * Starts a removal the way a cloud does on its own (an instance refresh with a termination
+   * hook): the instance is `deleting` with a removal hold until released or `timeoutMs` passes.
+   */
+  holdRemoval(id: string, timeoutMs: number): void {
+    const instance = this.require(id);
+    instance.hold = { timeoutMs, deadlineMs: this.now() + timeoutMs, extensions: 0 };
+  }
+
+  /** How often the hold on `id` was extended; undefined when it holds none. */
+  holdExtensions(id: string): number | undefined {
+    return this.instances.get(id)?.hold?.extensions;
+  }
+
   /** The group as it is now, for assertions. */
   snapshot(): readonly InstanceState[] {
     this.sweep();
     return [...this.instances.values()].map(instance => ({
       id: instance.id,
       state: this.stateOf(instance),
+      ...(instance.hold === undefined
+        ? {}
+        : { removalHold: { timeoutMs: instance.hold.timeoutMs } }),
     }));
   }
 
@@ -123,7 +142,7 @@ export class FakeInstanceGroup implements InstanceGroup {
       id: this.providerId,
       maxSize: this.maxSize,
       version: '0.1.0',
-      capabilities: [],
+      capabilities: ['removal_hold'],
     }));
   }
 
@@ -201,6 +220,28 @@ export class FakeInstanceGroup implements InstanceGroup {
     });
   }
 
+  extendRemovalHold(id: string, options?: CallOptions): Promise<void> {
+    return this.call(options, () => {
+      const instance = this.require(id);
+      if (instance.hold === undefined) {
+        throw notFound(id);
+      }
+      instance.hold.deadlineMs = this.now() + instance.hold.timeoutMs;
+      instance.hold.extensions += 1;
+    });
+  }
+
+  releaseRemovalHold(id: string, options?: CallOptions): Promise<void> {
+    return this.call(options, () => {
+      this.sweep();
+      const instance = this.instances.get(id);
+      if (instance?.hold !== undefined) {
+        instance.hold = undefined;
+        instance.deletingSinceMs = this.now();
+      }
+    });
+  }
+
   shutdown(): Promise<void> {
     this.isShutDown = true;
     return Promise.resolve();
@@ -245,6 +286,11 @@ export class FakeInstanceGroup implements InstanceGroup {
   private sweep(): void {
     const now = this.now();
     for (const [id, instance] of this.instances) {
+      if (instance.hold !== undefined && now >= instance.hold.deadlineMs) {
+        // Nobody answered in time: the cloud goes ahead, as a hook's DefaultResult does.
+        instance.hold = undefined;
+        instance.deletingSinceMs = now;
+      }
       if (
         instance.deletingSinceMs !== undefined &&
         now - instance.deletingSinceMs >= this.deleteDelayMs
@@ -255,7 +301,7 @@ export class FakeInstanceGroup implements InstanceGroup {
   }
 
   private stateOf(instance: FakeInstance): InstanceStatus {
-    if (instance.deletingSinceMs !== undefined) {
+    if (instance.deletingSinceMs !== undefined || instance.hold !== undefined) {
       return 'deleting';
     }
     if (this.now() - instance.createdAtMs < this.bootDelayMs) {
