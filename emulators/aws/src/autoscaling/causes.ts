@@ -109,3 +109,11 @@ export function refreshCause(nowMs: number, instanceId: string): string {
     `At ${causeTime(nowMs)} instance ${instanceId} was selected for termination.`
   );
 }
+
+/** ExecutePolicy changed the capacity. */
+export function policyCause(nowMs: number, policyName: string, from: number, to: number): string {
+  return (
+    `At ${causeTime(nowMs)} a user request executed policy ${policyName} ` +
+    `changing the desired capacity from ${from} to ${to}.`
+  );
+}

@@ -11,6 +11,12 @@ import {
   putLifecycleHook,
   recordLifecycleActionHeartbeat,
 } from './lifecycle-hook-actions';
+import {
+  deletePolicy,
+  describePolicies,
+  executePolicy,
+  putScalingPolicy,
+} from './scaling-policy-actions';
 import { setDesiredCapacity } from './set-desired-capacity';
 import { setInstanceProtection } from './set-instance-protection';
 import { resumeProcesses, suspendProcesses } from './suspend-resume-processes';
@@ -35,4 +41,8 @@ export const autoScalingActions: ReadonlyMap<string, QueryHandler> = new Map([
   ['DeleteLifecycleHook', deleteLifecycleHook],
   ['CompleteLifecycleAction', completeLifecycleAction],
   ['RecordLifecycleActionHeartbeat', recordLifecycleActionHeartbeat],
+  ['PutScalingPolicy', putScalingPolicy],
+  ['DescribePolicies', describePolicies],
+  ['DeletePolicy', deletePolicy],
+  ['ExecutePolicy', executePolicy],
 ]);
