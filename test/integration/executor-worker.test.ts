@@ -19,7 +19,7 @@ import {
 import type { AwsEmulator } from '@taskfleet/emulator-aws';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
-import { ExecutorWorker, RunProgress } from '@taskfleet/executor';
+import { ExecutorWorker, JobRecords } from '@taskfleet/executor';
 import type { ProcessResult } from '@taskfleet/executor';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
@@ -212,6 +212,8 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
       slotPollIntervalMs: 100,
       traceUpdateIntervalMs: 200,
       finalUpdateDeadlineMs: 30_000,
+      // Takeovers are driven by the deliveries themselves here, not by the periodic sweep.
+      recoveryIntervalMs: 600_000,
     };
     for (const [name, reg] of [
       ['full', registry],
@@ -338,9 +340,21 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
 
   it('never re-runs a job whose script was started: runner_system_failure instead', async () => {
     const id = job('started-before').id;
-    // What an executor that died mid-script leaves behind: its claim and the started marker.
+    // What an executor that died mid-script leaves behind: its claim and the started stage,
+    // under a lease that ran out long ago.
     expect(await registry.claimSlot(String(id))).toBeDefined();
-    await new RunProgress({ redis, baseKey: registry.baseKey }).markStarted(id);
+    const records = new JobRecords({ redis, baseKey: registry.baseKey, payloadKey });
+    const deadOwner = 'ex-dead:0001';
+    const longAgoMs = Date.now() - 3600_000;
+    const taken = await records.take(id, deadOwner, longAgoMs, 1000, {
+      id,
+      token: job('started-before').token,
+      maskedValues: [],
+      tokenMaskPrefixes: [],
+      failureReasons: undefined,
+    });
+    expect(taken.taken).toBe(true);
+    expect(await records.markStarted(id, deadOwner, longAgoMs)).toBe(true);
     expect(await enqueue('started-before')).toBe('system_failure');
     const view = emulator.admin.getJob(id);
     expect(view).toMatchObject({ status: 'failed', failureReason: 'runner_system_failure' });

@@ -35,10 +35,15 @@ export interface SendFinalUpdateInput {
   readonly update: Omit<UpdateJobInput, 'checksum' | 'bytesize'> & {
     readonly state: 'success' | 'failed';
   };
-  /** The trace's checksum and size, read before each attempt. */
-  readonly output: () => { readonly checksum: string; readonly bytesize: number };
+  /** The trace's checksum and size, read before each attempt (absent when not known). */
+  readonly output: () => { readonly checksum?: string; readonly bytesize?: number };
   /** Sends the rest of the log before each attempt (e.g. `() => writer.drain(…)`). */
   readonly drainTrace?: () => Promise<unknown>;
+  /**
+   * Called on 412 (GitLab lost the log): rewinds the log to byte 0 so the next `drainTrace`
+   * re-uploads all of it; false when the bytes are no longer held.
+   */
+  readonly rewindTrace?: () => boolean;
   readonly deadlineAtMs: number;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -132,8 +137,11 @@ export async function sendFinalUpdate(input: SendFinalUpdateInput): Promise<Fina
         logger.debug({ attempts, waitMs }, 'final update accepted but not completed, re-sending');
         break;
       case 'trace-reset':
-        // TODO(#5): re-upload the whole log from byte 0; acknowledged bytes are no longer held.
-        logger.warn({ attempts }, 'gitlab asked to re-send the whole log, which is not held');
+        if (input.rewindTrace?.() === true) {
+          logger.warn({ attempts }, 'gitlab asked to re-send the whole log, re-sending it');
+        } else {
+          logger.error({ attempts }, 'gitlab asked to re-send the whole log, which is not held');
+        }
         break;
       case 'failed':
         failures++;

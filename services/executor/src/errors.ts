@@ -5,7 +5,11 @@ export type ExecutorErrorCode =
   /** The instance did not report its login directory, so a relative builds dir has no base. */
   | 'builds_dir_unresolved'
   /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */
-  | 'payload_unreadable';
+  | 'payload_unreadable'
+  /** Redis could not be reached to read or change a job's durable record. */
+  | 'job_record_unavailable'
+  /** A job record's secrets could not be decrypted (another payload key, or altered). */
+  | 'job_record_unreadable';
 
 /** Options of an ExecutorError. */
 export interface ExecutorErrorOptions {
@@ -21,6 +25,6 @@ export class ExecutorError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ExecutorError';
     this.code = code;
-    this.retryable = code === 'builds_dir_unresolved';
+    this.retryable = code === 'builds_dir_unresolved' || code === 'job_record_unavailable';
   }
 }

@@ -187,6 +187,23 @@ export class TraceWriter {
     return this.finishing;
   }
 
+  /**
+   * Ends the log without sending more: flushes the masker, waits for a patch in flight, and
+   * returns the summary with every byte GitLab has not acknowledged, for a durable outbox.
+   */
+  async seal(): Promise<{ readonly summary: TraceSummary; readonly pending: Buffer }> {
+    this.closed = true;
+    this.loopStop.abort();
+    await this.loop;
+    await this.sendChain;
+    for (const piece of this.masker.end()) {
+      this.log.append(piece);
+    }
+    this.log.closeGap();
+    this.wakeDrainWaiters(true);
+    return { summary: this.summary(), pending: this.unsent.peek(this.unsent.pendingBytes) };
+  }
+
   /** The log's checksum, size and delivery state right now. */
   summary(): TraceSummary {
     return {

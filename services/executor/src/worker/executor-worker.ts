@@ -1,22 +1,25 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
-import { jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
+import { randomBytes } from 'node:crypto';
+
+import { jobQueueName, jobQueuePrefix, queueJobId } from '@taskfleet/job-queue';
 import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
+import { JobRecords } from './job-record';
 import { JobProcessor } from './process-job';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
-import { RunProgress } from './run-progress';
+import { RecoverySweep } from './recovery-sweep';
 
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
 export interface ExecutorWorkerOptions extends Omit<
   JobProcessorOptions,
-  'progress' | 'registry' | 'instances' | 'client'
+  'records' | 'registry' | 'instances' | 'client' | 'executorId' | 'stopping'
 > {
   /**
    * A client with `maxRetriesPerRequest: null` (BullMQ's rule) and no `keyPrefix`; shared with
@@ -34,13 +37,32 @@ export interface ExecutorWorkerOptions extends Omit<
   readonly concurrency: number;
   /** BullMQ lock duration; a lock lost to a stalled worker means a redelivery. */
   readonly lockDurationMs?: number;
+  /** How often BullMQ looks for entries of dead workers to redeliver. @defaultValue 30 000 */
+  readonly stalledIntervalMs?: number;
+  /** How often this executor looks for undelivered jobs of dead executors. @defaultValue 10 000 */
+  readonly recoveryIntervalMs?: number;
+  /** This executor's id in job leases and logs. @defaultValue random */
+  readonly executorId?: string;
 }
+
+// States in which BullMQ will still hand the entry to a worker.
+const LIVE_STATES: ReadonlySet<string> = new Set([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
 
 /** Consumes the runner's BullMQ queue and runs each job on a claimed instance slot. */
 export class ExecutorWorker {
   private worker: Worker<QueuedJob, ProcessResult> | undefined;
   private closing: Promise<void> | undefined;
   private readonly processor: JobProcessor;
+  private readonly records: JobRecords;
+  private readonly sweep: RecoverySweep;
+  private readonly queue: Queue<QueuedJob>;
+  private readonly stopping = new AbortController();
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly queueName: string;
@@ -51,10 +73,37 @@ export class ExecutorWorker {
     this.queuePrefix = jobQueuePrefix(options.keyPrefix, options.runnerKey);
     this.logger = options.logger.child({ component: 'executor-worker', queue: this.queueName });
     this.clock = options.clock;
+    this.records = new JobRecords({
+      redis: options.redis,
+      baseKey: options.registry.baseKey,
+      payloadKey: options.payloadKey,
+    });
     this.processor = new JobProcessor({
       ...options,
-      progress: new RunProgress({ redis: options.redis, baseKey: options.registry.baseKey }),
+      records: this.records,
+      executorId: options.executorId ?? `ex-${randomBytes(4).toString('hex')}`,
+      stopping: this.stopping.signal,
     });
+    this.queue = new Queue<QueuedJob>(this.queueName, {
+      connection: options.redis,
+      prefix: this.queuePrefix,
+    });
+    this.sweep = new RecoverySweep({
+      records: this.records,
+      processor: this.processor,
+      queueHasJob: async jobId => LIVE_STATES.has(await this.queue.getJobState(queueJobId(jobId))),
+      clock: options.clock,
+      logger: this.logger,
+      ...(options.recoveryIntervalMs === undefined
+        ? {}
+        : { intervalMs: options.recoveryIntervalMs }),
+    });
+  }
+
+  /** Runs one recovery round now and waits for its takeovers (tests and shutdown checks). */
+  async recoverNow(): Promise<void> {
+    await this.sweep.sweepOnce();
+    await this.sweep.settled();
   }
 
   /** Starts taking jobs; calling it again while running does nothing. */
@@ -69,9 +118,15 @@ export class ExecutorWorker {
         connection: this.options.redis,
         concurrency: this.options.concurrency,
         prefix: this.queuePrefix,
+        // A job whose executor died is always redelivered: the job record decides what then
+        // happens (run, fail as started, or deliver its outbox), never BullMQ's stall limit.
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
         ...(this.options.lockDurationMs === undefined
           ? {}
           : { lockDuration: this.options.lockDurationMs }),
+        ...(this.options.stalledIntervalMs === undefined
+          ? {}
+          : { stalledInterval: this.options.stalledIntervalMs }),
       },
     );
     worker.on('error', error => {
@@ -79,13 +134,18 @@ export class ExecutorWorker {
     });
     this.worker = worker;
     await worker.waitUntilReady();
+    this.sweep.start();
     this.logger.info({ concurrency: this.options.concurrency }, 'executor worker started');
   }
 
   /** Stops taking jobs and waits for the running ones to end; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Running scripts finish; deliveries still waiting on GitLab hand their outbox over.
+      this.stopping.abort();
+      await this.sweep.stop();
       await this.worker?.close();
+      await this.queue.close();
       this.logger.info('executor worker stopped');
     })();
     return this.closing;

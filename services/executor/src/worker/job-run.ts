@@ -1,6 +1,6 @@
 import { dial } from '@taskfleet/fleeting';
 import type { ConnectInfo, SshConnection } from '@taskfleet/fleeting';
-import { TraceWriter, effectiveFailureReason, sendFinalUpdate } from '@taskfleet/gitlab';
+import { LogMasker, TraceWriter, effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import type { Logger } from 'pino';
 
@@ -8,20 +8,182 @@ import type { JobOutcome } from '../job/failure-mapping';
 import { jobFailedLine, jobHeader } from '../job/job-header';
 import { runJob } from '../job/run-job';
 import type { HeldSlot } from './acquire-slot';
+import { deliverOutbox } from './deliver-outbox';
+import type { JobLease } from './job-lease';
+import type { OutboxEntry } from './job-record';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
+import type { ReportTarget } from './report-target';
 
 const hourMs = 3600_000;
 
-/** One delivery's run: its trace writer and the steps from slot to final state. */
+/** One delivery's run of a job it holds the lease of: from slot to a durable final state. */
 export class JobRun {
-  private readonly trace: TraceWriter;
-
   constructor(
     private readonly options: JobProcessorOptions,
     private readonly logger: Logger,
     private readonly target: ReportTarget,
-  ) {
-    this.trace = new TraceWriter({
+    private readonly lease: JobLease,
+  ) {}
+
+  /**
+   * Fails the job back to GitLab as a system failure with `detail` as its last log line; the
+   * lines are appended to whatever log an earlier run of the job left in GitLab.
+   */
+  async failSystem(detail: string): Promise<ProcessResult> {
+    const masker = new LogMasker({
+      maskedValues: this.target.maskedValues,
+      tokenMaskPrefixes: this.target.tokenMaskPrefixes,
+    });
+    const text =
+      jobHeader(this.options.runnerDescription) + jobFailedLine({ detail, systemFailure: true });
+    const log = Buffer.concat([...masker.write(Buffer.from(text)), ...masker.end()]);
+    const stored = await this.store({
+      state: 'failed',
+      failureReason: effectiveFailureReason('runner_system_failure', this.target.failureReasons),
+      logFromOffset: null,
+      log,
+      deadlineAtMs: this.deadlineAtMs(),
+    });
+    // Whatever slot an earlier delivery of this job held is free now: its script is not running.
+    await this.options.registry.releaseSlot(String(this.target.id));
+    if (!stored) {
+      return 'lease_lost';
+    }
+    await this.deliver(stored);
+    return 'system_failure';
+  }
+
+  /** Connects to the slot's instance, marks the job started (fenced) and runs it there. */
+  async onSlot(held: HeldSlot, payload: JobPayload): Promise<ProcessResult> {
+    const { options, logger } = this;
+    const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
+    log.info({ existing: held.existing }, 'slot claimed');
+    let connection: SshConnection;
+    try {
+      const info = await options.instances.connectInfo(held.instanceId);
+      const timeoutMs = options.dialTimeoutMs ?? 30_000;
+      // TODO(#4): pool connections per instance; each job dials its own session for now.
+      connection = await (options.connect ?? defaultConnect)(info, timeoutMs, {
+        ...(options.keepaliveIntervalMs === undefined
+          ? {}
+          : { keepaliveIntervalMs: options.keepaliveIntervalMs }),
+        ...(options.keepaliveCountMax === undefined
+          ? {}
+          : { keepaliveCountMax: options.keepaliveCountMax }),
+      });
+    } catch (error) {
+      log.error({ err: errorName(error) }, 'could not connect to instance');
+      await this.reportLostInstance(held.instanceId, 'could not connect under a job');
+      return this.failSystem(`could not connect to instance ${held.instanceId}`);
+    }
+    const trace = this.traceWriter();
+    let outcome: JobOutcome;
+    try {
+      if (!(await options.records.markStarted(payload.id, this.lease.owner, options.clock.now()))) {
+        // Only a run that lost its lease gets here: the new owner reports the job.
+        log.error('job lease lost before the script started; not running it');
+        await trace.seal();
+        return 'lease_lost';
+      }
+      options.hooks?.afterStarted?.(payload.id);
+      outcome = await runJob({
+        payload,
+        connection,
+        trace: {
+          write: chunk => trace.write(chunk),
+          waitForDrain: () => trace.waitForDrain(),
+        },
+        buildsDir: options.buildsDir,
+        slot: held.slot,
+        clock: options.clock,
+        signal: anySignal(trace.abortSignal, this.lease.lost),
+        ...(options.shell === undefined ? {} : { shell: options.shell }),
+        ...(options.runnerVariables === undefined
+          ? {}
+          : { runnerVariables: options.runnerVariables }),
+        ...(options.runnerDescription === undefined
+          ? {}
+          : { runnerDescription: options.runnerDescription }),
+      });
+    } finally {
+      await connection.close();
+    }
+    if (outcome.systemFailure === true) {
+      log.warn({ detail: outcome.detail }, 'instance failed under a running job');
+      await this.reportLostInstance(held.instanceId, 'lost under a running job');
+    }
+    return this.finish(outcome, trace);
+  }
+
+  /** Stores the final state and the unsent log durably, frees the slot, then delivers it. */
+  private async finish(outcome: JobOutcome, trace: TraceWriter): Promise<ProcessResult> {
+    const { options, logger, target } = this;
+    const { summary, pending } = await trace.seal();
+    if (outcome.outcome === 'canceled' || summary.stopped !== undefined) {
+      // GitLab ended the job itself (canceled, or the token no longer valid): nothing to report.
+      // TODO(#5): a graceful cancel runs after_script and reports canceled.
+      await options.records.markDelivered(target.id, options.clock.now());
+      await options.registry.releaseSlot(String(target.id));
+      logger.info({ stopped: summary.stopped?.reason }, 'job ended by gitlab');
+      return 'canceled';
+    }
+    const stored = await this.store({
+      ...(outcome.outcome === 'success'
+        ? { state: 'success' as const }
+        : {
+            state: 'failed' as const,
+            failureReason: outcome.failureReason ?? 'runner_system_failure',
+            ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
+          }),
+      checksum: summary.checksum,
+      bytesize: summary.bytesize,
+      logFromOffset: summary.sentBytes,
+      log: pending,
+      deadlineAtMs: this.deadlineAtMs(),
+    });
+    // The instance is done with the job: its slot is freed before the (possibly long) delivery.
+    await options.registry.releaseSlot(String(target.id));
+    if (!stored) {
+      return 'lease_lost';
+    }
+    options.hooks?.afterFinished?.(target.id);
+    await this.deliver(stored);
+    logger.info({ outcome: outcome.outcome, failureReason: outcome.failureReason }, 'job finished');
+    if (outcome.outcome === 'success') {
+      return 'success';
+    }
+    return outcome.systemFailure === true ? 'system_failure' : 'failed';
+  }
+
+  /** Writes the outbox under the lease; undefined when the lease was lost (nothing written). */
+  private async store(outbox: OutboxEntry): Promise<OutboxEntry | undefined> {
+    const { options, logger } = this;
+    if (
+      await options.records.markFinished(
+        this.target.id,
+        this.lease.owner,
+        options.clock.now(),
+        outbox,
+      )
+    ) {
+      return outbox;
+    }
+    logger.error('job lease lost before the final state was stored; the new owner reports it');
+    return undefined;
+  }
+
+  /** Sends a stored outbox; see deliverOutboxOf. */
+  private deliver(outbox: OutboxEntry): Promise<void> {
+    return deliverOutboxOf(this.options, this.logger, this.target, outbox, this.lease);
+  }
+
+  private deadlineAtMs(): number {
+    return this.options.clock.now() + (this.options.finalUpdateDeadlineMs ?? hourMs);
+  }
+
+  private traceWriter(): TraceWriter {
+    const { options, logger, target } = this;
+    const trace = new TraceWriter({
       client: options.client,
       jobId: target.id,
       jobToken: target.token,
@@ -36,149 +198,73 @@ export class JobRun {
         ? {}
         : { updateIntervalMs: options.traceUpdateIntervalMs }),
     });
-    this.trace.start();
+    trace.start();
+    return trace;
   }
 
-  /** Fails the job back to GitLab as a system failure with `detail` as its last log line. */
-  async failSystem(
-    detail: string,
-    options: { readonly keepSlot?: boolean } = {},
-  ): Promise<ProcessResult> {
-    this.trace.write(jobHeader(this.options.runnerDescription));
-    this.trace.write(jobFailedLine({ detail, systemFailure: true }));
-    if (options.keepSlot !== true) {
-      await this.options.registry.releaseSlot(String(this.target.id));
-    }
-    return this.report({
-      outcome: 'failed',
-      failureReason: effectiveFailureReason('runner_system_failure', this.target.failureReasons),
-      detail,
-      systemFailure: true,
-    });
-  }
-
-  /** Connects to the slot's instance, marks the job started and runs it there. */
-  async onSlot(held: HeldSlot, payload: JobPayload): Promise<ProcessResult> {
-    const { options, logger } = this;
-    const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
-    log.info({ existing: held.existing }, 'slot claimed');
-    let connection: SshConnection;
+  private async reportLostInstance(instanceId: string, reason: string): Promise<void> {
     try {
-      const info = await options.instances.connectInfo(held.instanceId);
-      const timeoutMs = options.dialTimeoutMs ?? 30_000;
-      // TODO(#4): pool connections per instance; each job dials its own session for now.
-      connection = await (options.connect ?? defaultConnect)(info, timeoutMs);
+      await this.options.reportLostInstance?.(instanceId, String(this.target.id), reason);
     } catch (error) {
-      log.error({ err: errorName(error) }, 'could not connect to instance');
-      return this.failSystem(`could not connect to instance ${held.instanceId}`);
+      // The scaler's heartbeat finds the instance too; this report only makes it sooner.
+      this.logger.warn({ instanceId, err: errorName(error) }, 'could not report lost instance');
     }
-    let outcome: JobOutcome;
-    try {
-      if (!(await options.progress.markStarted(payload.id))) {
-        log.error('job script was started by another run; not running it again');
-        // The other run holds the same claim and is still using the slot: leave it to release it.
-        // TODO(#5): if that run is dead too, the claim stays until the instance is cleared.
-        return await this.failSystem('the job was started by another executor; not re-running', {
-          keepSlot: true,
-        });
-      }
-      const signal = this.trace.abortSignal;
-      outcome = await runJob({
-        payload,
-        connection,
-        trace: {
-          write: chunk => this.trace.write(chunk),
-          waitForDrain: () => this.trace.waitForDrain(),
-        },
-        buildsDir: options.buildsDir,
-        slot: held.slot,
-        clock: options.clock,
-        signal,
-        ...(options.shell === undefined ? {} : { shell: options.shell }),
-        ...(options.runnerVariables === undefined
-          ? {}
-          : { runnerVariables: options.runnerVariables }),
-        ...(options.runnerDescription === undefined
-          ? {}
-          : { runnerDescription: options.runnerDescription }),
-      });
-    } finally {
-      await connection.close();
-    }
-    if (outcome.systemFailure === true) {
-      // TODO(#3): tell the scaler the instance failed under a job; markUnhealthy needs its fencing token.
-      log.warn({ detail: outcome.detail }, 'instance failed under a running job');
-    }
-    // The instance is done with the job: its slot is freed before the (possibly long) final update.
-    await options.registry.releaseSlot(String(payload.id));
-    return this.report(outcome);
   }
+}
 
-  /** Sends the rest of the log and the final state, then records the job as finished. */
-  private async report(outcome: JobOutcome): Promise<ProcessResult> {
-    const { options, logger, target } = this;
-    const summary = await this.trace.finish(60_000);
-    if (outcome.outcome === 'canceled' || summary.stopped !== undefined) {
-      // GitLab ended the job itself (canceled, or the token no longer valid): nothing to report.
-      // TODO(#5): a graceful cancel runs after_script and reports canceled.
-      await options.progress.markFinished(target.id);
-      logger.info({ stopped: summary.stopped?.reason }, 'job ended by gitlab');
-      return 'canceled';
-    }
-    const delivered = await sendFinalUpdate({
-      client: options.client,
-      jobId: target.id,
-      jobToken: target.token,
-      update:
-        outcome.outcome === 'success'
-          ? { state: 'success' }
-          : {
-              state: 'failed',
-              failureReason: outcome.failureReason ?? 'runner_system_failure',
-              ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
-            },
-      output: () => this.trace.summary(),
-      drainTrace: () => this.trace.drain(),
-      deadlineAtMs: options.clock.now() + (options.finalUpdateDeadlineMs ?? hourMs),
-      logger,
-      clock: options.clock,
-    });
-    // TODO(#5): an undelivered final state (deadline passed) is logged by sendFinalUpdate only;
-    // it should stay durable for another executor to re-send.
-    await options.progress.markFinished(target.id);
-    logger.info(
-      { outcome: outcome.outcome, failureReason: outcome.failureReason, delivery: delivered.kind },
-      'job finished',
+/**
+ * Delivers an outbox for the lease holder: marks the job delivered once GitLab has the state or
+ * no longer has the job, or after the outbox deadline; on shutdown hands the job over.
+ */
+export async function deliverOutboxOf(
+  options: JobProcessorOptions,
+  logger: Logger,
+  target: ReportTarget,
+  outbox: OutboxEntry,
+  lease: JobLease,
+): Promise<void> {
+  // Shutting down: one attempt (a healthy GitLab takes it), no waiting; else wait until stopped.
+  const stoppingAlready = options.stopping?.aborted === true;
+  const outcome = await deliverOutbox({
+    client: options.client,
+    target,
+    outbox: stoppingAlready
+      ? { ...outbox, deadlineAtMs: Math.min(outbox.deadlineAtMs, options.clock.now()) }
+      : outbox,
+    clock: options.clock,
+    logger,
+    signal: anySignal(lease.lost, stoppingAlready ? undefined : options.stopping),
+  });
+  const handOver =
+    outcome.kind === 'canceled' ||
+    (options.stopping?.aborted === true && outcome.kind === 'deadline-exceeded');
+  if (handOver) {
+    // Shutting down, or another executor took over: the outbox stays for the next owner.
+    logger.info({ attempts: outcome.attempts }, 'final update handed over');
+    await lease.release();
+    return;
+  }
+  if (outcome.kind === 'deadline-exceeded' || outcome.kind === 'retries-exhausted') {
+    logger.error(
+      { attempts: outcome.attempts, kind: outcome.kind },
+      'final update abandoned: gitlab did not take it before the outbox deadline',
     );
-    if (outcome.outcome === 'success') {
-      return 'success';
-    }
-    return outcome.systemFailure === true ? 'system_failure' : 'failed';
   }
+  await options.records.markDelivered(target.id, options.clock.now());
 }
 
-/** Which GitLab job a run reports to, and what its log must mask. */
-export interface ReportTarget {
-  readonly id: number;
-  readonly token: string;
-  readonly maskedValues: readonly string[];
-  readonly tokenMaskPrefixes: readonly string[];
-  readonly failureReasons: readonly string[] | undefined;
+/** An AbortSignal that aborts when any of `signals` does. */
+export function anySignal(...signals: readonly (AbortSignal | undefined)[]): AbortSignal {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  return AbortSignal.any(live);
 }
 
-/** The report target of a runnable job: its id, token and what its log must mask. */
-export function targetOf(job: JobPayload): ReportTarget {
-  return {
-    id: job.id,
-    token: job.token,
-    maskedValues: job.variables.filter(v => v.masked).map(v => v.value),
-    tokenMaskPrefixes: job.features.token_mask_prefixes,
-    failureReasons: job.features.failure_reasons,
-  };
-}
-
-function defaultConnect(info: ConnectInfo, timeoutMs: number): Promise<SshConnection> {
-  return dial(info, { connectTimeoutMs: timeoutMs });
+function defaultConnect(
+  info: ConnectInfo,
+  timeoutMs: number,
+  keepalive: { readonly keepaliveIntervalMs?: number; readonly keepaliveCountMax?: number },
+): Promise<SshConnection> {
+  return dial(info, { connectTimeoutMs: timeoutMs, ...keepalive });
 }
 
 /** The error's name and code, for logs: never its message, which may quote input or secrets. */

@@ -1,23 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
 import type { QueuedJob } from '@taskfleet/job-queue';
+import type { Logger } from 'pino';
 
 import { acquireSlot } from './acquire-slot';
 import { decodeQueuedPayload } from './decode-payload';
-import { JobRun, errorName, targetOf } from './job-run';
+import type { DecodedPayload } from './decode-payload';
+import { JobLease } from './job-lease';
+import type { TakeResult } from './job-record';
+import { JobRun, deliverOutboxOf, errorName } from './job-run';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
+import { bareTarget, targetOf } from './report-target';
+import type { ReportTarget } from './report-target';
+
+const defaultJobLeaseMs = 30_000;
 
 /**
- * Runs one queued job from claim to final state: decrypt, claim a slot (waiting up to
- * `instanceAcquireTimeoutMs`), connect, mark it started, run it, release the slot and report.
+ * Runs one queued job from claim to final state: decrypt, take the job's durable record under a
+ * lease, claim a slot (waiting up to `instanceAcquireTimeoutMs`), mark it started, run it, store
+ * the final state in the outbox, release the slot and deliver. A job left by a dead executor is
+ * finished by the stage it reached: not started → run, started → system failure, finished →
+ * its outbox delivered.
  */
 export class JobProcessor {
-  constructor(private readonly options: JobProcessorOptions) {}
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: JobProcessorOptions) {
+    this.leaseMs = options.jobLeaseMs ?? defaultJobLeaseMs;
+  }
 
   /** Processes one delivery; throws `payload_unreadable` when the payload cannot be decrypted. */
   async process(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
     const { options } = this;
     const jobId = queued.gitlabJobId;
     const logger = options.logger.child({ jobId });
-    let decoded;
+    let decoded: DecodedPayload;
     try {
       decoded = decodeQueuedPayload(queued.payload, options.payloadKey);
     } catch (error) {
@@ -28,51 +45,187 @@ export class JobProcessor {
       logger.error({ err: errorName(error) }, 'could not decrypt job payload');
       throw error;
     }
-    const stage = await options.progress.stageOf(jobId);
-    if (stage === 'finished') {
-      logger.info('job already finished, redelivery acknowledged');
+    const target =
+      decoded.kind === 'job' ? targetOf(decoded.job) : bareTarget(decoded.jobId, decoded.jobToken);
+    const owned = await this.takeOrWait(jobId, target, logger, signal);
+    if (owned === undefined) {
+      return 'handed_over';
+    }
+    const { taken, lease } = owned;
+    try {
+      if (taken.stage === 'delivered') {
+        logger.info('job already finished, redelivery acknowledged');
+        return 'already_finished';
+      }
+      if (taken.stage !== 'claimed') {
+        return await this.resume(taken, lease, logger);
+      }
+      if (taken.previousOwner !== undefined) {
+        logger.warn('job taken over before its script started; running it');
+      }
+      const run = new JobRun(options, logger, target, lease);
+      if (decoded.kind === 'unrunnable') {
+        await options.registry.dropPending(String(jobId));
+        logger.error({ problemCount: decoded.problems.length }, 'job payload cannot be run');
+        const lines = decoded.problems.map(p => `  ${p}`).join('\n');
+        return await run.failSystem(`the job payload cannot be run:\n${lines}\n`);
+      }
+      const held = await acquireSlot({
+        registry: options.registry,
+        jobId: String(jobId),
+        clock: options.clock,
+        timeoutMs: options.instanceAcquireTimeoutMs,
+        pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+        logger,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      if (held === undefined) {
+        await options.registry.dropPending(String(jobId));
+        logger.error(
+          { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },
+          'no instance slot within the acquire timeout',
+        );
+        if (signal?.aborted === true) {
+          return await run.failSystem(
+            'the job was canceled on the executor before it got an instance',
+          );
+        }
+        const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
+        return await run.failSystem(`no instance became available within ${seconds}s`);
+      }
+      return await run.onSlot(held, decoded.job);
+    } finally {
+      await lease.stop();
+    }
+  }
+
+  /**
+   * Takes over a job from its durable record alone (no queue entry needed): a started job is
+   * failed as a system failure, a finished one has its outbox delivered. A job not yet started
+   * is left to its queue entry; `queueHasJob` says whether one is still live.
+   */
+  async recover(
+    jobId: number,
+    queueHasJob: () => Promise<boolean>,
+  ): Promise<ProcessResult | undefined> {
+    const logger = this.options.logger.child({ jobId });
+    const owner = this.ownerId();
+    const taken = await this.options.records.take(
+      jobId,
+      owner,
+      this.options.clock.now(),
+      this.leaseMs,
+      undefined,
+    );
+    if (!taken.taken) {
+      return undefined;
+    }
+    const lease = this.startLease(jobId, owner, logger);
+    try {
+      if (taken.stage === 'claimed') {
+        if (await queueHasJob()) {
+          // Its queue entry will be redelivered and run; do not hold it up.
+          await lease.release();
+          return undefined;
+        }
+        logger.error('job lost its queue entry before its script started');
+        return await this.failStored(taken, lease, logger, 'the job was lost before it started');
+      }
+      return await this.resume(taken, lease, logger);
+    } finally {
+      await lease.stop();
+    }
+  }
+
+  /** A job that an executor which stopped had started or finished. */
+  private async resume(
+    taken: Extract<TakeResult, { taken: true }>,
+    lease: JobLease,
+    logger: Logger,
+  ): Promise<ProcessResult> {
+    if (taken.stage === 'finished' && taken.outbox !== undefined && taken.target !== undefined) {
+      logger.warn('final state left undelivered by an executor that stopped; delivering it');
+      await this.options.registry.releaseSlot(String(taken.target.id));
+      await deliverOutboxOf(this.options, logger, taken.target, taken.outbox, lease);
+      return 'delivered_outbox';
+    }
+    if (taken.stage === 'delivered') {
       return 'already_finished';
     }
-    if (decoded.kind === 'unrunnable') {
-      await options.registry.dropPending(String(jobId));
-      logger.error({ problemCount: decoded.problems.length }, 'job payload cannot be run');
-      const run = new JobRun(options, logger, {
-        id: decoded.jobId,
-        token: decoded.jobToken,
-        maskedValues: [],
-        tokenMaskPrefixes: [],
-        failureReasons: undefined,
-      });
-      const lines = decoded.problems.map(p => `  ${p}`).join('\n');
-      return run.failSystem(`the job payload cannot be run:\n${lines}\n`);
-    }
-    const job = decoded.job;
-    const run = new JobRun(options, logger, targetOf(job));
-    if (stage === 'started') {
-      logger.error('job script was started by an executor that stopped; not running it again');
-      return run.failSystem('the job was started before and its executor stopped; not re-running');
-    }
-    const held = await acquireSlot({
-      registry: options.registry,
-      jobId: String(jobId),
-      clock: options.clock,
-      timeoutMs: options.instanceAcquireTimeoutMs,
-      pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+    logger.error('job script was started by an executor that stopped; not running it again');
+    return this.failStored(
+      taken,
+      lease,
       logger,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    if (held === undefined) {
-      await options.registry.dropPending(String(jobId));
-      logger.error(
-        { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },
-        'no instance slot within the acquire timeout',
-      );
-      if (signal?.aborted === true) {
-        return run.failSystem('the job was canceled on the executor before it got an instance');
-      }
-      const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
-      return run.failSystem(`no instance became available within ${seconds}s`);
+      'the job was started before and its executor stopped; not re-running',
+    );
+  }
+
+  private async failStored(
+    taken: Extract<TakeResult, { taken: true }>,
+    lease: JobLease,
+    logger: Logger,
+    detail: string,
+  ): Promise<ProcessResult> {
+    if (taken.target === undefined) {
+      // Records always carry their target; one without it cannot be reported at all.
+      logger.error('job record has no report target; cannot fail it back');
+      return 'system_failure';
     }
-    return run.onSlot(held, job);
+    await this.options.registry.dropPending(String(taken.target.id));
+    return new JobRun(this.options, logger, taken.target, lease).failSystem(detail);
+  }
+
+  /**
+   * Takes the job's record; while another delivery holds a live lease, waits (holding this queue
+   * entry, so the job is never dropped) until that one delivers or its lease runs out.
+   */
+  private async takeOrWait(
+    jobId: number,
+    target: ReportTarget,
+    logger: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<{ taken: Extract<TakeResult, { taken: true }>; lease: JobLease } | undefined> {
+    const { options } = this;
+    const owner = this.ownerId();
+    let waiting = false;
+    for (;;) {
+      const taken = await options.records.take(
+        jobId,
+        owner,
+        options.clock.now(),
+        this.leaseMs,
+        target,
+      );
+      if (taken.taken) {
+        return { taken, lease: this.startLease(jobId, owner, logger) };
+      }
+      if (!waiting) {
+        logger.info({ stage: taken.stage }, 'job held by another executor; waiting on it');
+        waiting = true;
+      }
+      const stop = options.stopping;
+      await options.clock.sleep(Math.max(1, Math.floor(this.leaseMs / 2)), stop);
+      if (stop?.aborted === true || signal?.aborted === true) {
+        return undefined;
+      }
+    }
+  }
+
+  private startLease(jobId: number, owner: string, logger: Logger): JobLease {
+    const lease = new JobLease(
+      this.options.records,
+      jobId,
+      owner,
+      this.leaseMs,
+      this.options.clock,
+      logger,
+    );
+    lease.start();
+    return lease;
+  }
+
+  private ownerId(): string {
+    return `${this.options.executorId}:${randomBytes(4).toString('hex')}`;
   }
 }

@@ -5,12 +5,36 @@ import type { Logger } from 'pino';
 
 import type { ScriptShell } from '../job/build-scripts';
 import type { ShellVariable } from '../job/expand-variables';
-import type { RunProgress } from './run-progress';
+import type { JobRecords } from './job-record';
 
 /** Everything one job run needs; shared by all jobs of one worker. */
 export interface JobProcessorOptions {
   readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending'>;
-  readonly progress: RunProgress;
+  /** Durable job progress and outboxes (see JobRecords). */
+  readonly records: JobRecords;
+  /** This executor's id; each delivery owns its job as `<executorId>:<random>`. */
+  readonly executorId: string;
+  /**
+   * How long a job stays owned by a delivery that stopped renewing it (an executor that died):
+   * another executor takes the job over only after this. @defaultValue 30 000
+   */
+  readonly jobLeaseMs?: number;
+  /** Aborted when the executor shuts down: deliveries in progress hand their outbox over. */
+  readonly stopping?: AbortSignal;
+  /**
+   * Tells the registry the instance failed under the job (while the job still holds its claim
+   * there), so it leaves capacity at once instead of after the scaler's failed heartbeats.
+   */
+  readonly reportLostInstance?: (
+    instanceId: string,
+    jobId: string,
+    reason: string,
+  ) => Promise<void>;
+  /** SSH keepalive interval; a dead instance is noticed after `× (countMax + 1)`. */
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
+  /** Test hooks at the racy moments of a run; each costs nothing when unset. */
+  readonly hooks?: JobRunHooks;
   readonly instances: Pick<InstanceGroup, 'connectInfo'>;
   readonly client: GitlabClient;
   /** The AES-256 key the poller encrypted payloads with (32 bytes). */
@@ -32,7 +56,19 @@ export interface JobProcessorOptions {
   readonly runnerVariables?: readonly ShellVariable[];
   readonly runnerDescription?: string;
   /** Opens the SSH session; `dial` unless a test swaps it. */
-  readonly connect?: (info: ConnectInfo, timeoutMs: number) => Promise<SshConnection>;
+  readonly connect?: (
+    info: ConnectInfo,
+    timeoutMs: number,
+    keepalive: { readonly keepaliveIntervalMs?: number; readonly keepaliveCountMax?: number },
+  ) => Promise<SshConnection>;
+}
+
+/** Called at the moments a crash leaves a job in a distinct stage (for kill-at-stage tests). */
+export interface JobRunHooks {
+  /** The started marker is written; the script is about to run. */
+  readonly afterStarted?: (jobId: number) => void;
+  /** The final state is in the outbox; nothing of it is delivered yet. */
+  readonly afterFinished?: (jobId: number) => void;
 }
 
 /** How one delivery of a queued job ended. */
@@ -43,4 +79,10 @@ export type ProcessResult =
   /** Failed back to GitLab as runner_system_failure (no slot, no connection, started before). */
   | 'system_failure'
   /** A redelivery of a job already finished: only acknowledged. */
-  | 'already_finished';
+  | 'already_finished'
+  /** Another executor took the job over while this delivery ran; that one reports it. */
+  | 'lease_lost'
+  /** The job's outbox, left by an executor that stopped, was delivered. */
+  | 'delivered_outbox'
+  /** The executor is shutting down; the job is left for another executor to take over. */
+  | 'handed_over';
