@@ -66,6 +66,9 @@ lonely:
 broken:
   script:
     - echo broken-never-runs
+damaged:
+  script:
+    - echo damaged-never-runs
 lost:
   script:
     - echo lost-started
@@ -103,7 +106,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -310,6 +313,29 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     expect(trace).not.toContain('broken-never-runs');
     expect(trace).not.toContain(token);
     expect((await registry.snapshot()).claimedSlots).toBe(0);
+  });
+
+  it('fails a job whose payload cannot be decrypted through its id-and-token envelope', async () => {
+    const { id, token } = job('damaged');
+    const sealed = encryptPayload(JSON.stringify(job('damaged')), payloadKey);
+    // One flipped ciphertext byte: GCM refuses the whole payload.
+    const ct = Buffer.from(sealed.ct, 'base64');
+    ct[0] = (ct[0] ?? 0) ^ 0xff;
+    const { queueJobId } = await queue.enqueue({
+      gitlabJobId: id,
+      runnerKey: 'full',
+      acceptedAtMs: Date.now(),
+      payload: { ...sealed, ct: ct.toString('base64') },
+      report: encryptPayload(JSON.stringify({ id, token }), payloadKey),
+    });
+    const added = await queue.queue.getJob(queueJobId);
+    expect(await added?.waitUntilFinished(events, 60_000)).toBe('system_failure');
+    expect(emulator.admin.getJob(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+    });
+    expect(emulator.admin.getTrace(id)).toContain('the job payload could not be decrypted');
+    expect(emulator.admin.getTrace(id)).not.toContain('damaged-never-runs');
   });
 
   it('reports a failing script as failed/script_failure with its exit code', async () => {

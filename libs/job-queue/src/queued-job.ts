@@ -8,4 +8,9 @@ export interface QueuedJob {
   readonly acceptedAtMs: number;
   /** The whole /jobs/request response body (token, variables included), encrypted. */
   readonly payload: EncryptedPayload;
+  /**
+   * Only the job's id and token (`{"id":…,"token":"…"}`), encrypted on their own: a payload
+   * that is damaged or too odd to read can still be failed back to GitLab with them.
+   */
+  readonly report?: EncryptedPayload;
 }

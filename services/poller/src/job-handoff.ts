@@ -48,7 +48,12 @@ async function enqueueJob(
   force: AbortSignal,
 ): Promise<boolean> {
   const payload = encryptPayload(JSON.stringify(job), intake.payloadKey);
-  const entry = { gitlabJobId: job.id, runnerKey: intake.runnerKey, acceptedAtMs, payload };
+  // A second, tiny envelope: enough to fail the job back if the payload cannot be read.
+  const report = encryptPayload(
+    JSON.stringify({ id: job.id, token: job.token }),
+    intake.payloadKey,
+  );
+  const entry = { gitlabJobId: job.id, runnerKey: intake.runnerKey, acceptedAtMs, payload, report };
   for (let failures = 1; ; failures++) {
     try {
       await intake.jobQueue.enqueue(entry);

@@ -40,3 +40,25 @@ export function decodeQueuedPayload(payload: EncryptedPayload, key: Buffer): Dec
   }
   throw new ExecutorError('payload_unreadable', 'could not read job payload: no job id and token');
 }
+
+/**
+ * Reads a queued job's separate id-and-token envelope, so a job whose payload cannot be read is
+ * still failed back to GitLab; undefined when there is none or it cannot be read either.
+ */
+export function decodeReportEnvelope(
+  report: EncryptedPayload | undefined,
+  key: Buffer,
+): { readonly jobId: number; readonly jobToken: string } | undefined {
+  if (report === undefined) {
+    return undefined;
+  }
+  try {
+    const raw = JSON.parse(decryptPayload(report, key)) as { id?: unknown; token?: unknown };
+    if (typeof raw.id === 'number' && typeof raw.token === 'string' && raw.token !== '') {
+      return { jobId: raw.id, jobToken: raw.token };
+    }
+  } catch {
+    // Damaged as well: the caller reports that nothing can be told to GitLab.
+  }
+  return undefined;
+}

@@ -79,6 +79,7 @@ export class JobRun {
     const trace = this.traceWriter();
     let outcome: JobOutcome;
     try {
+      options.hooks?.beforeStarted?.(payload.id);
       if (!(await options.records.markStarted(payload.id, this.lease.owner, options.clock.now()))) {
         // Only a run that lost its lease gets here: the new owner reports the job.
         log.error('job lease lost before the script started; not running it');

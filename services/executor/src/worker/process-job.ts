@@ -4,7 +4,7 @@ import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Logger } from 'pino';
 
 import { acquireSlot } from './acquire-slot';
-import { decodeQueuedPayload } from './decode-payload';
+import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
 import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
@@ -38,12 +38,22 @@ export class JobProcessor {
     try {
       decoded = decodeQueuedPayload(queued.payload, options.payloadKey);
     } catch (error) {
-      // Without the payload there is no job token, so GitLab cannot be told; free what we hold.
-      // TODO(#5): such a job stays running in GitLab until its timeout (invariant 1 not met).
-      await options.registry.dropPending(String(jobId));
-      await options.registry.releaseSlot(String(jobId));
       logger.error({ err: errorName(error) }, 'could not decrypt job payload');
-      throw error;
+      const report = decodeReportEnvelope(queued.report, options.payloadKey);
+      if (report === undefined || report.jobId !== jobId) {
+        // Neither envelope can be read (another payload key?), so GitLab cannot be told.
+        // TODO(#5): such a job stays running in GitLab until its timeout; a payload key id
+        // checked at executor start-up would refuse the misconfiguration before any job.
+        await options.registry.dropPending(String(jobId));
+        await options.registry.releaseSlot(String(jobId));
+        throw error;
+      }
+      decoded = {
+        kind: 'unrunnable',
+        jobId,
+        jobToken: report.jobToken,
+        problems: ['the job payload could not be decrypted'],
+      };
     }
     const target =
       decoded.kind === 'job' ? targetOf(decoded.job) : bareTarget(decoded.jobId, decoded.jobToken);

@@ -65,6 +65,8 @@ export interface JobProcessorOptions {
 
 /** Called at the moments a crash leaves a job in a distinct stage (for kill-at-stage tests). */
 export interface JobRunHooks {
+  /** A slot is held and the instance connected; the script is not started. */
+  readonly beforeStarted?: (jobId: number) => void;
   /** The started marker is written; the script is about to run. */
   readonly afterStarted?: (jobId: number) => void;
   /** The final state is in the outbox; nothing of it is delivered yet. */
