@@ -11,14 +11,18 @@ import { pino } from 'pino';
 import { handOffJob } from './job-handoff';
 import type { RunnerIntake } from './runner-intake';
 
-const job = { id: 77, token: 'glcbt-job-token' } as unknown as JobPayload;
+const job = {
+  id: 77,
+  token: 'glcbt-job-token',
+  features: { failure_reasons: ['runner_system_failure'] },
+} as unknown as JobPayload;
 const accepted = { kind: 'accepted', status: 200 } as unknown as UpdateJobResult;
 
 function intakeWith(parts: {
   acceptJob: () => Promise<UpdateJobResult>;
   enqueue: (entry: QueuedJob) => Promise<{ queueJobId: string }>;
 }) {
-  const calls = { convert: 0, release: 0, errors: 0 };
+  const calls = { convert: 0, release: 0, errors: 0, updates: [] as unknown[] };
   const logger = pino({ level: 'silent' });
   jest.spyOn(logger, 'error').mockImplementation(() => {
     calls.errors += 1;
@@ -26,7 +30,13 @@ function intakeWith(parts: {
   const intake: RunnerIntake = {
     runner: {} as RunnerConfig,
     runnerKey: 'r1-abc',
-    client: { acceptJob: parts.acceptJob } as unknown as GitlabClient,
+    client: {
+      acceptJob: parts.acceptJob,
+      updateJob: (_id: number, _token: string, input: unknown) => {
+        calls.updates.push(input);
+        return Promise.resolve(accepted);
+      },
+    } as unknown as GitlabClient,
     registry: {
       convertReservation: () => {
         calls.convert += 1;
@@ -112,5 +122,7 @@ describe('handOffJob', () => {
     expect(outcome).toBe('abandoned');
     expect(calls.errors).toBe(2);
     expect(calls.convert).toBe(0);
+    // Failed back once, so GitLab does not show it running until its stale timeout.
+    expect(calls.updates).toEqual([{ state: 'failed', failureReason: 'runner_system_failure' }]);
   });
 });

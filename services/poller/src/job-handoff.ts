@@ -1,3 +1,4 @@
+import { effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { encryptPayload } from '@taskfleet/job-queue';
 
@@ -99,6 +100,26 @@ async function convertReservation(
 }
 
 /**
+ * One attempt, on the way out, at failing an accepted job that never reached the queue, so GitLab
+ * retries it by its own rules instead of showing it running until its stale timeout.
+ */
+async function failAbandoned(intake: RunnerIntake, job: JobPayload): Promise<void> {
+  const failureReason = effectiveFailureReason(
+    'runner_system_failure',
+    job.features.failure_reasons,
+  );
+  const result = await intake.client.updateJob(job.id, job.token, {
+    state: 'failed',
+    failureReason,
+  });
+  if (result.kind === 'accepted' || result.kind === 'aborted') {
+    intake.logger.warn({ jobId: job.id, kind: result.kind }, 'abandoned job failed back to gitlab');
+  } else {
+    intake.logger.error({ jobId: job.id, kind: result.kind }, 'could not fail abandoned job back');
+  }
+}
+
+/**
  * Takes a job GitLab just assigned: accept it at once (`PUT state=running`), enqueue it under its
  * GitLab id with the payload encrypted, and turn the reservation into pending demand. Keeps
  * retrying until done or until `force` aborts (a forced shutdown).
@@ -118,8 +139,8 @@ export async function handOffJob(
   }
   const acceptedAtMs = intake.clock.now();
   if (!(await enqueueJob(intake, job, acceptedAtMs, force))) {
-    // TODO(#3): fail the job back to GitLab (runner_system_failure) instead of leaving it running.
     intake.logger.error({ jobId: job.id }, 'accepted job abandoned at forced shutdown');
+    await failAbandoned(intake, job);
     return 'abandoned';
   }
   await convertReservation(intake, job.id, reservationId, force);
