@@ -370,7 +370,7 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
         }
       },
     });
-    expect(run.outcome).toEqual({ outcome: 'canceled' });
+    expect(run.outcome).toEqual({ outcome: 'canceled', aborted: true });
     expect(run.trace).toContain('ERROR: Job failed: canceled');
     expect(run.trace).not.toContain('Running after script');
     const deadline = Date.now() + 5_000;

@@ -186,6 +186,11 @@ export class SshRemoteCommand implements RemoteCommand {
         code === null && signalName !== undefined
           ? { exitCode: null, signal: signalName.replace(/^SIG/, '') }
           : { exitCode: code };
+      try {
+        this.options.onExit?.(this.exit);
+      } catch (error) {
+        this.fail(error);
+      }
     });
     channel.on('close', () => {
       this.channelClosed = true;

@@ -21,6 +21,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Variables exported for the command, delivered through stdin (never as arguments). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Called when the server reports the exit status, which can come well before the channel
+   * closes: a background process still holding the command's output keeps the channel open.
+   */
+  readonly onExit?: (result: RunResult) => void;
 }
 
 /** How a remote command ended. */

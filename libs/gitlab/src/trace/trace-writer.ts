@@ -310,6 +310,18 @@ export class TraceWriter {
     this.wakeDrainWaiters(true);
   }
 
+  /**
+   * Asks GitLab about the job now with a keep-alive (`PUT state=running`), so a job that waited
+   * (in a queue, for a slot) learns of a cancel before it starts; the answer acts as any other.
+   */
+  async checkIn(): Promise<void> {
+    if (this.stopReason !== undefined || this.closed) {
+      return;
+    }
+    await this.sendChain;
+    await this.keepAlive();
+  }
+
   private async keepAliveIfQuiet(): Promise<void> {
     const forceMs = this.options.forceSendIntervalMs ?? defaultForceSendIntervalMs;
     // As GitLab Runner: a keep-alive only follows a round that left nothing unsent.
@@ -317,6 +329,10 @@ export class TraceWriter {
     if (this.stopReason !== undefined || this.unsent.pendingBytes > 0 || quietMs < forceMs) {
       return;
     }
+    await this.keepAlive();
+  }
+
+  private async keepAlive(): Promise<void> {
     const result = await this.options.client.keepAlive(this.options.jobId, this.options.jobToken, {
       checksum: this.log.checksum,
       bytesize: this.log.bytesize,
@@ -348,7 +364,8 @@ export class TraceWriter {
       return;
     }
     this.stopReason = reason;
-    this.logger.info({ ...reason }, 'gitlab stopped the job, abandoning it');
+    // Debug only: the job's owner logs the one event about an abandoned job (B17).
+    this.logger.debug({ ...reason }, 'gitlab stopped the job, abandoning it');
     this.unsent.discardPending();
     this.loopStop.abort();
     this.abortController.abort(reason);

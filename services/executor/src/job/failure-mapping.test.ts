@@ -41,7 +41,20 @@ describe('failure mapping', () => {
 
   it('maps an aborted command to canceled', () => {
     const aborted = new FleetingError('canceled', 'could not finish the command: aborted');
-    expect(failedOutcome({ kind: 'error', error: aborted }, [])).toEqual({ outcome: 'canceled' });
+    expect(failedOutcome({ kind: 'error', error: aborted }, [])).toEqual({
+      outcome: 'canceled',
+      aborted: true,
+    });
+  });
+
+  it('maps a stopped stage: a graceful cancel, an abort by GitLab, and a timeout', () => {
+    expect(failedOutcome({ kind: 'canceled' }, [])).toEqual({ outcome: 'canceled' });
+    expect(failedOutcome({ kind: 'aborted' }, [])).toEqual({ outcome: 'canceled', aborted: true });
+    // job_execution_timeout is always supported, and is never a system failure (B22).
+    expect(failedOutcome({ kind: 'timed-out' }, ['script_failure'])).toEqual({
+      outcome: 'failed',
+      failureReason: 'job_execution_timeout',
+    });
   });
 
   it('reports a script killed by a signal as a script failure without an exit code', () => {

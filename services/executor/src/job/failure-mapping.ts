@@ -13,12 +13,24 @@ export interface JobOutcome {
   readonly detail?: string;
   /** The failure was the runner's or the instance's, not the script's. */
   readonly systemFailure?: boolean;
+  /**
+   * Set when `outcome` is `canceled` because GitLab ended the job (`Job-Status: canceled|failed`
+   * or 403): nothing more is reported. Unset, a canceled job was canceled gracefully
+   * (`canceling`) and its final state is still sent.
+   */
+  readonly aborted?: boolean;
 }
 
 /** What one stage ended with. */
 export type StageEnd =
   | { readonly kind: 'exited'; readonly result: RunResult }
-  | { readonly kind: 'error'; readonly error: unknown };
+  | { readonly kind: 'error'; readonly error: unknown }
+  /** Stopped by its timeout (the job's, or RUNNER_SCRIPT_TIMEOUT / RUNNER_AFTER_SCRIPT_TIMEOUT). */
+  | { readonly kind: 'timed-out' }
+  /** Stopped by a graceful cancel (`Job-Status: canceling`). */
+  | { readonly kind: 'canceled' }
+  /** Stopped because GitLab ended the job. */
+  | { readonly kind: 'aborted' };
 
 /** Whether a stage ended with exit code 0. */
 export function stageSucceeded(end: StageEnd): boolean {
@@ -28,8 +40,9 @@ export function stageSucceeded(end: StageEnd): boolean {
 /**
  * GitLab Runner's verdict on a failed stage: a non-zero exit is the script's failure
  * (`script_failure` with its exit code, for get_sources too, as GitLab Runner reports a failed
- * fetch), while a lost connection or any other error is `runner_system_failure`; the reason
- * falls back per the job's `features.failure_reasons`.
+ * fetch), a stage stopped by a timeout is `job_execution_timeout` (never the instance's fault),
+ * a cancel is `canceled`, while a lost connection or any other error is
+ * `runner_system_failure`; the reason falls back per the job's `features.failure_reasons`.
  */
 export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): JobOutcome {
   if (end.kind === 'exited') {
@@ -47,8 +60,21 @@ export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): 
       exitCode,
     };
   }
-  if (end.error instanceof FleetingError && end.error.code === 'canceled') {
+  if (end.kind === 'canceled') {
     return { outcome: 'canceled' };
+  }
+  if (end.kind === 'aborted') {
+    return { outcome: 'canceled', aborted: true };
+  }
+  if (end.kind === 'timed-out') {
+    // The caller knows which limit it was; without one this is the job's own timeout.
+    return {
+      outcome: 'failed',
+      failureReason: effectiveFailureReason('job_execution_timeout', serverReasons),
+    };
+  }
+  if (end.error instanceof FleetingError && end.error.code === 'canceled') {
+    return { outcome: 'canceled', aborted: true };
   }
   const message = end.error instanceof Error ? end.error.message : String(end.error);
   return {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { FleetingError } from '@taskfleet/fleeting';
 import type { RunOptions, RunResult } from '@taskfleet/fleeting';
+import { systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 
 import { runLocal, testPayload } from '../testing/local-shell';
@@ -32,9 +33,19 @@ function localConnection(
         if (hooked !== undefined) {
           return hooked;
         }
-        const run = await runLocal(options.command, stdinText(options), { cwd: dir }, chunk => {
-          void options.onStdout?.(chunk);
-        });
+        const run = await runLocal(
+          options.command,
+          stdinText(options),
+          {
+            cwd: dir,
+            ...(options.env === undefined ? {} : { env: { ...options.env } }),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+            onExit: exitCode => options.onExit?.({ exitCode }),
+          },
+          chunk => {
+            void options.onStdout?.(chunk);
+          },
+        );
         return { exitCode: run.exitCode };
       },
     },
@@ -77,7 +88,7 @@ async function run(payload: JobPayload, hook?: Parameters<typeof localConnection
     trace: { write: chunk => (log += chunk.toString()) },
     buildsDir: 'builds',
     slot: 2,
-    clock: { now: () => 1_700_000_000_000 },
+    clock: { now: () => 1_700_000_000_000, sleep: systemClock.sleep },
     runnerDescription: 'test runner',
   });
   return { outcome, log, calls };
@@ -113,7 +124,15 @@ describe('runJob over a connection that runs a local shell', () => {
     // The relative builds dir resolves under the login directory; each slot has its own tree.
     expect(log).toContain(`dir=${dir}/builds/2/acme/widgets\n`);
     // Scripts travel on stdin only: the command lines are fixed and hold no job data.
-    expect(new Set(calls.map(c => c.command))).toEqual(new Set(['pwd', 'bash --login']));
+    const commands = calls.map(c => c.command);
+    expect(new Set(commands.filter(c => !c.includes('taskfleet-sweep')))).toEqual(
+      new Set(['pwd', 'bash --login']),
+    );
+    // The job's processes are swept once it ends; the marker travels as a variable, not in argv.
+    expect(commands.filter(c => c.includes('taskfleet-sweep'))).toHaveLength(1);
+    expect(calls.find(c => c.command === 'bash --login')?.env).toEqual({
+      TASKFLEET_JOB_MARKER: expect.stringMatching(/^42-[0-9a-f]{12}$/),
+    });
   });
 
   it('fails with script_failure and the exit code, still running after_script with CI_JOB_STATUS=failed', async () => {
@@ -151,7 +170,7 @@ describe('runJob over a connection that runs a local shell', () => {
     expect(outcome.exitCode).toBeUndefined();
     expect(log).not.toContain('Running after script');
     expect(log).toContain('ERROR: Job failed (system failure): could not keep the connection');
-    expect(calls.length).toBe(4);
+    expect(calls.filter(c => !c.command.includes('taskfleet-sweep')).length).toBe(4);
   });
 
   it('retries get_sources GET_SOURCES_ATTEMPTS times', async () => {

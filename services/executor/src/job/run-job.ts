@@ -8,7 +8,17 @@ import type { ShellVariable } from './expand-variables';
 import { failedOutcome, stageSucceeded } from './failure-mapping';
 import type { JobOutcome, StageEnd } from './failure-mapping';
 import { jobFailedLine, jobHeader, jobSucceededLine, warningLine } from './job-header';
+import { newJobMarker } from './process-sweep';
 import { sectionEnd, sectionHeader } from './sections';
+import { StageRunner } from './stage-runner';
+import type { StageLimits } from './stage-runner';
+import { formatGoDuration, jobTimeouts } from './timeouts';
+
+// GitLab Runner gives a stopped script this long between TERM and KILL.
+const defaultStopGraceMs = 10_000;
+const defaultHeldOutputGraceMs = 1_000;
+// Removing file variables is our own housekeeping; it must not hang a job that is over.
+const cleanupTimeoutMs = 60_000;
 
 /** Where the job's log goes; a TraceWriter fits. `write` returning false asks for a pause. */
 export interface TraceSink {
@@ -21,12 +31,24 @@ export interface RunJobInput {
   readonly payload: JobPayload;
   readonly connection: Pick<SshConnection, 'run' | 'instanceId'>;
   readonly trace: TraceSink;
-  /** Aborting kills the running stage and ends the job as canceled. */
+  /**
+   * GitLab ended the job (`Job-Status: canceled|failed`, 403): aborting kills every process of
+   * the job at once, skips after_script and ends the job as canceled with `aborted` set.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * A graceful cancel (`Job-Status: canceling`): the running stage is stopped (TERM, then KILL),
+   * after_script runs with CI_JOB_STATUS=canceled, and the job ends as canceled.
+   */
+  readonly cancelSignal?: AbortSignal;
   /** `builds_dir`; a relative one is taken under the login directory, as GitLab Runner does. */
   readonly buildsDir: string;
   readonly slot: number;
-  readonly clock: Pick<Clock, 'now'>;
+  readonly clock: Pick<Clock, 'now' | 'sleep'>;
+  /** Between TERM and KILL when a stage is stopped. @defaultValue 10 s */
+  readonly stopGraceMs?: number;
+  /** How long output may stay held open by leftovers after a stage's shell exited. @defaultValue 1 s */
+  readonly heldOutputGraceMs?: number;
   /** @defaultValue 'bash' */
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
@@ -43,20 +65,35 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       await trace.waitForDrain();
     }
   };
-  const runStage = async (script: string): Promise<StageEnd> => {
-    try {
-      const result = await connection.run({
-        // A login shell, as the instance executor starts; the script itself comes on stdin.
-        command: shell === 'bash' ? 'bash --login' : 'sh -l',
-        stdin: script,
-        onStdout: write,
-        onStderr: write,
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      return { kind: 'exited', result };
-    } catch (error) {
-      return { kind: 'error', error };
-    }
+  const stages = new StageRunner({
+    connection,
+    // A login shell, as the instance executor starts; the script itself comes on stdin.
+    command: shell === 'bash' ? 'bash --login' : 'sh -l',
+    marker: newJobMarker(payload.id),
+    clock,
+    write,
+    stopGraceMs: input.stopGraceMs ?? defaultStopGraceMs,
+    heldOutputGraceMs: input.heldOutputGraceMs ?? defaultHeldOutputGraceMs,
+  });
+  const timeouts = jobTimeouts(payload);
+  const jobDeadlineMs = clock.now() + timeouts.jobTimeoutMs;
+  const leftMs = (): number => jobDeadlineMs - clock.now();
+  // Every stage up to after_script: the job deadline, a graceful cancel, or GitLab's abort.
+  const jobLimits = (): StageLimits => ({
+    timeoutMs: leftMs(),
+    ...(input.cancelSignal === undefined ? {} : { cancel: input.cancelSignal }),
+    ...(input.signal === undefined ? {} : { abort: input.signal }),
+  });
+  const runStage = (script: string, limits: StageLimits = jobLimits()): Promise<StageEnd> =>
+    stages.run(script, limits);
+  const timedOut = async (stage: string, limitMs: number): Promise<JobOutcome> => {
+    await write(
+      warningLine(`${stage} could not run to completion because the timeout was exceeded`),
+    );
+    return {
+      ...failedOutcome({ kind: 'timed-out' }, serverReasons),
+      detail: `execution took longer than ${formatGoDuration(limitMs)} seconds`,
+    };
   };
   const section = async (
     name: string,
@@ -69,12 +106,13 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     return end;
   };
   const finish = async (outcome: JobOutcome): Promise<JobOutcome> => {
+    // Whatever the job left running on the instance ends with it.
+    await stages.sweep('KILL', { removeRecord: true });
     if (outcome.outcome === 'success') {
       await write(jobSucceededLine());
     } else if (outcome.outcome === 'failed') {
       await write(jobFailedLine(outcome));
     } else {
-      // TODO(#5): a graceful cancel (Job-Status: canceling) runs after_script before this.
       await write(jobFailedLine({ detail: 'canceled' }));
     }
     return outcome;
@@ -104,21 +142,28 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   for (const name of scripts.skippedVariables) {
     await write(warningLine(`variable ${JSON.stringify(name)} is not a shell name; not exported`));
   }
+  for (const warning of timeouts.warnings) {
+    await write(warningLine(warning));
+  }
 
   const prepared = await section('prepare_script', 'Preparing environment', () =>
     runStage(scripts.prepare),
   );
   let failedEnd: StageEnd | undefined =
     prepared !== undefined && !stageSucceeded(prepared) ? prepared : undefined;
+  const failureOf = (end: StageEnd, stage: string): Promise<JobOutcome> | JobOutcome =>
+    end.kind === 'timed-out'
+      ? timedOut(stage, timeouts.jobTimeoutMs)
+      : failedOutcome(end, serverReasons);
   let failure: JobOutcome | undefined =
-    failedEnd === undefined ? undefined : failedOutcome(failedEnd, serverReasons);
+    failedEnd === undefined ? undefined : await failureOf(failedEnd, 'prepare_script');
 
   if (failure === undefined) {
     const fetched = await section('get_sources', 'Getting source from Git repository', async () => {
       let end: StageEnd | undefined;
       for (let attempt = 1; attempt <= scripts.sources.attempts; attempt++) {
         end = await runStage(scripts.getSources);
-        if (stageSucceeded(end) || end.kind === 'error') {
+        if (stageSucceeded(end) || end.kind !== 'exited') {
           break;
         }
         if (attempt < scripts.sources.attempts) {
@@ -133,39 +178,71 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     });
     if (fetched !== undefined && !stageSucceeded(fetched)) {
       failedEnd = fetched;
-      failure = failedOutcome(fetched, serverReasons);
+      failure = await failureOf(fetched, 'get_sources');
     }
   }
   // TODO(#5): restore_cache and download_artifacts stages; they do nothing and print nothing yet.
 
   if (failure === undefined) {
+    // RUNNER_SCRIPT_TIMEOUT bounds the user steps together, within the job's own deadline.
+    const scriptDeadlineMs =
+      timeouts.scriptTimeoutMs === undefined ? undefined : clock.now() + timeouts.scriptTimeoutMs;
     for (const step of scripts.steps) {
       const title =
         step.name === 'script'
           ? 'Executing "step_script" stage of the job script'
           : `Executing "${step.section}" stage of the job script`;
-      const end = await section(step.section, title, () => runStage(step.script));
+      const scriptLeftMs =
+        scriptDeadlineMs === undefined ? Infinity : scriptDeadlineMs - clock.now();
+      const limits = { ...jobLimits(), timeoutMs: Math.min(leftMs(), scriptLeftMs) };
+      const end = await section(step.section, title, () => runStage(step.script, limits));
       if (end !== undefined && !stageSucceeded(end)) {
         failedEnd = end;
-        failure = failedOutcome(end, serverReasons);
+        failure =
+          end.kind === 'timed-out'
+            ? await timedOut(
+                step.section,
+                scriptLeftMs < leftMs() && timeouts.scriptTimeoutMs !== undefined
+                  ? timeouts.scriptTimeoutMs
+                  : timeouts.jobTimeoutMs,
+              )
+            : failedOutcome(end, serverReasons);
         break;
       }
     }
   }
 
-  // A stage that could not run at all (connection lost, aborted) leaves nothing to run after_script on.
+  // A stage that could not run at all (connection lost) leaves nothing to run after_script on;
+  // neither does GitLab ending the job, nor a job deadline already passed.
   const connectionLost = failedEnd?.kind === 'error';
-  if (scripts.afterScript !== undefined && !connectionLost) {
+  const aborted = failure?.outcome === 'canceled' && failure.aborted === true;
+  if (scripts.afterScript !== undefined && !connectionLost && !aborted && leftMs() > 0) {
     const status =
       failure === undefined ? 'success' : failure.outcome === 'canceled' ? 'canceled' : 'failed';
     const afterScript = scripts.afterScript;
-    // TODO(#5): RUNNER_AFTER_SCRIPT_TIMEOUT, and after_script on a graceful cancel.
+    const jobBound = leftMs() <= timeouts.afterScriptTimeoutMs;
+    // A cancel already asked for must not stop the after_script it asked for.
     const end = await section('after_script', 'Running after_script', () =>
-      runStage(afterScript(status)),
+      runStage(afterScript(status), {
+        timeoutMs: Math.min(leftMs(), timeouts.afterScriptTimeoutMs),
+        ...(input.signal === undefined ? {} : { abort: input.signal }),
+      }),
     );
-    if (end !== undefined && !stageSucceeded(end)) {
+    if (end?.kind === 'timed-out' && jobBound) {
+      // The job's own deadline ran out in after_script: the job timed out, whatever came before.
+      failedEnd = end;
+      failure = await timedOut('after_script', timeouts.jobTimeoutMs);
+    } else if (end?.kind === 'aborted') {
+      failedEnd = end;
+      failure = failedOutcome(end, serverReasons);
+    } else if (end !== undefined && !stageSucceeded(end)) {
+      if (end.kind === 'timed-out') {
+        await write(
+          warningLine('after_script could not run to completion because the timeout was exceeded'),
+        );
+      }
       const code =
-        end.kind === 'exited' ? `exit code ${end.result.exitCode ?? 'unknown'}` : 'error';
+        end.kind === 'exited' ? `exit code ${end.result.exitCode ?? 'unknown'}` : end.kind;
       await write(warningLine(`after_script failed, but job will continue unaffected: ${code}`));
     }
   }
@@ -175,7 +252,7 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     await section(
       'cleanup_file_variables',
       'Cleaning up project directory and file based variables',
-      () => runStage(scripts.cleanup),
+      () => runStage(scripts.cleanup, { timeoutMs: cleanupTimeoutMs }),
     );
   }
   return finish(failure ?? { outcome: 'success' });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 
+import { FleetingError } from '@taskfleet/fleeting';
 import { parseJobPayload } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 
@@ -16,7 +17,14 @@ export interface LocalRun {
 export function runLocal(
   command: string,
   stdin: string,
-  options: { cwd: string; env?: Record<string, string> },
+  options: {
+    cwd: string;
+    env?: Record<string, string>;
+    /** Aborting kills the command's process group and rejects with a `canceled` FleetingError. */
+    signal?: AbortSignal;
+    /** Called when the shell exits, maybe before its output closes (as an SSH exit-status). */
+    onExit?: (exitCode: number | null) => void;
+  },
   onOutput?: (chunk: Buffer) => void,
 ): Promise<LocalRun> {
   return new Promise((resolve, reject) => {
@@ -24,6 +32,8 @@ export function runLocal(
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.cwd, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own session and process group, as sshd gives every command.
+      detached: true,
     });
     const chunks: Buffer[] = [];
     const collect = (chunk: Buffer): void => {
@@ -33,7 +43,25 @@ export function runLocal(
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', reject);
+    const onAbort = (): void => {
+      try {
+        if (child.pid !== undefined) {
+          process.kill(-child.pid, 'SIGKILL');
+        }
+      } catch {
+        // Already gone.
+      }
+      reject(new FleetingError('canceled', 'could not finish the command: aborted'));
+    };
+    if (options.signal?.aborted === true) {
+      onAbort();
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('exit', code => {
+      options.onExit?.(code);
+    });
     child.on('close', code => {
+      options.signal?.removeEventListener('abort', onAbort);
       resolve({ exitCode: code, output: Buffer.concat(chunks).toString('utf8') });
     });
     // A command that never reads its stdin may exit before it is written.

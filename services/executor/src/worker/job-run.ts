@@ -53,6 +53,32 @@ export class JobRun {
     return 'system_failure';
   }
 
+  /**
+   * Ends a job that GitLab canceled before it got an instance (B22): after a graceful cancel it
+   * is reported canceled (failed with job_canceled, mapped), after an abort nothing is sent.
+   */
+  async canceledBeforeSlot(aborted: boolean): Promise<ProcessResult> {
+    const { options, logger, target } = this;
+    if (aborted) {
+      await options.records.markDelivered(target.id, options.clock.now());
+      logger.warn('job abandoned: gitlab ended it');
+      return 'canceled';
+    }
+    const text = jobHeader(options.runnerDescription) + jobFailedLine({ detail: 'canceled' });
+    const stored = await this.store({
+      state: 'failed',
+      failureReason: effectiveFailureReason('job_canceled', target.failureReasons),
+      logFromOffset: null,
+      log: Buffer.from(text),
+      deadlineAtMs: this.deadlineAtMs(),
+    });
+    if (!stored) {
+      return 'lease_lost';
+    }
+    await this.deliver(stored);
+    return 'canceled';
+  }
+
   /** Connects to the slot's instance, marks the job started (fenced) and runs it there. */
   async onSlot(held: HeldSlot, payload: JobPayload): Promise<ProcessResult> {
     const { options, logger } = this;
@@ -98,6 +124,8 @@ export class JobRun {
         slot: held.slot,
         clock: options.clock,
         signal: anySignal(trace.abortSignal, this.lease.lost),
+        cancelSignal: trace.cancelSignal,
+        ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
         ...(options.shell === undefined ? {} : { shell: options.shell }),
         ...(options.runnerVariables === undefined
           ? {}
@@ -120,12 +148,16 @@ export class JobRun {
   private async finish(outcome: JobOutcome, trace: TraceWriter): Promise<ProcessResult> {
     const { options, logger, target } = this;
     const { summary, pending } = await trace.seal();
-    if (outcome.outcome === 'canceled' || summary.stopped !== undefined) {
-      // GitLab ended the job itself (canceled, or the token no longer valid): nothing to report.
-      // TODO(#5): a graceful cancel runs after_script and reports canceled.
+    const stopped = summary.stopped;
+    if (stopped !== undefined || (outcome.outcome === 'canceled' && outcome.aborted === true)) {
+      // GitLab ended the job itself (canceled, failed, or the token no longer valid): its
+      // processes are killed and its slot freed; nothing more is sent, nothing retried (B17).
       await options.records.markDelivered(target.id, options.clock.now());
       await options.registry.releaseSlot(String(target.id));
-      logger.info({ stopped: summary.stopped?.reason }, 'job ended by gitlab');
+      logger.warn(
+        { status: stopped?.status, reason: stopped?.reason, jobStatus: stopped?.jobStatus },
+        'job abandoned: gitlab ended it',
+      );
       return 'canceled';
     }
     const stored = await this.store({
@@ -133,7 +165,12 @@ export class JobRun {
         ? { state: 'success' as const }
         : {
             state: 'failed' as const,
-            failureReason: outcome.failureReason ?? 'runner_system_failure',
+            // A graceful cancel ends as GitLab Runner ends it: failed with job_canceled (mapped
+            // per the server's list), which GitLab turns from canceling into canceled.
+            failureReason:
+              outcome.outcome === 'canceled'
+                ? effectiveFailureReason('job_canceled', target.failureReasons)
+                : (outcome.failureReason ?? 'runner_system_failure'),
             ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
           }),
       checksum: summary.checksum,
@@ -154,6 +191,9 @@ export class JobRun {
     logger.info({ outcome: outcome.outcome, failureReason: outcome.failureReason }, 'job finished');
     if (outcome.outcome === 'success') {
       return 'success';
+    }
+    if (outcome.outcome === 'canceled') {
+      return 'canceled';
     }
     return outcome.systemFailure === true ? 'system_failure' : 'failed';
   }
@@ -200,6 +240,9 @@ export class JobRun {
       ...(options.traceUpdateIntervalMs === undefined
         ? {}
         : { updateIntervalMs: options.traceUpdateIntervalMs }),
+      ...(options.traceForceSendIntervalMs === undefined
+        ? {}
+        : { forceSendIntervalMs: options.traceForceSendIntervalMs }),
     });
     trace.start();
     return trace;

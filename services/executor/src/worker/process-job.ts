@@ -80,6 +80,19 @@ export class JobProcessor {
         const lines = decoded.problems.map(p => `  ${p}`).join('\n');
         return await run.failSystem(`the job payload cannot be run:\n${lines}\n`);
       }
+      // A job canceled while it waited in the queue must not touch an instance (B22): one
+      // keep-alive tells whether GitLab still wants it.
+      // TODO(#5): a cancel during the wait for a slot is only seen once the job runs.
+      if (options.clock.now() - queued.acceptedAtMs >= (options.queuedCheckAfterMs ?? 30_000)) {
+        const answer = await options.client.updateJob(target.id, target.token, {
+          state: 'running',
+        });
+        if (answer.kind === 'aborted' || answer.cancelRequested) {
+          await options.registry.dropPending(String(jobId));
+          logger.info({ jobStatus: answer.jobStatus }, 'job canceled in gitlab while queued');
+          return await run.canceledBeforeSlot(answer.kind === 'aborted');
+        }
+      }
       const held = await acquireSlot({
         registry: options.registry,
         jobId: String(jobId),

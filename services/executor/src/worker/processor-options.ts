@@ -51,6 +51,15 @@ export interface JobProcessorOptions {
   /** How long the final state is re-sent through a GitLab outage. @defaultValue one hour */
   readonly finalUpdateDeadlineMs?: number;
   readonly traceUpdateIntervalMs?: number;
+  /** A keep-alive PUT with `state=running` is sent after this long without one. @defaultValue 30 s */
+  readonly traceForceSendIntervalMs?: number;
+  /**
+   * A job that waited in the queue at least this long asks GitLab whether it is still wanted
+   * before it takes a slot, so a job canceled while queued touches no instance. @defaultValue 30 s
+   */
+  readonly queuedCheckAfterMs?: number;
+  /** Between TERM and KILL when a canceled or timed-out stage is stopped. @defaultValue 10 s */
+  readonly stopGraceMs?: number;
   readonly outputLimitBytes?: number;
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
