@@ -4,6 +4,13 @@ export type { CommandHandlers } from './program';
 export type { RunOptions } from './commands/run-options';
 export { parseRole } from './commands/run-options';
 export { configErrorExitCode, loadOrReport, runServices } from './commands/run-command';
+export {
+  awsGroupChecker,
+  checkProblemsExitCode,
+  checkUnreadableExitCode,
+  runCheck,
+} from './commands/check-command';
+export type { CheckOptions, GroupChecker } from './commands/check-command';
 export { CliError } from './errors';
 export type { CliErrorCode } from './errors';
 export { startServices, serviceRoles } from './wiring/services';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { pino } from 'pino';
 
+import { runCheck } from './commands/check-command';
 import { runEmulators } from './commands/emulators-command';
 import { runServices } from './commands/run-command';
 import { runDemo } from './demo/demo-command';
@@ -31,6 +32,11 @@ function stopSignal(): AbortSignal {
 buildProgram({
   async run(options) {
     process.exitCode = await runServices(options, writeLine);
+  },
+  async check(options) {
+    process.exitCode = await runCheck(options, line => {
+      console.log(line);
+    });
   },
   async emulators(options) {
     const logger = pino({ level: options.logLevel }, pino.destination({ fd: 2, sync: true }));

@@ -10,6 +10,10 @@ function recordingHandlers(): { handlers: CommandHandlers; calls: unknown[] } {
         calls.push({ run: options });
         return Promise.resolve();
       },
+      check: options => {
+        calls.push({ check: options });
+        return Promise.resolve();
+      },
       emulators: options => {
         calls.push({ emulators: options });
         return Promise.resolve();
@@ -49,6 +53,15 @@ describe('taskfleet command line', () => {
   it.each(['poller', 'scaler', 'executor', 'all'])('run %s passes role and config', async role => {
     const { calls } = await parse(['run', role, '--config', 'c.toml']);
     expect(calls).toEqual([{ run: { role, configPath: 'c.toml' } }]);
+  });
+
+  it('check passes the config and requires it', async () => {
+    expect((await parse(['check', '--config', 'c.toml'])).calls).toEqual([
+      { check: { configPath: 'c.toml' } },
+    ]);
+    const missing = await parse(['check']);
+    expect(missing.calls).toEqual([]);
+    expect(missing.errors.join('')).toContain('--config');
   });
 
   it('refuses an unknown role and names the choices', async () => {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { launcherCommand } from '@taskfleet/emulator-launcher';
 import type { LauncherOptions } from '@taskfleet/emulator-launcher';
 
+import type { CheckOptions } from './commands/check-command';
 import type { RunOptions } from './commands/run-options';
 import { parseRole } from './commands/run-options';
 import type { DemoOptions } from './demo/demo-options';
@@ -9,6 +10,7 @@ import type { DemoOptions } from './demo/demo-options';
 /** What each subcommand does once its arguments are parsed; main.ts gives the real ones. */
 export interface CommandHandlers {
   run(options: RunOptions): Promise<void>;
+  check(options: CheckOptions): Promise<void>;
   emulators(options: LauncherOptions): Promise<void>;
   demo(options: DemoOptions): Promise<void>;
 }
@@ -26,6 +28,16 @@ export function buildProgram(handlers: CommandHandlers): Command {
     .allowExcessArguments(false)
     .action(async (role: RunOptions['role'], options: { config: string }) => {
       await handlers.run({ role, configPath: options.config });
+    });
+  program
+    .command('check')
+    .description(
+      "Check each runner's Auto Scaling Group setup; one line per problem, exit 1 if any",
+    )
+    .requiredOption('--config <file>', 'the config.toml to read')
+    .allowExcessArguments(false)
+    .action(async (options: { config: string }) => {
+      await handlers.check({ configPath: options.config });
     });
   program.addCommand(launcherCommand(options => handlers.emulators(options)));
   program

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { AwsInstanceGroup } from '@taskfleet/provider-aws';
+import type { AwsProviderSettings } from '@taskfleet/provider-aws';
 import type { Logger } from 'pino';
 
 // Emulators (ours, moto) accept any key pair; AWS itself gets the SDK's default chain.
@@ -19,10 +20,19 @@ export function instanceGroupFor(
   runner: RunnerConfig,
   logger: Logger,
 ): AwsInstanceGroup {
+  return new AwsInstanceGroup(awsSettingsFor(config, runner, logger));
+}
+
+/** The provider settings of a runner's group: plugin_config, connector_config and [taskfleet]. */
+export function awsSettingsFor(
+  config: Config,
+  runner: RunnerConfig,
+  logger: Logger,
+): AwsProviderSettings {
   const { pluginConfig, connector } = runner.autoscaler;
   const endpoint = config.taskfleet.awsEndpointUrl;
   const region = pluginConfig.region ?? config.taskfleet.awsRegion;
-  return new AwsInstanceGroup({
+  return {
     name: pluginConfig.groupName,
     ...(region === null ? {} : { region }),
     ...(pluginConfig.profile === null ? {} : { profile: pluginConfig.profile }),
@@ -44,5 +54,5 @@ export function instanceGroupFor(
     ...(endpoint !== null && isLoopbackEndpoint(endpoint)
       ? { clientOverrides: { credentials: emulatorCredentials } }
       : {}),
-  });
+  };
 }

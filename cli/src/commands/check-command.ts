@@ -1,0 +1,76 @@
+import type { Config, RunnerConfig } from '@taskfleet/config';
+import { checkGroup } from '@taskfleet/provider-aws';
+import type { GroupCheck } from '@taskfleet/provider-aws';
+import { pino } from 'pino';
+
+import { awsSettingsFor } from '../wiring/instance-group';
+import { configErrorExitCode, loadOrReport } from './run-command';
+import type { WriteLine } from './run-command';
+
+/** Exit status when at least one group's setup has a problem. */
+export const checkProblemsExitCode = 1;
+/** Exit status when some group could not be read (and none read had a problem). */
+export const checkUnreadableExitCode = 3;
+
+/** Options of `taskfleet check`. */
+export interface CheckOptions {
+  readonly configPath: string;
+}
+
+/** How one runner's group is checked; the real one asks AWS, tests may pass their own. */
+export type GroupChecker = (config: Config, runner: RunnerConfig) => Promise<GroupCheck>;
+
+const silent = pino({ enabled: false });
+
+/** Checks a runner's group through the AWS SDK with the runner's own plugin settings. */
+export const awsGroupChecker: GroupChecker = (config, runner) =>
+  checkGroup(awsSettingsFor(config, runner, silent), runner.autoscaler.maxInstanceCount);
+
+/**
+ * Describes every runner's group and prints one line per problem, all at once; returns 0 when
+ * every group is set up as taskfleet needs, 1 with problems, 2 for an unusable config and 3 when
+ * a group could not be read.
+ */
+export async function runCheck(
+  options: CheckOptions,
+  writeLine: WriteLine,
+  checker: GroupChecker = awsGroupChecker,
+): Promise<number> {
+  const loaded = await loadOrReport(options.configPath, writeLine);
+  if (loaded === undefined) {
+    return configErrorExitCode;
+  }
+  const { config } = loaded;
+  const results = await Promise.all(
+    config.runners.map(async runner => {
+      const label = `runner ${JSON.stringify(runner.name)} group ${JSON.stringify(
+        runner.autoscaler.pluginConfig.groupName,
+      )}`;
+      try {
+        return { label, check: await checker(config, runner) };
+      } catch (error) {
+        return { label, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  let problems = 0;
+  let unreadable = 0;
+  for (const result of results) {
+    if (result.check === undefined) {
+      unreadable += 1;
+      writeLine(`${result.label}: could not check: ${result.error ?? 'unknown error'}`);
+      continue;
+    }
+    problems += result.check.problems.length;
+    for (const problem of result.check.problems) {
+      writeLine(`${result.label}: ${problem.code}: ${problem.message}`);
+    }
+    if (result.check.problems.length === 0) {
+      writeLine(`${result.label}: ok`);
+    }
+  }
+  if (problems > 0) {
+    return checkProblemsExitCode;
+  }
+  return unreadable > 0 ? checkUnreadableExitCode : 0;
+}
