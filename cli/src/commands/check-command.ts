@@ -58,7 +58,7 @@ export async function runCheck(
   for (const result of results) {
     if (result.check === undefined) {
       unreadable += 1;
-      writeLine(`${result.label}: could not check: ${result.error ?? 'unknown error'}`);
+      writeLine(`${result.label}: could not check: ${result.error}`);
       continue;
     }
     problems += result.check.problems.length;

@@ -71,5 +71,8 @@ function startRunnerScaler(
 
 /** Starts one scaler loop per `[[runners]]` entry on that runner's Auto Scaling Group. */
 export function startScalers(config: Config, redis: Redis, logger: Logger): RunningService[] {
+  // TODO(#4): many pools in one process (B13, B59) still each describe their own group every
+  // tick, start at once and keep their own scale_throttle bucket; a shared batching describer,
+  // jittered starts, throttling back-off and one round-robin creation bucket are not built.
   return config.runners.map(runner => startRunnerScaler(config, runner, redis, logger));
 }
