@@ -118,4 +118,33 @@ describe('parseJobPayload (reference §3.6)', () => {
     expect(parseJobPayload({ token: 'x' }).ok).toBe(false);
     expect(parseJobPayload('nope').ok).toBe(false);
   });
+
+  // The path names a directory on the instance that the clone strategy empties (breaker report).
+  it.each([
+    '../..',
+    '..',
+    'acme/../../etc',
+    '/etc',
+    'acme//widgets',
+    'acme/widgets/',
+    'a b/c',
+    '-x/y',
+  ])('refuses project_full_path %j, which could leave the builds directory', path => {
+    const result = parseJobPayload(
+      jobPayloadFixture({ job_info: { name: 'j', stage: 's', project_full_path: path } }),
+    );
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.stringMatching(/^job_info\.project_full_path: is not a GitLab project path/),
+    ]);
+  });
+
+  it.each(['acme/widgets', 'group/sub.group/my_project-2', '.dotfiles/x', ''])(
+    'accepts project_full_path %j',
+    path => {
+      const result = parseJobPayload(
+        jobPayloadFixture({ job_info: { name: 'j', stage: 's', project_full_path: path } }),
+      );
+      expect(result.ok).toBe(true);
+    },
+  );
 });

@@ -29,6 +29,17 @@ function list<T extends z.ZodType>(item: T) {
     .transform(v => v ?? []);
 }
 
+// A project's full path becomes a directory on the instance (builds/<slot>/<path>), which the
+// clone strategy empties with rm -rf: a path that climbs out of it must never decode.
+const projectPathSegment = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+const projectFullPath = str.refine(
+  path => path === '' || path.split('/').every(s => projectPathSegment.test(s) && !/^\.+$/.test(s)),
+  {
+    error:
+      'is not a GitLab project path (segments of letters, digits, "_", "-" and ".", separated by "/")',
+  },
+);
+
 const jobVariableSchema = z.object({
   key: z.string(),
   value: str,
@@ -101,7 +112,7 @@ export const jobPayloadSchema = z.object({
     stage: str,
     project_id: num,
     project_name: str,
-    project_full_path: str,
+    project_full_path: projectFullPath,
     pipeline_id: z.number().optional(),
     namespace_id: num,
     root_namespace_id: num,

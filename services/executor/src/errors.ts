@@ -2,6 +2,8 @@
 export type ExecutorErrorCode =
   /** The builds directory is not absolute where an absolute one is needed (a programming error). */
   | 'invalid_builds_dir'
+  /** The job's project path would put its work tree outside its slot's directory. */
+  | 'invalid_project_path'
   /** The instance did not report its login directory, so a relative builds dir has no base. */
   | 'builds_dir_unresolved'
   /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */

@@ -71,7 +71,16 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   }
   const projectPath =
     payload.job_info.project_full_path || `project-${payload.job_info.project_id}`;
-  const projectDir = posix.join(buildsDir, String(options.slot), projectPath);
+  const slotDir = posix.join(buildsDir, String(options.slot));
+  const projectDir = posix.join(slotDir, projectPath);
+  // The clone strategy empties projectDir with rm -rf, so it must lie strictly inside the slot's
+  // directory whatever the payload says (the payload parser refuses such paths too).
+  if (!projectDir.startsWith(`${slotDir}/`)) {
+    throw new ExecutorError(
+      'invalid_project_path',
+      `could not build the job scripts: project path ${JSON.stringify(projectPath)} leaves the slot's directory`,
+    );
+  }
   const fileVariablesDir = `${projectDir}.tmp`;
   const filePathOf = (key: string): string => posix.join(fileVariablesDir, key);
 
