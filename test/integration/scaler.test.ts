@@ -270,7 +270,7 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect(distrusted).not.toContain(victim);
   });
 
-  it('start() ticks on the injected timers every update interval; close() stops it', async () => {
+  it('start() ticks on the injected timers, faster while expecting a change; close() stops it', async () => {
     const scheduled: { callback: () => void; delayMs: number }[] = [];
     let cleared = 0;
     const timers = {
@@ -282,7 +282,11 @@ describe('scaler on the AWS emulator with real Redis', () => {
         cleared += 1;
       },
     };
-    const scaler = world.scaler('scaler-a', settingsWith({ updateIntervalMs: 2_500 }), timers);
+    const scaler = world.scaler(
+      'scaler-a',
+      settingsWith({ updateIntervalMs: 2_500, updateIntervalWhenExpectingMs: 500 }),
+      timers,
+    );
     world.queued = 4;
     scaler.start();
     scaler.start();
@@ -292,7 +296,8 @@ describe('scaler on the AWS emulator with real Redis', () => {
     for (let i = 0; i < 200 && scheduled.length < 2; i += 1) {
       await new Promise(resolve => setTimeout(resolve, 10));
     }
-    expect(scheduled.map(t => t.delayMs)).toEqual([0, 2_500]);
+    // Two creations are outstanding, so the next tick comes at update_interval_when_expecting.
+    expect(scheduled.map(t => t.delayMs)).toEqual([0, 500]);
     expect((await world.group()).desired).toBe(2);
     await scaler.close();
     await scaler.close();

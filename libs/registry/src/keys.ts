@@ -31,6 +31,7 @@ export const KEY_SUFFIXES = {
   reservations: ':reservations',
   reservationOwners: ':reservation-owners',
   terminations: ':terminations',
+  scalerState: ':scaler-state',
   lease: ':lease',
   fence: ':fence',
   seq: ':seq',

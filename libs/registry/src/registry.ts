@@ -238,6 +238,36 @@ export class Registry {
     return { cleared: r.cleared === true, orphanedJobIds: orphaned };
   }
 
+  /**
+   * Stamps a recorded termination intent as sent (call right before the cloud call); a stale
+   * token is refused, so a paused old leader never reaches the cloud after losing the lease.
+   */
+  async markTerminationSent(instanceId: string, fencingToken: number): Promise<number> {
+    const r = await this.fencedJson('tfMarkTerminationSent', fencingToken, instanceId, []);
+    return Number(r.attempts);
+  }
+
+  /**
+   * Writes fields of the scaler leader's own state (an opaque string per field, encoded by the
+   * scaler); refused with `stale_fencing_token` unless the token is the live lease's.
+   */
+  async writeScalerState(
+    fencingToken: number,
+    fields: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const flat = Object.entries(fields).flat();
+    await this.json('tfWriteScalerState', [fencingToken, this.clock(), ...flat]);
+  }
+
+  /** Reads the scaler leader's state as written by {@link writeScalerState}; empty when none. */
+  async readScalerState(): Promise<Record<string, string>> {
+    try {
+      return await this.redis.hgetall(`${this.base}:scaler-state`);
+    } catch (error) {
+      throw new RegistryError('redis_unavailable', 'could not read scaler state', { cause: error });
+    }
+  }
+
   /** Reserves intake capacity before asking GitLab for a job (invariant 6). */
   async reserve(input: ReserveInput): Promise<ReserveResult> {
     checkId('ownerId', input.ownerId);

@@ -26,6 +26,7 @@ import {
   RESERVE,
   INTAKE_COUNTS,
 } from './lua/reservation-scripts';
+import { MARK_TERMINATION_SENT, WRITE_SCALER_STATE } from './lua/scaler-state-scripts';
 import { SNAPSHOT } from './lua/snapshot-script';
 
 const SCRIPTS = {
@@ -51,6 +52,8 @@ const SCRIPTS = {
   tfDropPending: DROP_PENDING,
   tfReleaseOwnerReservations: RELEASE_OWNER_RESERVATIONS,
   tfSnapshot: SNAPSHOT,
+  tfWriteScalerState: WRITE_SCALER_STATE,
+  tfMarkTerminationSent: MARK_TERMINATION_SENT,
 } as const;
 
 /** Name of one registry Lua script, as defined on the ioredis client. */

@@ -80,7 +80,7 @@ describe('buildSnapshot', () => {
     });
     expect(snapshot.instances[0]?.slots.get(0)).toBe('j1');
     expect(snapshot.terminationIntents).toEqual([
-      { instanceId: 'i-x', recordedAtMs: 7, reason: 'idle' },
+      { instanceId: 'i-x', recordedAtMs: 7, reason: 'idle', sentAtMs: undefined, attempts: 0 },
     ]);
   });
 

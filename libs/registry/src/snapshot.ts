@@ -105,11 +105,18 @@ export function buildSnapshot(raw: RawSnapshot): RegistrySnapshot {
   }
   const terminationIntents: TerminationIntent[] = [];
   for (const [instanceId, json] of pairs(raw.terminations)) {
-    const parsed = JSON.parse(json) as { recordedAtMs?: string; reason?: string };
+    const parsed = JSON.parse(json) as {
+      recordedAtMs?: string;
+      reason?: string;
+      sentAtMs?: string;
+      attempts?: string;
+    };
     terminationIntents.push({
       instanceId,
       recordedAtMs: Number(parsed.recordedAtMs ?? 0),
       reason: parsed.reason ?? '',
+      sentAtMs: parsed.sentAtMs === undefined ? undefined : Number(parsed.sentAtMs),
+      attempts: Number(parsed.attempts ?? 0),
     });
   }
   return {

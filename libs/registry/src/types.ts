@@ -105,6 +105,10 @@ export interface TerminationIntent {
   readonly instanceId: string;
   readonly recordedAtMs: number;
   readonly reason: string;
+  /** When the termination was last sent to the cloud; undefined if it never was (a crash). */
+  readonly sentAtMs: number | undefined;
+  /** How many times it was sent. */
+  readonly attempts: number;
 }
 
 /** The scaler leader lease. */

@@ -2,8 +2,16 @@ import type { Plan, Removal } from '@taskfleet/taskscaler';
 
 import type { TickContext } from './context';
 import { guarded } from './guarded';
+import { saveMemory } from './memory';
 import { PENDING_VIEW_PREFIX } from './plan-inputs';
 import { drainAndTerminate } from './terminate';
+
+/** Why an increase asked of the cloud was not (fully) accepted, as the tick reports it. */
+export interface IncreaseFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
 
 /** What applying one plan did. */
 export interface ApplyReport {
@@ -15,6 +23,45 @@ export interface ApplyReport {
   /** Removals the registry refused (a claim landed, or it was used since). */
   readonly refused: readonly string[];
   readonly failed: readonly string[];
+  /** Why the cloud accepted fewer than granted (a cap, throttling, a refused call); surfaced, never swallowed (B58). */
+  readonly increaseError: IncreaseFailure | undefined;
+}
+
+function describeFailure(error: unknown): IncreaseFailure {
+  const e = error as { code?: unknown; message?: unknown; retryable?: unknown } | null;
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'unknown',
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    retryable: e?.retryable === true,
+  };
+}
+
+/**
+ * Asks the cloud for `granted` instances. The creations are written to the scaler's memory
+ * (fenced) before the call, so a crash right after it cannot make the next leader distrust the
+ * new members; what the cloud did not accept is taken back after.
+ */
+async function increase(
+  ctx: TickContext,
+  granted: number,
+): Promise<{ requested: number; error: IncreaseFailure | undefined }> {
+  const pending = ctx.memory.pendingCreationsAtMs;
+  for (let i = 0; i < granted; i += 1) {
+    pending.push(ctx.nowMs);
+  }
+  await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);
+  const result = await ctx.provider.increase(granted);
+  const requested = Math.max(0, Math.min(granted, result.requested));
+  pending.splice(pending.length - (granted - requested), granted - requested);
+  if (requested > 0) {
+    ctx.memory.lastScaleOutAtMs = ctx.nowMs;
+  }
+  const error = result.error === undefined ? undefined : describeFailure(result.error);
+  if (error !== undefined) {
+    const level = requested === 0 && error.code !== 'capacity_exceeded' ? 'error' : 'warn';
+    ctx.logger[level]({ granted, requested, err: result.error }, 'increase partly failed');
+  }
+  return { requested, error };
 }
 
 /**
@@ -29,20 +76,14 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   let granted = 0;
   let requested = 0;
+  let increaseError: IncreaseFailure | undefined;
   if (plan.toCreate > 0) {
     const take = ctx.memory.bucket.take(plan.toCreate, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;
   }
   if (granted > 0) {
-    const result = await ctx.provider.increase(granted);
-    requested = result.requested;
-    for (let i = 0; i < requested; i += 1) {
-      ctx.memory.pendingCreationsAtMs.push(ctx.nowMs);
-    }
-    if (result.error !== undefined) {
-      ctx.logger.warn({ granted, requested, err: result.error }, 'increase partly failed');
-    }
+    ({ requested, error: increaseError } = await increase(ctx, granted));
   }
   const terminated: string[] = [];
   const refused: string[] = [];
@@ -60,5 +101,5 @@ export async function applyPlan(
       removal.id,
     );
   }
-  return { granted, requested, terminated, refused, failed };
+  return { granted, requested, terminated, refused, failed, increaseError };
 }

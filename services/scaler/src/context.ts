@@ -1,24 +1,21 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
-import type { TokenBucket } from '@taskfleet/taskscaler';
 import type { Logger } from 'pino';
 
-import type { ScalerSettings } from './settings';
+import type { CapacityGuard } from './capacity-guard';
+import type { ScalerHooks } from './hooks';
+import type { ScalerMemory } from './memory';
+import type { RemovalTally } from './removal-tally';
+import type { LifecycleTimings, ScalerSettings } from './settings';
 
-/** What the scaler keeps between ticks; TODO(#4): lost on restart (kept in memory only). */
-export interface ScalerMemory {
-  /** When each creation the cloud accepted, and no new member has yet answered, was asked for. */
-  pendingCreationsAtMs: number[];
-  bucket: TokenBucket;
-  /** When we last extended each cloud-held removal (lifecycle-hooks.ts); made on first use. */
-  removalHoldsExtendedAtMs?: Map<string, number>;
-}
+export type { ScalerMemory } from './memory';
 
 /** Everything one tick works with; the token is the leader lease's fencing token. */
 export interface TickContext {
   readonly provider: InstanceGroup;
   readonly registry: Registry;
   readonly settings: ScalerSettings;
+  readonly timings: LifecycleTimings;
   readonly logger: Logger;
   readonly fencingToken: number;
   readonly nowMs: number;
@@ -26,5 +23,9 @@ export interface TickContext {
   readonly creationTimeoutMs: number;
   readonly readyConnectTimeoutMs: number;
   readonly readyTimeoutMs: number;
+  /** Loaded from the registry at the start of the tick and saved (fenced) as it changes. */
   readonly memory: ScalerMemory;
+  readonly guard: CapacityGuard;
+  readonly tally: RemovalTally;
+  readonly hooks: ScalerHooks;
 }

@@ -1,14 +1,19 @@
 /** The scaler service: one leader sizes a runner's instance group from demand and the registry. */
 export { Scaler } from './scaler';
 export type { DemandSource, ScalerOptions, ScalerTimers, TickOutcome } from './scaler';
-export type { ScalerSettings } from './settings';
+export type { LifecycleTimings, ScalerSettings } from './settings';
+export { lifecycleTimings } from './settings';
+export type { ScalerHooks } from './hooks';
 export { ScalerError } from './errors';
 export type { ScalerErrorCode, ScalerErrorOptions } from './errors';
-export type { TickReport } from './tick';
+export type { CapacityReading, TickReport } from './tick';
 export { tendRemovalHolds } from './lifecycle-hooks';
 export type { RemovalHoldReport } from './lifecycle-hooks';
-export type { ApplyReport } from './apply-plan';
+export type { ApplyReport, IncreaseFailure } from './apply-plan';
 export type { ReconcileReport } from './reconcile';
+export type { ScalerMemory } from './memory';
+export { decodeMemory, encodeMemory } from './memory';
+export type { ShutdownDeletionReport } from './shutdown';
 export { demandOf, instanceViews, toInstanceView } from './plan-inputs';
 export { runReadyCheck } from './ready-check';
 export type { ReadyCheckInput, ReadyCheckResult } from './ready-check';

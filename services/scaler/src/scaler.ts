@@ -1,15 +1,18 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
-import { TokenBucket } from '@taskfleet/taskscaler';
 import type { Logger } from 'pino';
 
-import type { ScalerMemory, TickContext } from './context';
 import { ScalerError } from './errors';
+import type { ScalerHooks } from './hooks';
 import { LeaderLease } from './leader';
-import type { ScalerSettings } from './settings';
+import { loadMemory } from './memory';
+import { lifecycleTimings } from './settings';
+import type { LifecycleTimings, ScalerSettings } from './settings';
 import { unsafeSetupProblems } from './setup-check';
+import { deleteInstancesOnShutdown } from './shutdown';
+import type { ShutdownDeletionReport } from './shutdown';
 import { runTick } from './tick';
-import type { TickReport } from './tick';
+import type { TickReport, TickSetup } from './tick';
 
 /** Where demand comes from: the count of accepted jobs waiting in the queue. */
 export interface DemandSource {
@@ -37,12 +40,17 @@ export interface ScalerOptions {
   readonly timers?: ScalerTimers;
   /** Default three update intervals. */
   readonly leaseTtlMs?: number;
-  /** An instance not ready (or a creation not listed) after this is given up. Default 10 min. */
+  /**
+   * The create timeout: an instance not ready (or a creation not listed) after this is given up
+   * and reconciled. Default 10 min.
+   */
   readonly creationTimeoutMs?: number;
   /** Default 30 s. */
   readonly readyConnectTimeoutMs?: number;
   /** Bound on one ready command run, connection included. Default 60 s. */
   readonly readyTimeoutMs?: number;
+  /** Test hooks at racy moments; unset in production. */
+  readonly hooks?: ScalerHooks;
 }
 
 /** What a tick returned: `led: false` when another replica holds the lease and nothing was done. */
@@ -59,38 +67,33 @@ const defaultTimers: ScalerTimers = {
 export class Scaler {
   private readonly clock: () => number;
   private readonly timers: ScalerTimers;
+  private readonly timings: LifecycleTimings;
   private readonly lease: LeaderLease;
-  private readonly memory: ScalerMemory;
   private readonly logger: Logger;
-  private groupMaxSize: number | undefined;
+  private initMaxSize: number | undefined;
   private running: Promise<TickOutcome> | undefined;
   private timer: unknown;
   private started = false;
   private setupChecked = false;
   private closed = false;
+  private shutdownReport: ShutdownDeletionReport | undefined;
+  /** Process-local part of the memory, carried from tick to tick (see ScalerMemory). */
+  private readonly removalHoldsExtendedAtMs = new Map<string, number>();
 
   constructor(private readonly options: ScalerOptions) {
-    const interval = options.settings.updateIntervalMs;
-    if (!Number.isFinite(interval) || interval <= 0) {
-      throw new ScalerError('invalid_option', 'could not create scaler: bad update interval');
-    }
+    this.timings = lifecycleTimings(options.settings);
     this.clock = options.clock ?? Date.now;
     this.timers = options.timers ?? defaultTimers;
     this.logger = options.logger.child({ component: 'scaler', holderId: options.holderId });
     this.lease = new LeaderLease(
       options.registry,
       options.holderId,
-      options.leaseTtlMs ?? interval * 3,
+      options.leaseTtlMs ?? this.timings.updateIntervalMs * 3,
       this.logger,
     );
-    const throttle = options.settings.scaleThrottle;
-    this.memory = {
-      pendingCreationsAtMs: [],
-      bucket: TokenBucket.create(throttle.limitPerSecond, throttle.burst, this.clock()),
-    };
   }
 
-  /** Starts ticking every update interval; a second call does nothing. */
+  /** Starts ticking (every update interval, faster while a change is expected); a second call does nothing. */
   start(): void {
     if (this.started || this.closed) {
       return;
@@ -99,7 +102,10 @@ export class Scaler {
     this.schedule(0);
   }
 
-  /** Stops the loop, waits for a running tick and gives the lease up; idempotent. */
+  /**
+   * Stops the loop, waits for a running tick, removes the idle instances when
+   * `delete_instances_on_shutdown` is set, and gives the lease up; idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) {
       return;
@@ -110,8 +116,27 @@ export class Scaler {
       this.timer = undefined;
     }
     await this.running?.catch(() => undefined);
-    await this.lease.release();
+    if (this.timings.deleteInstancesOnShutdown) {
+      try {
+        this.shutdownReport = await deleteInstancesOnShutdown({
+          ensureLease: () => this.lease.ensure(),
+          setupFor: token => this.setupFor(token),
+          wait: delayMs => this.wait(delayMs),
+          logger: this.logger,
+        });
+      } catch (error) {
+        this.logger.error({ err: error }, 'shutdown deletion failed');
+      }
+    }
+    await this.lease.release().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not release leader lease');
+    });
     this.logger.info('scaler stopped');
+  }
+
+  /** How the shutdown deletion of the last close() ended; undefined when none ran. */
+  lastShutdownDeletion(): ShutdownDeletionReport | undefined {
+    return this.shutdownReport;
   }
 
   /** Runs one tick now (or joins the one running); rejects after close. */
@@ -125,28 +150,40 @@ export class Scaler {
     return this.running;
   }
 
+  private async setupFor(fencingToken: number): Promise<TickSetup> {
+    if (this.initMaxSize === undefined) {
+      this.initMaxSize = (await this.options.provider.init()).maxSize;
+    }
+    const nowMs = this.clock();
+    return {
+      provider: this.options.provider,
+      registry: this.options.registry,
+      settings: this.options.settings,
+      timings: this.timings,
+      logger: this.logger,
+      fencingToken,
+      nowMs,
+      creationTimeoutMs: this.options.creationTimeoutMs ?? 600_000,
+      readyConnectTimeoutMs: this.options.readyConnectTimeoutMs ?? 30_000,
+      readyTimeoutMs: this.options.readyTimeoutMs ?? 60_000,
+      // Read fresh every tick: a new leader, or this one after losing the lease, goes on from
+      // what the last leader wrote.
+      memory: {
+        ...(await loadMemory(this.options.registry, this.options.settings.scaleThrottle, nowMs)),
+        removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
+      },
+      hooks: this.options.hooks ?? {},
+    };
+  }
+
   private async tickOnce(): Promise<TickOutcome> {
     const fencingToken = await this.lease.ensure();
     if (fencingToken === undefined) {
       return { led: false };
     }
-    if (this.groupMaxSize === undefined) {
-      this.groupMaxSize = (await this.options.provider.init()).maxSize;
-    }
-    const ctx: TickContext = {
-      provider: this.options.provider,
-      registry: this.options.registry,
-      settings: this.options.settings,
-      logger: this.logger,
-      fencingToken,
-      nowMs: this.clock(),
-      creationTimeoutMs: this.options.creationTimeoutMs ?? 600_000,
-      readyConnectTimeoutMs: this.options.readyConnectTimeoutMs ?? 30_000,
-      readyTimeoutMs: this.options.readyTimeoutMs ?? 60_000,
-      memory: this.memory,
-    };
+    const setup = await this.setupFor(fencingToken);
     const queued = await this.options.demand.queuedJobCount();
-    const report = await runTick(ctx, queued, this.groupMaxSize);
+    const report = await runTick(setup, queued, this.initMaxSize ?? 0);
     if (!this.setupChecked) {
       // The setup is known once the provider has described the group (init or update).
       this.setupChecked = true;
@@ -158,16 +195,28 @@ export class Scaler {
     return { led: true, ...report };
   }
 
+  private wait(delayMs: number): Promise<void> {
+    return new Promise(resolve => {
+      this.timers.setTimeout(resolve, delayMs);
+    });
+  }
+
   private schedule(delayMs: number): void {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
+      let nextMs = this.timings.updateIntervalMs;
       this.tick()
+        .then(outcome => {
+          if (outcome.led) {
+            nextMs = outcome.nextTickDelayMs;
+          }
+        })
         .catch((error: unknown) => {
           this.logger.error({ err: error }, 'scaler tick failed');
         })
         .finally(() => {
           if (!this.closed) {
-            this.schedule(this.options.settings.updateIntervalMs);
+            this.schedule(nextMs);
           }
         });
     }, delayMs);

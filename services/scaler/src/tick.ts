@@ -3,16 +3,32 @@ import type { Plan, Removal } from '@taskfleet/taskscaler';
 
 import { applyPlan } from './apply-plan';
 import type { ApplyReport } from './apply-plan';
+import { CapacityGuard } from './capacity-guard';
 import type { TickContext } from './context';
-import { guarded } from './guarded';
+import { groupCapacityOf } from './group-capacity';
 import { tendRemovalHolds } from './lifecycle-hooks';
 import type { RemovalHoldReport } from './lifecycle-hooks';
+import { saveMemory } from './memory';
 import { demandOf, instanceViews } from './plan-inputs';
-import { runReadyCheck } from './ready-check';
+import { checkReadiness } from './readiness';
 import { reconcile } from './reconcile';
 import type { ReconcileReport } from './reconcile';
+import { RemovalTally } from './removal-tally';
+import { expectingChange, nextTickDelayMs } from './tick-schedule';
 
-/** What one leader tick saw and did. */
+/** The group's desired capacity this tick: what we expected, what AWS reports, the difference. */
+export interface CapacityReading {
+  /** What our own last changes should have left; undefined before the first reading. */
+  readonly expectedDesired: number | undefined;
+  /** What the cloud reported this tick; undefined for providers that do not report it. */
+  readonly actualDesired: number | undefined;
+  /** actual − expected: a change made outside this scaler (0 when either is unknown). */
+  readonly drift: number;
+  /** The group's max size as read this tick (it lowers `max_instances`). */
+  readonly groupMaxSize: number;
+}
+
+/** What one leader tick saw and did; telemetry exports its counts. */
 export interface TickReport {
   readonly plan: Plan;
   /** The instances taskscaler chose to remove, with why. */
@@ -23,55 +39,47 @@ export interface TickReport {
   readonly readyFailed: readonly string[];
   /** Cloud-held removals (termination lifecycle hooks) extended or released. */
   readonly removalHolds: RemovalHoldReport;
+  readonly capacity: CapacityReading;
+  /** Instances wanted (within `max_instances`) that the group's max size cut off (B58). */
+  readonly cappedByAsgMax: number;
+  /** Terminations sent this tick (and failed creations seen), by reason. */
+  readonly removalsByReason: Readonly<Record<string, number>>;
+  /** Creations asked for and not yet listed by the cloud, after this tick. */
+  readonly pendingCreations: number;
+  /** Whether a change is outstanding, so the next tick comes at the faster interval. */
+  readonly expecting: boolean;
+  readonly nextTickDelayMs: number;
 }
 
-/** Runs the ready command on one instance and opens it, or counts a failure toward the threshold. */
-async function checkOne(
-  ctx: TickContext,
-  instanceId: string,
-): Promise<'passed' | 'failed' | 'deferred'> {
-  const command = ctx.settings.instanceReadyCommand;
-  const result =
-    command === null || command === ''
-      ? { passed: true as const }
-      : await runReadyCheck({
-          provider: ctx.provider,
-          instanceId,
-          command,
-          connectTimeoutMs: ctx.readyConnectTimeoutMs,
-          timeoutMs: ctx.readyTimeoutMs,
-          logger: ctx.logger,
-        });
-  if (result.passed) {
-    await ctx.registry.markReady(instanceId, ctx.fencingToken);
-    return 'passed';
-  }
-  if (result.notYetRunning) {
-    ctx.logger.debug({ instanceId, reason: result.reason }, 'ready check deferred');
-    return 'deferred';
-  }
-  const failure = await ctx.registry.recordFailure(
-    instanceId,
-    ctx.fencingToken,
-    ctx.settings.failureThreshold,
-    result.reason,
-  );
-  ctx.logger.warn({ instanceId, reason: result.reason, ...failure }, 'ready check failed');
-  return 'failed';
-}
+/** A tick's context before the per-tick guard and tally are made. */
+export type TickSetup = Omit<TickContext, 'guard' | 'tally'>;
 
-/** Checks every instance at once; one instance's error does not stop the others. */
-async function checkReadiness(
-  ctx: TickContext,
-  ids: readonly string[],
-): Promise<{ passed: string[]; failed: string[] }> {
-  const outcomes = await Promise.all(
-    ids.map(id => guarded(ctx, id, 'ready_check', () => checkOne(ctx, id))),
-  );
+function readCapacity(setup: TickSetup, initMaxSize: number, expected: number | undefined) {
+  const group = groupCapacityOf(setup.provider);
+  const actual = group?.desiredCapacity;
+  const drift = expected === undefined || actual === undefined ? 0 : actual - expected;
+  if (drift !== 0) {
+    setup.logger.warn({ expected, actual, drift }, 'desired capacity drift');
+  }
   return {
-    passed: ids.filter((_, index) => outcomes[index] === 'passed'),
-    failed: ids.filter((_, index) => outcomes[index] === 'failed'),
+    expectedDesired: expected,
+    actualDesired: actual,
+    drift,
+    groupMaxSize: group?.maxSize ?? initMaxSize,
   };
+}
+
+function asgCapped(ctx: TickContext, plan: Plan, groupMaxSize: number): number {
+  const cap = ctx.settings.maxInstanceCount;
+  const configured = cap === null || cap === 0 ? Infinity : cap;
+  const capped = Math.max(0, Math.min(plan.wantedInstances, configured) - groupMaxSize);
+  if (capped > 0) {
+    ctx.logger.warn(
+      { wantedInstances: plan.wantedInstances, maxInstanceCount: cap, groupMaxSize, capped },
+      'capped_by_asg_max',
+    );
+  }
+  return capped;
 }
 
 /**
@@ -79,15 +87,24 @@ async function checkReadiness(
  * taskscaler and apply the plan; logs the decision as one line with every input.
  */
 export async function runTick(
-  ctx: TickContext,
+  setup: TickSetup,
   queuedJobs: number,
-  groupMaxSize: number,
+  initMaxSize: number,
 ): Promise<TickReport> {
-  // TODO(#4): heartbeats of ready instances, metrics, and ready checks outside the tick (a slow
-  // one delays the plan and can outlive the lease).
-  const members = await ctx.provider.update();
-  const before = await ctx.registry.snapshot();
-  const reconciled = await reconcile(ctx, members, before);
+  // TODO(#4): ready checks outside the tick (a slow one delays the plan and can outlive the lease).
+  const expected =
+    setup.memory.expectedDesiredCapacity ?? groupCapacityOf(setup.provider)?.desiredCapacity;
+  const members = await setup.provider.update();
+  const capacity = readCapacity(setup, initMaxSize, expected);
+  const before = await setup.registry.snapshot();
+  // A deleting instance no longer counts toward desired capacity, busy or not.
+  const busy = before.instances.filter(r => r.claimedSlots > 0 && r.state !== 'deleting').length;
+  const ctx: TickContext = {
+    ...setup,
+    guard: new CapacityGuard(capacity.actualDesired, busy),
+    tally: new RemovalTally(),
+  };
+  const reconciled = await reconcile(ctx, members, before, capacity.actualDesired);
   const ready = await checkReadiness(ctx, reconciled.toCheck);
   const snapshot = await ctx.registry.snapshot();
   const removalHolds = await tendRemovalHolds(ctx, members, snapshot);
@@ -98,6 +115,7 @@ export async function runTick(
   };
   const views = instanceViews(snapshot, ctx.memory.pendingCreationsAtMs, usability);
   const cap = ctx.settings.maxInstanceCount;
+  const groupMaxSize = capacity.groupMaxSize;
   const plan = desiredInstances({
     demand: demandOf(queuedJobs, snapshot),
     fleet: countFleet(views, usability),
@@ -106,6 +124,7 @@ export async function runTick(
     // The group's MaxSize lowers the cap, so desired capacity never exceeds it (invariant 4).
     maxInstanceCount: cap === null || cap === 0 ? groupMaxSize : Math.min(cap, groupMaxSize),
   });
+  const cappedByAsgMax = asgCapped(ctx, plan, groupMaxSize);
   const removals = chooseRemovals(views, ctx.nowMs, {
     ...usability,
     idleTimeMs: policy.idleTimeMs,
@@ -113,9 +132,24 @@ export async function runTick(
     plan,
   });
   const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs);
-  const acted = apply.requested > 0 || removals.length > 0 || reconciled.distrusted.length > 0;
-  const level = acted ? 'info' : 'debug';
-  ctx.logger[level](
+  ctx.memory.expectedDesiredCapacity =
+    groupCapacityOf(ctx.provider)?.desiredCapacity ?? ctx.memory.expectedDesiredCapacity;
+  await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);
+  const expecting = expectingChange({
+    snapshot,
+    pendingCreations: ctx.memory.pendingCreationsAtMs.length,
+    toCreate: plan.toCreate,
+    granted: apply.granted,
+    requested: apply.requested,
+    terminated: apply.terminated.length,
+  });
+  const removalsByReason = ctx.tally.toRecord();
+  const acted =
+    apply.requested > 0 ||
+    removals.length > 0 ||
+    reconciled.distrusted.length > 0 ||
+    Object.keys(removalsByReason).length > 0;
+  ctx.logger[acted ? 'info' : 'debug'](
     {
       ...plan,
       policyIndex: policy.policyIndex,
@@ -123,14 +157,22 @@ export async function runTick(
       groupMaxSize,
       granted: apply.granted,
       requested: apply.requested,
+      increaseError: apply.increaseError,
       removals,
+      removalsByReason,
       refused: apply.refused,
       adopted: reconciled.adopted,
       distrusted: reconciled.distrusted,
       cleared: reconciled.cleared,
+      createFailed: reconciled.createFailed,
+      resent: reconciled.resent,
       readyPassed: ready.passed,
       readyFailed: ready.failed,
       removalHolds,
+      desiredCapacity: capacity.actualDesired,
+      drift: capacity.drift,
+      cappedByAsgMax,
+      pendingCreations: ctx.memory.pendingCreationsAtMs.length,
     },
     'scaling decision',
   );
@@ -142,5 +184,11 @@ export async function runTick(
     readyPassed: ready.passed,
     readyFailed: ready.failed,
     removalHolds,
+    capacity,
+    cappedByAsgMax,
+    removalsByReason,
+    pendingCreations: ctx.memory.pendingCreationsAtMs.length,
+    expecting,
+    nextTickDelayMs: nextTickDelayMs(expecting, ctx.timings),
   };
 }

@@ -1,0 +1,122 @@
+import type { Registry } from '@taskfleet/registry';
+import { TokenBucket } from '@taskfleet/taskscaler';
+import type { TokenBucketState } from '@taskfleet/taskscaler';
+
+import type { ScalerSettings } from './settings';
+
+/**
+ * What the scaler leader keeps between ticks, in Redis under the registry's hash tag, so a
+ * restart or a new leader goes on from it: creations asked for and not yet listed, the
+ * `scale_throttle` bucket, the last scale times and the desired capacity we expect AWS to hold.
+ */
+export interface ScalerMemory {
+  /** When each creation the cloud accepted (or is being asked for), and no member answered yet, was asked for. */
+  pendingCreationsAtMs: number[];
+  bucket: TokenBucket;
+  /** Last time the cloud accepted new instances from us. */
+  lastScaleOutAtMs: number | undefined;
+  /** Last time we sent a termination. */
+  lastScaleInAtMs: number | undefined;
+  /** The group's desired capacity after our last change, to tell our changes from drift. */
+  expectedDesiredCapacity: number | undefined;
+  /**
+   * When we last extended each cloud-held removal (lifecycle-hooks.ts); kept by this process
+   * only, since a new leader extending a hold once more early is harmless.
+   */
+  removalHoldsExtendedAtMs?: Map<string, number>;
+}
+
+type Throttle = ScalerSettings['scaleThrottle'];
+
+function freshBucket(throttle: Throttle, nowMs: number): TokenBucket {
+  return TokenBucket.create(throttle.limitPerSecond, throttle.burst, nowMs);
+}
+
+function parseJson(raw: string | undefined): unknown {
+  if (raw === undefined) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function finiteOrUndefined(raw: string | undefined): number | undefined {
+  const value = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Restores the bucket with the throttle as configured now: a changed limit or burst starts from
+ * the stored token count (capped at the new burst), never from a full bucket, so a restart
+ * cannot be used to skip the throttle.
+ */
+function restoreBucket(raw: unknown, throttle: Throttle, nowMs: number): TokenBucket {
+  const fresh = freshBucket(throttle, nowMs);
+  const stored = raw as Partial<TokenBucketState> | undefined;
+  if (
+    stored === undefined ||
+    typeof stored.tokens !== 'number' ||
+    typeof stored.updatedAtMs !== 'number' ||
+    !Number.isFinite(stored.tokens) ||
+    !Number.isFinite(stored.updatedAtMs)
+  ) {
+    return fresh;
+  }
+  const state = fresh.state;
+  return TokenBucket.fromState({
+    ...state,
+    tokens: Math.max(0, Math.min(state.burst, stored.tokens)),
+    updatedAtMs: stored.updatedAtMs,
+  });
+}
+
+/** Decodes the stored fields; anything missing or malformed falls back to a fresh start. */
+export function decodeMemory(
+  fields: Readonly<Record<string, string>>,
+  throttle: Throttle,
+  nowMs: number,
+): ScalerMemory {
+  const pending = parseJson(fields.pendingCreationsAtMs);
+  return {
+    pendingCreationsAtMs: Array.isArray(pending)
+      ? pending.filter((at): at is number => typeof at === 'number' && Number.isFinite(at))
+      : [],
+    bucket: restoreBucket(parseJson(fields.bucket), throttle, nowMs),
+    lastScaleOutAtMs: finiteOrUndefined(fields.lastScaleOutAtMs),
+    lastScaleInAtMs: finiteOrUndefined(fields.lastScaleInAtMs),
+    expectedDesiredCapacity: finiteOrUndefined(fields.expectedDesiredCapacity),
+  };
+}
+
+/** Encodes the memory as the registry's opaque scaler-state fields. */
+export function encodeMemory(memory: ScalerMemory): Record<string, string> {
+  return {
+    pendingCreationsAtMs: JSON.stringify(memory.pendingCreationsAtMs),
+    bucket: JSON.stringify(memory.bucket.state),
+    lastScaleOutAtMs: memory.lastScaleOutAtMs === undefined ? '' : String(memory.lastScaleOutAtMs),
+    lastScaleInAtMs: memory.lastScaleInAtMs === undefined ? '' : String(memory.lastScaleInAtMs),
+    expectedDesiredCapacity:
+      memory.expectedDesiredCapacity === undefined ? '' : String(memory.expectedDesiredCapacity),
+  };
+}
+
+/** Reads the leader's memory from the registry (fresh each tick, so a new leader sees it). */
+export async function loadMemory(
+  registry: Registry,
+  throttle: Throttle,
+  nowMs: number,
+): Promise<ScalerMemory> {
+  return decodeMemory(await registry.readScalerState(), throttle, nowMs);
+}
+
+/** Writes the memory with the lease's fencing token; a stale token is refused by the registry. */
+export async function saveMemory(
+  registry: Registry,
+  fencingToken: number,
+  memory: ScalerMemory,
+): Promise<void> {
+  await registry.writeScalerState(fencingToken, encodeMemory(memory));
+}

@@ -1,0 +1,35 @@
+import type { RegistrySnapshot } from '@taskfleet/registry';
+
+import type { LifecycleTimings } from './settings';
+
+/** What decides whether the next tick should come sooner. */
+export interface ExpectingInput {
+  readonly snapshot: RegistrySnapshot;
+  readonly pendingCreations: number;
+  readonly toCreate: number;
+  readonly granted: number;
+  readonly requested: number;
+  readonly terminated: number;
+}
+
+const changing = ['creating', 'booting', 'draining', 'deleting'] as const;
+
+/**
+ * Whether a state change is expected (reference/autoscaler.md §3.8): creations asked for and not
+ * yet ready, removals in flight, or instances the throttle held back.
+ */
+export function expectingChange(input: ExpectingInput): boolean {
+  return (
+    input.pendingCreations > 0 ||
+    input.requested > 0 ||
+    input.terminated > 0 ||
+    input.granted < input.toCreate ||
+    input.snapshot.terminationIntents.length > 0 ||
+    changing.some(state => input.snapshot.instancesByState[state] > 0)
+  );
+}
+
+/** The delay before the next tick: `update_interval_when_expecting` while expecting, else `update_interval`. */
+export function nextTickDelayMs(expecting: boolean, timings: LifecycleTimings): number {
+  return expecting ? timings.updateIntervalWhenExpectingMs : timings.updateIntervalMs;
+}
