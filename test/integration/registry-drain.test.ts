@@ -134,7 +134,13 @@ describe('termination intents and clearing', () => {
     const other = h.open(runnerKey);
     const snapshot = await other.snapshot();
     expect(snapshot.terminationIntents).toEqual([
-      { instanceId: 'i-0', recordedAtMs: h.clock.nowMs, reason: 'idle', sentAtMs: undefined, attempts: 0 },
+      {
+        instanceId: 'i-0',
+        recordedAtMs: h.clock.nowMs,
+        reason: 'idle',
+        sentAtMs: undefined,
+        attempts: 0,
+      },
     ]);
     expect(snapshot.instancesByState.deleting).toBe(1);
     expect(await other.clearInstance('i-0', token)).toEqual({ cleared: true, orphanedJobIds: [] });

@@ -20,7 +20,7 @@ import { AwsInstanceGroup } from '@taskfleet/provider-aws';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { Scaler } from '@taskfleet/scaler';
-import type { ScalerSettings, ScalerTimers, TickOutcome } from '@taskfleet/scaler';
+import type { ScalerOptions, ScalerSettings, ScalerTimers, TickOutcome } from '@taskfleet/scaler';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -33,7 +33,7 @@ import { linuxImageId } from './support/scenario-names';
 export const bootDelayMs = 1_000;
 /** Policy idle_time of every scenario. */
 export const idleTimeMs = 60_000;
-const groupMaxSize = 5;
+const defaultGroupMaxSize = 5;
 
 /** The autoscaler settings of a scenario, with overrides. */
 export function settingsWith(overrides: Partial<ScalerSettings> = {}): ScalerSettings {
@@ -72,10 +72,18 @@ export interface ScalerWorld {
   readonly provider: AwsInstanceGroup;
   readonly registry: Registry;
   readonly emulator: AwsEmulator;
+  /** The SDK clients on the emulator, for calls a scenario makes from outside the scaler. */
+  readonly clients: AwsSdkClients;
+  readonly groupName: string;
   /** Jobs the demand source reports as queued; the test sets it. */
   queued: number;
   /** Makes a scaler on this world's registry and provider (closed by cleanup). */
-  scaler(holderId: string, settings: ScalerSettings, timers?: ScalerTimers): Scaler;
+  scaler(
+    holderId: string,
+    settings: ScalerSettings,
+    timers?: ScalerTimers,
+    extra?: Pick<ScalerOptions, 'hooks' | 'creationTimeoutMs'>,
+  ): Scaler;
   /** Desired capacity and members of the group. */
   group(): Promise<{ desired: number; members: GroupMember[] }>;
   /**
@@ -92,7 +100,11 @@ export interface ScalerWorld {
 }
 
 /** Creates a group as fleeting-plugin-aws asks: min 0, desired 0, scale-in protection, no AZ rebalance. */
-async function createGroup(clients: AwsSdkClients, safeSetup: boolean): Promise<string> {
+async function createGroup(
+  clients: AwsSdkClients,
+  safeSetup: boolean,
+  groupMaxSize: number,
+): Promise<string> {
   const suffix = randomBytes(4).toString('hex');
   const template = `scaler-template-${suffix}`;
   const name = `scaler-group-${suffix}`;
@@ -129,13 +141,18 @@ export interface ScalerWorldOptions {
   readonly logger?: Logger;
   /** Create the group without scale-in protection and with AZRebalance running. */
   readonly unsafeSetup?: boolean;
+  /** The group's MaxSize; default 5. */
+  readonly groupMaxSize?: number;
+  /** Wraps the sshd instance host, e.g. to make a launch fail after the instance exists. */
+  readonly wrapHost?: (host: InstanceHost) => InstanceHost;
 }
 
 /** Starts a world: emulator, sshd host, group, Redis connection and registry. */
 export async function startScalerWorld(options: ScalerWorldOptions = {}) {
   const logger = options.logger ?? pino({ level: process.env.SCALER_TEST_LOG ?? 'silent' });
   const stateRoot = await mkdtemp(join('/var/tmp', 'taskfleet-scaler-'));
-  const host: InstanceHost = createSshdInstanceHost({ stateRoot });
+  const sshdHost: InstanceHost = createSshdInstanceHost({ stateRoot });
+  const host = options.wrapHost?.(sshdHost) ?? sshdHost;
   const clock = createManualClock();
   const emulator = await startAwsEmulator({
     clock,
@@ -143,7 +160,11 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
     defaultBootDelayMs: bootDelayMs,
   });
   const clients = createAwsSdkClients(emulator.endpoint);
-  const name = await createGroup(clients, options.unsafeSetup !== true);
+  const name = await createGroup(
+    clients,
+    options.unsafeSetup !== true,
+    options.groupMaxSize ?? defaultGroupMaxSize,
+  );
   const now = (): number => clock.now();
   const provider = new AwsInstanceGroup({
     name,
@@ -164,9 +185,12 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
     provider,
     registry,
     emulator,
+    clients,
+    groupName: name,
     queued: 0,
-    scaler(holderId, settings, timers) {
+    scaler(holderId, settings, timers, extra = {}) {
       const scaler = new Scaler({
+        ...extra,
         ...(timers === undefined ? {} : { timers }),
         holderId,
         settings,
@@ -233,7 +257,7 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
       await redis.quit();
       clients.destroy();
       await emulator.close();
-      await host.close();
+      await sshdHost.close();
       await rm(stateRoot, { recursive: true, force: true });
     },
   };

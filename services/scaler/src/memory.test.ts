@@ -27,10 +27,11 @@ describe('scaler memory encoding', () => {
   });
 
   it('starts fresh from nothing stored or from malformed fields', () => {
-    for (const fields of [
+    const cases: Record<string, string>[] = [
       {},
       { pendingCreationsAtMs: '{not json', bucket: '[]', lastScaleOutAtMs: 'x' },
-    ]) {
+    ];
+    for (const fields of cases) {
       const decoded = decodeMemory(fields, throttle, 7);
       expect(decoded.pendingCreationsAtMs).toEqual([]);
       expect(decoded.bucket.available(7)).toBe(5);
