@@ -328,6 +328,7 @@ describe('scaler on a group set up unsafely', () => {
       expect(errors[0]?.problems).toEqual([
         'new instances are not protected from scale-in',
         'AZRebalance is not suspended',
+        'no termination lifecycle hook, so aws may end busy instances on its own',
       ]);
     } finally {
       await world.cleanup();
