@@ -59,6 +59,8 @@ function intakeWith(parts: {
       backoff: { minMs: 10, maxMs: 40 },
       unlimitedInstances: 1_000_000,
     },
+    jobLimit: 10,
+    concurrentLimit: { concurrent: 10, registries: [] },
     unhealthyCount: 0,
   };
   return { intake, calls };
