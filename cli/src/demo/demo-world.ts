@@ -6,6 +6,7 @@ import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
+  PutLifecycleHookCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateKeyPairCommand, CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -109,6 +110,17 @@ export async function startDemoWorld(logger: Logger): Promise<DemoWorld> {
       new SuspendProcessesCommand({
         AutoScalingGroupName: groupName,
         ScalingProcesses: ['AZRebalance'],
+      }),
+    );
+    // A termination hook, as a production group has (taskfleet check asks for one): AWS then
+    // waits for the scaler before it ends an instance, also one that AWS chose itself.
+    await autoScaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: groupName,
+        LifecycleHookName: 'taskfleet-drain',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        HeartbeatTimeout: 300,
+        DefaultResult: 'CONTINUE',
       }),
     );
     const runner = gitlab.admin.createRunner({ description: 'taskfleet-demo' });
