@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
 
+import { downloadArtifact, uploadArtifact } from './artifacts';
+import type {
+  DownloadArtifactResult,
+  UploadArtifactInput,
+  UploadArtifactResult,
+} from './artifacts';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import { GitlabApiError, classifyGitlabError, codeForStatus } from './errors';
@@ -241,6 +247,24 @@ export class GitlabClient {
     } catch (err) {
       return patchFailedWithoutAnswer(classifyGitlabError(err));
     }
+  }
+
+  /** Uploads one artifact file of a running job (`POST /jobs/:id/artifacts`); never throws for HTTP failures. */
+  uploadArtifact(
+    jobId: number,
+    jobToken: string,
+    input: UploadArtifactInput,
+  ): Promise<UploadArtifactResult> {
+    return uploadArtifact(this.http, jobId, jobToken, input);
+  }
+
+  /** Downloads a dependency's archive as the running job `jobToken`; never throws for HTTP failures. */
+  downloadArtifact(
+    dependencyJobId: number,
+    jobToken: string,
+    signal?: AbortSignal,
+  ): Promise<DownloadArtifactResult> {
+    return downloadArtifact(this.http, dependencyJobId, jobToken, signal);
   }
 
   private systemIdField(): { system_id?: string } {

@@ -18,6 +18,8 @@ export interface HttpRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: unknown;
   readonly body?: Uint8Array;
+  /** A multipart body; fetch sets its Content-Type with the boundary. */
+  readonly form?: FormData;
   readonly contentType?: string;
   readonly acceptJson?: boolean;
   readonly signal?: AbortSignal;
@@ -30,6 +32,15 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly body: Buffer;
+  readonly attempts: number;
+  readonly requestId: string;
+}
+
+/** The final answer to a call after retries, with its body left unread for the caller to stream. */
+export interface HttpStreamResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: ReadableStream<Uint8Array> | null;
   readonly attempts: number;
   readonly requestId: string;
 }
@@ -53,27 +64,48 @@ export class HttpTransport {
 
   /** Sends `request`, retrying retryable statuses; network failures throw without retry. */
   async send(request: HttpRequest): Promise<HttpResponse> {
+    const answer = await this.sendUnread(request);
+    const body = Buffer.from(await answer.response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    return {
+      status: answer.response.status,
+      headers: answer.response.headers,
+      body,
+      attempts: answer.attempts,
+      requestId: answer.requestId,
+    };
+  }
+
+  /** As `send`, but the final answer's body is left for the caller to read as a stream. */
+  async sendStreaming(request: HttpRequest): Promise<HttpStreamResponse> {
+    const answer = await this.sendUnread(request);
+    return {
+      status: answer.response.status,
+      headers: answer.response.headers,
+      body: answer.response.body,
+      attempts: answer.attempts,
+      requestId: answer.requestId,
+    };
+  }
+
+  private async sendUnread(
+    request: HttpRequest,
+  ): Promise<{ response: Response; attempts: number; requestId: string }> {
     const { retryPolicy, clock, logger } = this.options;
     const url = this.urlFor(request);
     const fields = { method: request.method, path: request.path, ...request.logFields };
     for (let attempt = 1; ; attempt++) {
       const requestId = randomUUID().replace(/-/g, '');
       const response = await this.fetchOnce(url, request, requestId);
-      const body = Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
       const answeredId = response.headers.get('x-request-id') ?? requestId;
       logger.debug(
         { ...fields, status: response.status, attempt, requestId: answeredId },
         'gitlab api call answered',
       );
       if (!isRetryableStatus(response.status) || attempt >= retryPolicy.maxAttempts) {
-        return {
-          status: response.status,
-          headers: response.headers,
-          body,
-          attempts: attempt,
-          requestId: answeredId,
-        };
+        return { response, attempts: attempt, requestId: answeredId };
       }
+      // A retried answer's body is read and dropped so its connection can be reused.
+      await response.arrayBuffer().catch(() => undefined);
       const waitMs = retryDelayMs({
         header: name => response.headers.get(name),
         retry: attempt,
@@ -108,8 +140,10 @@ export class HttpTransport {
       'X-Request-Id': requestId,
       ...request.headers,
     };
-    let body: Uint8Array | string | undefined;
-    if (request.json !== undefined) {
+    let body: Uint8Array | string | FormData | undefined;
+    if (request.form !== undefined) {
+      body = request.form;
+    } else if (request.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(request.json);
     } else if (request.body !== undefined) {

@@ -1,6 +1,12 @@
 /** The GitLab runner API version this client speaks. */
 export const gitlabApiVersion = 'v4';
 
+export { statusLine } from './artifacts';
+export type {
+  DownloadArtifactResult,
+  UploadArtifactInput,
+  UploadArtifactResult,
+} from './artifacts';
 export { GitlabClient, apiBaseUrl } from './client';
 export type { GitlabClientOptions, RequestJobInput, VerifiedRunner } from './client';
 export { createRealClock, systemClock, unrefClock } from './clock';
@@ -14,7 +20,15 @@ export { defaultFinalUpdatePolicy, sendFinalUpdate } from './final-update';
 export type { FinalUpdateOutcome, FinalUpdatePolicy, SendFinalUpdateInput } from './final-update';
 export type { FetchLike } from './http';
 export { jobPayloadSchema, parseJobPayload } from './job-payload';
-export type { JobPayload, JobPayloadParseResult, JobStep, JobVariable } from './job-payload';
+export type {
+  JobArtifact,
+  JobCache,
+  JobDependency,
+  JobPayload,
+  JobPayloadParseResult,
+  JobStep,
+  JobVariable,
+} from './job-payload';
 export { isAbortStatus, maxUpdateIntervalMs } from './job-status';
 export type { JobStatusHeaders } from './job-status';
 export { redactText, tokenRedactPaths, tokenRef } from './redact';

@@ -172,6 +172,13 @@ export type JobVariable = z.output<typeof jobVariableSchema>;
 /** One step (`script`, `after_script`, `release`) of a job. */
 export type JobStep = z.output<typeof stepSchema>;
 
+/** One `artifacts` entry: the archive or one report. */
+export type JobArtifact = z.output<typeof artifactSchema>;
+/** One `cache` entry, its key already resolved and suffixed by GitLab. */
+export type JobCache = z.output<typeof cacheSchema>;
+/** One job whose artifacts this job downloads (`dependencies`/`needs`). */
+export type JobDependency = z.output<typeof dependencySchema>;
+
 /** The outcome of decoding a job payload: the job, or every problem found with it. */
 export type JobPayloadParseResult =
   | { readonly ok: true; readonly job: JobPayload }

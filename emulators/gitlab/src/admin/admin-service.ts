@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { GitlabEmulatorError } from '../errors';
@@ -215,6 +216,12 @@ export class AdminService {
   /** The job's whole stored trace as text. */
   getTrace(jobId: number): string {
     return traceOf(this.world.requireRuntime(jobId)).toString('utf8');
+  }
+
+  /** The stored bytes of a job's artifact of `type` (`archive`, `junit`, …), or undefined. */
+  getArtifactFile(jobId: number, type: string): Buffer | undefined {
+    const artifact = this.world.requireRuntime(jobId).artifacts.find(a => a.type === type);
+    return artifact === undefined ? undefined : readFileSync(artifact.filePath);
   }
 
   playJob(jobId: number): JobView {
