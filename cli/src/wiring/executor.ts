@@ -1,5 +1,6 @@
 import type { Config, RunnerConfig } from '@taskfleet/config';
-import { ExecutorWorker, runnerVersion } from '@taskfleet/executor';
+import { ExecutorWorker, S3CacheStore, runnerVersion, shortRunnerToken } from '@taskfleet/executor';
+import type { CacheSettings } from '@taskfleet/executor';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
@@ -33,6 +34,19 @@ async function startRunnerExecutor(
     runnerInfo: buildRunnerInfo({ version: runnerVersion, shell: runner.shell }),
   });
   const { autoscaler } = runner;
+  const cacheStore = runner.cache === null ? undefined : new S3CacheStore(runner.cache.s3);
+  const cache: CacheSettings | undefined =
+    runner.cache === null || cacheStore === undefined
+      ? undefined
+      : {
+          store: cacheStore,
+          naming: {
+            path: runner.cache.path,
+            shared: runner.cache.shared,
+            runnerShortToken: shortRunnerToken(runner.token),
+          },
+          maxUploadedArchiveSizeBytes: runner.cache.maxUploadedArchiveSizeBytes,
+        };
   const worker = new ExecutorWorker({
     redis,
     keyPrefix: config.taskfleet.keyPrefix,
@@ -48,6 +62,7 @@ async function startRunnerExecutor(
     outputLimitBytes: runner.outputLimitBytes,
     runnerVariables: runner.environment.map(entry => ({ key: entry.name, value: entry.value })),
     runnerDescription: runner.name,
+    ...(cache === undefined ? {} : { cache }),
     instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
     // Enough workers for every slot the group can ever offer, bounded by `concurrent`.
     concurrency: Math.max(
@@ -63,6 +78,7 @@ async function startRunnerExecutor(
     name: `executor ${runner.name}`,
     async close() {
       await worker.close();
+      cacheStore?.close();
       await instances.shutdown();
     },
   };

@@ -11,7 +11,13 @@ export type ExecutorErrorCode =
   /** Redis could not be reached to read or change a job's durable record. */
   | 'job_record_unavailable'
   /** A job record's secrets could not be decrypted (another payload key, or altered). */
-  | 'job_record_unreadable';
+  | 'job_record_unreadable'
+  /** Listing, archiving or unpacking files on the instance failed (artifacts, cache). */
+  | 'remote_files_failed'
+  /** An archive (zip, gzip) could not be written or read on the executor host. */
+  | 'archive_failed'
+  /** The cache store (S3) refused or failed a call. */
+  | 'cache_store_failed';
 
 /** Options of an ExecutorError. */
 export interface ExecutorErrorOptions {
@@ -27,6 +33,9 @@ export class ExecutorError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ExecutorError';
     this.code = code;
-    this.retryable = code === 'builds_dir_unresolved' || code === 'job_record_unavailable';
+    this.retryable =
+      code === 'builds_dir_unresolved' ||
+      code === 'job_record_unavailable' ||
+      code === 'cache_store_failed';
   }
 }

@@ -52,6 +52,8 @@ export interface JobScripts {
   readonly cleanup: string;
   /** Variables whose names a shell cannot export, left out. */
   readonly skippedVariables: readonly string[];
+  /** A variable's value after expansion (a file variable's path), for artifact paths and keys. */
+  readonly lookup: (name: string) => string | undefined;
 }
 
 /** The runner version the scripts and header report. */
@@ -173,6 +175,7 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     afterScript,
     cleanup,
     skippedVariables,
+    lookup: name => lastValue.get(name),
   };
 }
 

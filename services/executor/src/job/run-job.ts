@@ -1,6 +1,8 @@
 import type { SshConnection } from '@taskfleet/fleeting';
 import type { Clock, JobPayload } from '@taskfleet/gitlab';
 
+import { openTransfers } from '../artifacts/job-transfers';
+import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
 import { ExecutorError } from '../errors';
 import { buildJobScripts } from './build-scripts';
 import type { ScriptShell } from './build-scripts';
@@ -53,6 +55,8 @@ export interface RunJobInput {
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
   readonly runnerDescription?: string;
+  /** Artifacts (GitLab) and cache (S3); without it those stages are skipped. */
+  readonly transfers?: JobTransfers;
 }
 
 /** Runs every stage of the job on the instance, streaming the log, and returns how it ended. */
@@ -181,7 +185,23 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       failure = await failureOf(fetched, 'get_sources');
     }
   }
-  // TODO(#5): restore_cache and download_artifacts stages; they do nothing and print nothing yet.
+  let transfers: JobTransferRun | undefined;
+  if (failure === undefined && input.transfers !== undefined) {
+    transfers = await openTransfers(input.transfers, {
+      payload,
+      shell: connection,
+      projectDir: scripts.projectDir,
+      lookup: scripts.lookup,
+      write,
+      clock,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
+    const end = await transfers.beforeScript();
+    if (end !== undefined) {
+      failure = end.outcome;
+      failedEnd = end.connectionLost ? { kind: 'error', error: end.outcome.detail } : undefined;
+    }
+  }
 
   if (failure === undefined) {
     // RUNNER_SCRIPT_TIMEOUT bounds the user steps together, within the job's own deadline.
@@ -215,6 +235,7 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   // A stage that could not run at all (connection lost) leaves nothing to run after_script on;
   // neither does GitLab ending the job, nor a job deadline already passed.
   const connectionLost = failedEnd?.kind === 'error';
+  let lostInTransfer = false;
   const aborted = failure?.outcome === 'canceled' && failure.aborted === true;
   if (scripts.afterScript !== undefined && !connectionLost && !aborted && leftMs() > 0) {
     const status =
@@ -246,9 +267,16 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       await write(warningLine(`after_script failed, but job will continue unaffected: ${code}`));
     }
   }
-  // TODO(#5): archive_cache and upload_artifacts stages.
+  if (transfers !== undefined && !connectionLost && failure?.outcome !== 'canceled') {
+    const end = await transfers.afterScript(failure === undefined);
+    if (end !== undefined && failure === undefined) {
+      failure = end.outcome;
+    }
+    lostInTransfer = end?.connectionLost === true;
+  }
+  await transfers?.close();
 
-  if (!connectionLost) {
+  if (!connectionLost && !lostInTransfer) {
     await section(
       'cleanup_file_variables',
       'Cleaning up project directory and file based variables',

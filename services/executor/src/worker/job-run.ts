@@ -133,6 +133,10 @@ export class JobRun {
         ...(options.runnerDescription === undefined
           ? {}
           : { runnerDescription: options.runnerDescription }),
+        transfers: {
+          artifacts: options.client,
+          ...(options.cache === undefined ? {} : { cache: options.cache }),
+        },
       });
     } finally {
       await connection.close();

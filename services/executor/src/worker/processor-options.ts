@@ -3,6 +3,7 @@ import type { Clock, GitlabClient } from '@taskfleet/gitlab';
 import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
+import type { CacheSettings } from '../cache/cache-stages';
 import type { ScriptShell } from '../job/build-scripts';
 import type { ShellVariable } from '../job/expand-variables';
 import type { JobRecords } from './job-record';
@@ -64,6 +65,8 @@ export interface JobProcessorOptions {
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
   readonly runnerDescription?: string;
+  /** `[runners.cache]` as a store and object naming; without it caches are skipped. */
+  readonly cache?: CacheSettings;
   /** Opens the SSH session; `dial` unless a test swaps it. */
   readonly connect?: (
     info: ConnectInfo,

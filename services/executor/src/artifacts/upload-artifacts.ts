@@ -1,0 +1,104 @@
+import type { JobArtifact } from '@taskfleet/gitlab';
+
+import { expandValue } from '../job/expand-variables';
+import { ansiBoldRed, ansiReset } from '../job/sections';
+import type { ArchiveFormat } from './archive';
+import { archiveFiles, collectFiles, tempArchivePath } from './collect-files';
+import type { ArtifactClient, TransferContext, TransferFailure } from './transfer-context';
+
+const extensions: Readonly<Record<ArchiveFormat, string>> = { zip: '.zip', gzip: '.gz', raw: '' };
+
+/** The artifacts of the payload that upload for a job that succeeded (or not), by their `when`. */
+export function artifactsFor(
+  artifacts: readonly JobArtifact[],
+  jobSucceeded: boolean,
+): JobArtifact[] {
+  return artifacts.filter(artifact => {
+    const when = artifact.when === '' ? 'on_success' : artifact.when;
+    return when === 'always' || (when === 'on_success') === jobSucceeded;
+  });
+}
+
+/**
+ * Uploads each artifact in turn as GitLab Runner's uploader does: collect, archive in the
+ * artifact's format, send; a missing file set is logged and skipped, a refused or failed
+ * upload ends the stage and fails the job.
+ */
+export async function uploadArtifacts(
+  context: TransferContext,
+  client: ArtifactClient,
+  artifacts: readonly JobArtifact[],
+): Promise<TransferFailure | undefined> {
+  const { payload } = context;
+  for (const [index, artifact] of artifacts.entries()) {
+    await context.write('Uploading artifacts...\n');
+    const format = formatOf(artifact.artifact_format);
+    if (format === undefined) {
+      return fatal(
+        context,
+        `unsupported artifact format ${JSON.stringify(artifact.artifact_format)}`,
+      );
+    }
+    const collected = await collectFiles(context, artifact);
+    const files = collected.entries.filter(entry => entry.type === 'file');
+    if (collected.entries.length === 0 || (format !== 'zip' && files.length === 0)) {
+      await context.write(errorLine('No files to upload'));
+      continue;
+    }
+    if (format === 'raw' && files.length > 1) {
+      return fatal(context, 'only one file can be sent as raw');
+    }
+    const name = expandValue(artifact.name, context.lookup) || 'artifacts';
+    const fileName = `${baseName(name)}${extensions[format]}`;
+    const filePath = tempArchivePath(context.tempDir, index, fileName);
+    await archiveFiles(context, collected, format, filePath);
+    const type = artifact.artifact_type || 'archive';
+    const what = `Uploading artifacts as ${JSON.stringify(type)} to coordinator...`;
+    const result = await client.uploadArtifact(payload.id, payload.token, {
+      filePath,
+      fileName,
+      type,
+      format,
+      expireIn: artifact.expire_in,
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+    });
+    const fields = `id=${payload.id} responseStatus=${result.statusText}`;
+    if (result.kind === 'created') {
+      await context.write(`${what} ${result.statusText}  ${fields}\n`);
+      continue;
+    }
+    if (result.kind === 'too_large') {
+      await context.write(errorLine(`${what} too large archive  ${fields} status=413`));
+      return fatal(context, 'too large');
+    }
+    if (result.kind === 'forbidden') {
+      await context.write(errorLine(`${what} forbidden  ${fields} status=${result.status}`));
+      return fatal(context, 'permission denied');
+    }
+    await context.write(
+      errorLine(`${what} failed  ${fields} status=${String(result.status ?? result.error.code)}`),
+    );
+    return fatal(context, result.error.message);
+  }
+  return undefined;
+}
+
+function formatOf(format: string): ArchiveFormat | undefined {
+  const value = format === '' ? 'zip' : format;
+  return value === 'zip' || value === 'gzip' || value === 'raw' ? value : undefined;
+}
+
+/** The last path segment of an artifact name: `name` is a file name on GitLab, never a path. */
+function baseName(name: string): string {
+  const segments = name.split('/').filter(segment => segment !== '' && segment !== '..');
+  return segments.at(-1) ?? 'artifacts';
+}
+
+function errorLine(text: string): string {
+  return `${ansiBoldRed}ERROR: ${text}${ansiReset}\n`;
+}
+
+async function fatal(context: TransferContext, detail: string): Promise<TransferFailure> {
+  await context.write(`${ansiBoldRed}FATAL: ${detail}${ansiReset}\n`);
+  return { detail, systemFailure: false };
+}
