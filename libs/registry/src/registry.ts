@@ -101,10 +101,17 @@ export class Registry {
     checkId('instanceId', input.instanceId);
     // Checked at run time too: the state goes into Redis as is, and callers may be untyped.
     const state: string = input.state;
-    if (state !== 'creating' && state !== 'booting') {
+    if (state !== 'creating' && state !== 'booting' && state !== 'draining') {
       throw new RegistryError(
         'invalid_argument',
-        'could not register instance: state must be creating or booting',
+        'could not register instance: state must be creating, booting or draining',
+      );
+    }
+    const reason = input.reason ?? '';
+    if (state === 'draining' && reason === '') {
+      throw new RegistryError(
+        'invalid_argument',
+        'could not register instance: a draining registration needs a reason',
       );
     }
     if (!Number.isInteger(input.capacityPerInstance) || input.capacityPerInstance < 1) {
@@ -119,6 +126,7 @@ export class Registry {
       input.maxUseCount,
       input.internalAddress ?? '',
       input.externalAddress ?? '',
+      reason,
     ]);
     return { created: r.created === true, state: r.state as InstanceState };
   }

@@ -51,9 +51,12 @@ export interface InstanceRecord extends InstanceAddresses {
 /** Input of registerInstance. */
 export interface RegisterInstanceInput extends InstanceAddresses {
   readonly instanceId: string;
-  readonly state: 'creating' | 'booting';
+  /** `draining` registers a member we never asked for straight out of service (invariant 5). */
+  readonly state: 'creating' | 'booting' | 'draining';
   readonly capacityPerInstance: number;
   readonly maxUseCount: number;
+  /** Why it is registered out of service; required with `draining`. */
+  readonly reason?: string;
 }
 
 /** Result of registerInstance: `created` is false when the id was already known (nothing reset). */

@@ -66,19 +66,28 @@ async function increase(
 
 /**
  * Asks the cloud for the plan's new instances (through the throttle, the only path that raises
- * desired capacity), or drains and terminates each chosen removal by name.
+ * desired capacity, never past `capCount`), or drains and terminates each chosen removal by name.
  */
 export async function applyPlan(
   ctx: TickContext,
   plan: Plan,
   removals: readonly Removal[],
   idleTimeMs: number,
+  capCount: number,
 ): Promise<ApplyReport> {
   let granted = 0;
   let requested = 0;
   let increaseError: IncreaseFailure | undefined;
-  if (plan.toCreate > 0) {
-    const take = ctx.memory.bucket.take(plan.toCreate, ctx.nowMs);
+  // The plan counts only what we remember; the cloud adds to the desired capacity it holds.
+  const toCreate = Math.min(plan.toCreate, ctx.guard.increaseHeadroom(capCount));
+  if (toCreate < plan.toCreate) {
+    ctx.logger.warn(
+      { toCreate: plan.toCreate, allowed: toCreate, capCount },
+      'increase held: desired capacity at cap',
+    );
+  }
+  if (toCreate > 0) {
+    const take = ctx.memory.bucket.take(toCreate, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;
   }

@@ -21,4 +21,14 @@ describe('CapacityGuard', () => {
     guard.decremented();
     expect(guard.mayDecrement()).toBe(true);
   });
+
+  it('allows an increase only up to the cap over the desired capacity the cloud holds (B38)', () => {
+    const guard = new CapacityGuard(3, 0);
+    expect(guard.increaseHeadroom(3)).toBe(0);
+    expect(guard.increaseHeadroom(5)).toBe(2);
+    guard.decremented();
+    expect(guard.increaseHeadroom(3)).toBe(1);
+    expect(new CapacityGuard(6, 0).increaseHeadroom(3)).toBe(0);
+    expect(new CapacityGuard(undefined, 0).increaseHeadroom(3)).toBe(Infinity);
+  });
 });

@@ -23,6 +23,15 @@ export class CapacityGuard {
     return this.desired === undefined || this.desired - 1 >= this.busyInstanceCount;
   }
 
+  /**
+   * How many instances an increase may still add without desired capacity passing `capCount`
+   * (invariant 4): the cloud adds to its current desired capacity, which may still hold creations
+   * we gave up on (B38); unbounded when the provider does not report desired capacity.
+   */
+  increaseHeadroom(capCount: number): number {
+    return this.desired === undefined ? Infinity : Math.max(0, capCount - this.desired);
+  }
+
   /** Counts one decrement the cloud accepted. */
   decremented(): void {
     if (this.desired !== undefined) {

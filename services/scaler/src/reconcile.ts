@@ -45,7 +45,9 @@ async function adopt(ctx: TickContext, member: MemberState): Promise<void> {
   ctx.memory.pendingCreationsAtMs.shift();
 }
 
-// A member we did not ask for may have run anything: register it only to drain and remove it.
+// A member we did not ask for may have run anything: it is registered already draining, with
+// its reason, in one atomic step, so a leader that dies before terminating it leaves a record no
+// later leader can ready-check or open (invariant 5); finishTerminations completes the removal.
 async function distrust(ctx: TickContext, member: MemberState): Promise<void> {
   if (!ctx.guard.mayDecrement()) {
     // Left unknown, so the next tick distrusts it again rather than checking it into service.
@@ -54,11 +56,12 @@ async function distrust(ctx: TickContext, member: MemberState): Promise<void> {
   }
   await ctx.registry.registerInstance(ctx.fencingToken, {
     instanceId: member.id,
-    state: 'booting',
+    state: 'draining',
+    reason: 'untrusted',
     capacityPerInstance: Math.max(1, ctx.settings.capacityPerInstance),
     maxUseCount: ctx.settings.maxUseCount ?? 0,
   });
-  await drainAndTerminate(ctx, member.id, 'untrusted');
+  await finishDrain(ctx, member.id, 'untrusted');
 }
 
 const neverReady = (record: InstanceRecord) =>

@@ -116,13 +116,14 @@ export async function runTick(
   const views = instanceViews(snapshot, ctx.memory.pendingCreationsAtMs, usability);
   const cap = ctx.settings.maxInstanceCount;
   const groupMaxSize = capacity.groupMaxSize;
+  // The group's MaxSize lowers the cap, so desired capacity never exceeds it (invariant 4).
+  const capCount = cap === null || cap === 0 ? groupMaxSize : Math.min(cap, groupMaxSize);
   const plan = desiredInstances({
     demand: demandOf(queuedJobs, snapshot),
     fleet: countFleet(views, usability),
     policy,
     capacityPerInstance: ctx.settings.capacityPerInstance,
-    // The group's MaxSize lowers the cap, so desired capacity never exceeds it (invariant 4).
-    maxInstanceCount: cap === null || cap === 0 ? groupMaxSize : Math.min(cap, groupMaxSize),
+    maxInstanceCount: capCount,
   });
   const cappedByAsgMax = asgCapped(ctx, plan, groupMaxSize);
   const removals = chooseRemovals(views, ctx.nowMs, {
@@ -131,7 +132,7 @@ export async function runTick(
     creationTimeoutMs: ctx.creationTimeoutMs,
     plan,
   });
-  const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs);
+  const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs, capCount);
   ctx.memory.expectedDesiredCapacity =
     groupCapacityOf(ctx.provider)?.desiredCapacity ?? ctx.memory.expectedDesiredCapacity;
   await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);

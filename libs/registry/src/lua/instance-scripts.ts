@@ -1,4 +1,4 @@
-/** ARGV: fencingToken, nowMs, instanceId, state, capacity, maxUseCount, internal, external. */
+/** ARGV: fencingToken, nowMs, instanceId, state, capacity, maxUseCount, internal, external, reason. */
 export const REGISTER_INSTANCE = `
 local token, nowMs, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if not fenced(token, nowMs) then return fail('stale_fencing_token') end
@@ -8,6 +8,9 @@ if existing then return ok({ created = false, state = existing }) end
 redis.call('HSET', ikey(id), 'state', ARGV[4], 'capacity', ARGV[5], 'claimed', 0, 'useCount', 0,
   'maxUseCount', ARGV[6], 'createdAtMs', ARGV[2], 'stateChangedAtMs', ARGV[2], 'failureCount', 0,
   'internalAddress', ARGV[7], 'externalAddress', ARGV[8])
+-- A distrusted member is written out of service with its reason in this one step, so no later
+-- leader can take the record for one of its own booting instances (invariant 5).
+if ARGV[9] ~= '' then redis.call('HSET', ikey(id), 'reason', ARGV[9]) end
 redis.call('SADD', k('instances'), id)
 return ok({ created = true, state = ARGV[4] })
 `;
