@@ -24,26 +24,17 @@ async function capture(
   stdin?: string | Buffer,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let stderr = '';
+  const stderr = boundedText();
   const result = await shell.run({
     command,
     ...(stdin === undefined ? {} : { stdin }),
     onStdout: chunk => {
       chunks.push(chunk);
     },
-    onStderr: chunk => {
-      if (stderr.length < maxStderrBytes) {
-        stderr += chunk.toString('utf8');
-      }
-    },
+    onStderr: stderr.add,
     ...(signal === undefined ? {} : { signal }),
   });
-  if (result.exitCode !== 0) {
-    throw new ExecutorError(
-      'remote_files_failed',
-      `could not ${what}: exit code ${String(result.exitCode)}: ${stderr.trim().slice(0, 500)}`,
-    );
-  }
+  failUnlessZero(what, result.exitCode, stderr.text());
   return Buffer.concat(chunks);
 }
 
@@ -83,25 +74,16 @@ export async function readTar(
   onData: (chunk: Buffer) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  let stderr = '';
+  const stderr = boundedText();
   const list = Buffer.from(paths.map(path => `${path}\0`).join(''), 'utf8');
   const result = await shell.run({
     command: `cd ${shellQuote(dir)} && tar -cf - --no-recursion --null -T -`,
     stdin: list,
     onStdout: onData,
-    onStderr: chunk => {
-      if (stderr.length < maxStderrBytes) {
-        stderr += chunk.toString('utf8');
-      }
-    },
+    onStderr: stderr.add,
     ...(signal === undefined ? {} : { signal }),
   });
-  if (result.exitCode !== 0) {
-    throw new ExecutorError(
-      'remote_files_failed',
-      `could not archive the files on the instance: exit code ${String(result.exitCode)}: ${stderr.trim().slice(0, 500)}`,
-    );
-  }
+  failUnlessZero('archive the files on the instance', result.exitCode, stderr.text());
 }
 
 /** Unpacks a tar stream into `dir` on the instance, creating `dir` first. */
@@ -111,21 +93,36 @@ export async function writeTar(
   tar: Readable,
   signal?: AbortSignal,
 ): Promise<void> {
-  let stderr = '';
+  const stderr = boundedText();
   const result = await shell.run({
     command: `mkdir -p ${shellQuote(dir)} && cd ${shellQuote(dir)} && tar -xf -`,
     stdin: tar,
-    onStderr: chunk => {
-      if (stderr.length < maxStderrBytes) {
-        stderr += chunk.toString('utf8');
-      }
-    },
+    onStderr: stderr.add,
     ...(signal === undefined ? {} : { signal }),
   });
-  if (result.exitCode !== 0) {
+  failUnlessZero('unpack the files on the instance', result.exitCode, stderr.text());
+}
+
+/** Collects a command's stderr up to `maxStderrBytes`, for the error message. */
+function boundedText(): { add: (chunk: Buffer) => void; text: () => string } {
+  let text = '';
+  return {
+    add: chunk => {
+      if (text.length < maxStderrBytes) {
+        text += chunk.toString('utf8');
+      }
+    },
+    text: () => text,
+  };
+}
+
+/** Throws `remote_files_failed` (`could not <what>`) when a command on the instance failed. */
+function failUnlessZero(what: string, exitCode: number | null, stderr: string): void {
+  if (exitCode !== 0) {
+    const detail = stderr.trim().slice(0, 500);
     throw new ExecutorError(
       'remote_files_failed',
-      `could not unpack the files on the instance: exit code ${String(result.exitCode)}: ${stderr.trim().slice(0, 500)}`,
+      `could not ${what}: exit code ${String(exitCode)}: ${detail}`,
     );
   }
 }
