@@ -12,6 +12,9 @@ const common = {
 };
 
 module.exports = {
+  // Jest's default on a two-core CI machine is one worker. Most integration time is spent waiting
+  // on sshd, git, moto and emulator timers, which a second worker overlaps.
+  maxWorkers: 2,
   projects: [
     {
       ...common,
@@ -21,6 +24,7 @@ module.exports = {
         '<rootDir>/cli/src/**/*.test.ts',
         '<rootDir>/bench/src/**/*.test.ts',
       ],
+      setupFilesAfterEnv: ['<rootDir>/test/support/unit-setup.ts'],
     },
     {
       ...common,
