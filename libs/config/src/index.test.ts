@@ -254,7 +254,7 @@ describe('unknown keys', () => {
       tail: [
         '[runners.autoscaler.connector_config]',
         'username = "ubuntu"',
-        'key_pth = "/k"',
+        'agent_forwarding = true',
         '[runners.machine]',
         'IdleCount = 1',
       ].join('\n'),
@@ -262,8 +262,24 @@ describe('unknown keys', () => {
     const { config, warnings } = parseConfig(text, { env: testEnv });
     expect(config.runners[0]?.autoscaler.connector.username).toBe('ubuntu');
     expect(warnings).toEqual([
-      'unknown keys ignored: colour, runners[0].bar, runners[0].machine, runners[0].autoscaler.foo, runners[0].autoscaler.connector_config.key_pth',
+      'unknown keys ignored: colour, runners[0].bar, runners[0].machine, runners[0].autoscaler.foo, runners[0].autoscaler.connector_config.agent_forwarding',
     ]);
+  });
+
+  it('fails on a key one or two edits from a known one, naming every such key and the key meant', () => {
+    const text = configText({
+      global: { check_intervall: '4' },
+      autoscaler: { max_instance: '5', capacity_per_instanse: '2' },
+      tail: ['[runners.autoscaler.connector_config]', 'key_pth = "/k"'].join('\n'),
+    });
+    expect(problemsOf(text)).toEqual(
+      expect.arrayContaining([
+        'check_intervall: unknown key; did you mean "check_interval"?',
+        'runners[0].autoscaler.max_instance: unknown key; did you mean "max_instances"?',
+        'runners[0].autoscaler.capacity_per_instanse: unknown key; did you mean "capacity_per_instance"?',
+        'runners[0].autoscaler.connector_config.key_pth: unknown key; did you mean "key_path"?',
+      ]),
+    );
   });
 
   it('accepts the keys gitlab-runner register writes without a warning', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ReadContext } from './read-context';
 import { describeValue, isTable, joinPath, report } from './read-context';
+import { nearMiss } from './near-miss';
 
 function issuePath(base: string, path: readonly PropertyKey[]): string {
   return path.reduce<string>(
@@ -22,7 +23,9 @@ export interface TableRead<T> {
 /**
  * Validates one TOML table against a flat schema, key by key, so that a wrong key does not hide
  * checks on the others: records every issue and every key that is neither in the schema nor one
- * of `nestedKeys` (sub-tables read by the caller). Undefined if `raw` is not a table.
+ * of `nestedKeys` (sub-tables read by the caller). An unknown key one or two edits from a known
+ * one is a problem, not a warning: a mistyped `max_instances` would otherwise take its default
+ * without a word. Undefined if `raw` is not a table.
  */
 export function readTable<S extends z.ZodObject<z.ZodRawShape>>(
   ctx: ReadContext,
@@ -36,9 +39,16 @@ export function readTable<S extends z.ZodObject<z.ZodRawShape>>(
     return undefined;
   }
   const known = new Set([...Object.keys(schema.shape), ...nestedKeys]);
+  const absent = [...known].filter(key => !(key in raw));
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) {
+    if (known.has(key)) {
+      continue;
+    }
+    const meant = nearMiss(key, absent);
+    if (meant === undefined) {
       ctx.unknownKeys.push(joinPath(path, key));
+    } else {
+      report(ctx, joinPath(path, key), `unknown key; did you mean ${JSON.stringify(meant)}?`);
     }
   }
   const fields: Record<string, unknown> = {};
