@@ -1,6 +1,11 @@
 /** Stable codes of the taskfleet command's own failures. */
 export type CliErrorCode =
-  'redis_unreachable' | 'invalid_argument' | 'demo_failed' | 'timeout' | 'interrupted';
+  | 'redis_unreachable'
+  | 'invalid_argument'
+  | 'demo_failed'
+  | 'timeout'
+  | 'interrupted'
+  | 'not_ready';
 
 /** An error of the taskfleet command, with a stable code and the cause kept. */
 export class CliError extends Error {

@@ -2,10 +2,13 @@ import { ConfigError, loadConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import type { ReadinessReport } from '@taskfleet/telemetry';
 
-import { connectRedis } from '../wiring/redis';
+import { readinessChecksFor, RedisHolder } from '../wiring/readiness-checks';
 import { closeAll } from '../wiring/service';
 import { startServices } from '../wiring/services';
+import { startProcessTelemetry } from '../wiring/telemetry';
+import { reloadConfig } from './reload-config';
 import type { RunOptions } from './run-options';
 
 /** Exit status of a config that cannot be used (nothing was started). */
@@ -36,32 +39,117 @@ function loggerFor(config: Config): Logger {
   return pino({ level }, pino.destination({ fd: 2, sync: false }));
 }
 
-/** Runs the asked services until SIGINT or SIGTERM; returns the process exit status. */
+/** How often the start-up gate looks again at a missing dependency. */
+export const readinessIntervalMs = 1_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+/** Logs the missing dependencies once each time the set changes, not every round. */
+function waitingLogger(logger: Logger): (report: ReadinessReport) => void {
+  let last = '';
+  return report => {
+    const missing = report.checks.filter(c => !c.ok);
+    const key = missing.map(c => c.name).join('\n');
+    if (key !== last) {
+      last = key;
+      logger.warn(
+        { missing: missing.map(c => ({ name: c.name, reason: c.reason })) },
+        'waiting for dependencies',
+      );
+    }
+  };
+}
+
+/**
+ * Runs the asked services until SIGINT or SIGTERM; returns the process exit status. Nothing
+ * starts before the readiness checks pass (B53); SIGHUP reloads the config (B48).
+ */
 export async function runServices(options: RunOptions, writeLine: WriteLine): Promise<number> {
   const loaded = await loadOrReport(options.configPath, writeLine);
   if (loaded === undefined) {
     return configErrorExitCode;
   }
-  const { config, warnings } = loaded;
+  const { warnings } = loaded;
+  let config = loaded.config;
   const logger = loggerFor(config);
   for (const warning of warnings) {
     logger.warn({ warning }, 'config warning');
   }
-  const redis = await connectRedis(config.taskfleet.redisUrl);
-  const services = await startServices(options.role, config, redis, logger).catch(
-    async (error: unknown) => {
-      await redis.quit();
-      throw error;
-    },
-  );
-  logger.info({ role: options.role, services: services.map(s => s.name) }, 'taskfleet started');
-  const signal = await new Promise<NodeJS.Signals>(resolve => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const stop = new AbortController();
+  let stopSignal: NodeJS.Signals | undefined;
+  const onStop = (signal: NodeJS.Signals): void => {
+    stopSignal ??= signal;
+    stop.abort();
+  };
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
+  const redisHolder = new RedisHolder(config.taskfleet.redisUrl);
+  const telemetry = await startProcessTelemetry({
+    config,
+    checks: readinessChecksFor(config, redisHolder),
+    logger,
   });
-  logger.info({ signal }, 'taskfleet stopping');
+  const ready = await telemetry.gate.waitUntilReady({
+    intervalMs: readinessIntervalMs,
+    sleep,
+    signal: stop.signal,
+    onWaiting: waitingLogger(logger),
+  });
+  if (!ready) {
+    logger.info({ signal: stopSignal }, 'taskfleet stopped before it was ready');
+    await redisHolder.close();
+    await telemetry.close();
+    return 0;
+  }
+  const redis = redisHolder.redis();
+  const services = await startServices(
+    options.role,
+    config,
+    redis,
+    logger,
+    telemetry.services,
+  ).catch(async (error: unknown) => {
+    await redisHolder.close();
+    await telemetry.close();
+    throw error;
+  });
+  telemetry.servicesStarted();
+  logger.info({ role: options.role, services: services.map(s => s.name) }, 'taskfleet started');
+  // Reloads run one at a time, each from the config the last one left in force.
+  let reloading = Promise.resolve();
+  const onReload = (): void => {
+    reloading = reloading.then(async () => {
+      config = await reloadConfig({
+        configPath: options.configPath,
+        current: config,
+        services,
+        telemetry,
+        logger,
+      });
+    });
+  };
+  process.on('SIGHUP', onReload);
+  if (!stop.signal.aborted) {
+    await new Promise(resolve => {
+      stop.signal.addEventListener('abort', resolve);
+    });
+  }
+  process.off('SIGHUP', onReload);
+  logger.info({ signal: stopSignal }, 'taskfleet stopping');
+  await reloading;
   const failures = await closeAll(services);
-  await redis.quit();
+  await redisHolder.close();
+  await telemetry.close();
   for (const failure of failures) {
     logger.error({ err: failure }, 'could not stop a service cleanly');
   }

@@ -5,6 +5,9 @@ import { CliError } from '../errors';
 /** How long the first PING may take before Redis counts as unreachable. */
 export const redisPingTimeoutMs = 3_000;
 
+/** Longest wait between two reconnect attempts after the connection was up. */
+export const reconnectMaxDelayMs = 2_000;
+
 /**
  * Opens the shared connection from `[taskfleet] redis_url` and checks that Redis answers;
  * `maxRetriesPerRequest: null` because BullMQ workers require it on a shared connection.
@@ -35,6 +38,9 @@ export async function connectRedis(redisUrl: string): Promise<Redis> {
   } finally {
     clearTimeout(timer);
   }
+  // Fail fast only for the first connect: a connection that drops later is retried for as long
+  // as it takes (ioredis reads the strategy at each reconnect), and /readyz shows the outage.
+  redis.options.retryStrategy = times => Math.min(200 * times, reconnectMaxDelayMs);
   return redis;
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 
 import { instanceGroupFor } from './instance-group';
 import type { RunningService } from './service';
+import type { ServiceTelemetry } from './service-telemetry';
 
 /**
  * Demand the registry does not already count: queued jobs beyond the registry's pending ones
@@ -35,8 +36,10 @@ function startRunnerScaler(
   runner: RunnerConfig,
   redis: Redis,
   logger: Logger,
+  telemetry: ServiceTelemetry | undefined,
 ): RunningService {
   const runnerKey = runnerKeyFor(runner);
+  let current = runner;
   const runnerLogger = logger.child({ runnerKey });
   const registry = createRegistry({
     redis,
@@ -50,6 +53,7 @@ function startRunnerScaler(
     runnerKey,
   });
   const provider = instanceGroupFor(config, runner, runnerLogger);
+  const watch = telemetry?.scalerObserver(() => current, registry);
   const scaler = new Scaler({
     holderId: `${hostname()}-${process.pid}`,
     settings: runner.autoscaler,
@@ -57,22 +61,37 @@ function startRunnerScaler(
     registry,
     demand: queueDemand(queue, registry),
     logger: runnerLogger,
+    ...(watch === undefined ? {} : { observer: watch.observer }),
   });
   scaler.start();
   return {
     name: `scaler ${runner.name}`,
     async close() {
       await scaler.close();
+      watch?.stopped();
       await queue.close();
       await provider.shutdown();
+    },
+    reconfigure(next) {
+      // The same loop takes the new settings: one planner per group and runner key (B48).
+      const same = next.runners.find(r => runnerKeyFor(r) === runnerKey);
+      if (same !== undefined) {
+        current = same;
+        scaler.reconfigure(same.autoscaler);
+      }
     },
   };
 }
 
 /** Starts one scaler loop per `[[runners]]` entry on that runner's Auto Scaling Group. */
-export function startScalers(config: Config, redis: Redis, logger: Logger): RunningService[] {
+export function startScalers(
+  config: Config,
+  redis: Redis,
+  logger: Logger,
+  telemetry?: ServiceTelemetry,
+): RunningService[] {
   // TODO(#4): many pools in one process (B13, B59) still each describe their own group every
   // tick, start at once and keep their own scale_throttle bucket; a shared batching describer,
   // jittered starts, throttling back-off and one round-robin creation bucket are not built.
-  return config.runners.map(runner => startRunnerScaler(config, runner, redis, logger));
+  return config.runners.map(runner => startRunnerScaler(config, runner, redis, logger, telemetry));
 }

@@ -1,9 +1,13 @@
+import type { Config } from '@taskfleet/config';
+
 /** One started part of taskfleet that the command stops on exit. */
 export interface RunningService {
   /** For logs: `poller`, `scaler <runner>`, `executor <runner>`. */
   readonly name: string;
   /** Stops the part cleanly; idempotent. */
   close(): Promise<void>;
+  /** Takes a reloaded config (already checked by reloadProblems); absent: applies at restart. */
+  reconfigure?(config: Config): void;
 }
 
 /** Closes services in reverse start order; collects failures instead of stopping at the first. */

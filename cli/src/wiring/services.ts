@@ -7,6 +7,7 @@ import { startPoller } from './poller';
 import { startScalers } from './scaler';
 import type { RunningService } from './service';
 import { closeAll } from './service';
+import type { ServiceTelemetry } from './service-telemetry';
 
 /** Which part `taskfleet run` starts. */
 export type ServiceRole = 'poller' | 'scaler' | 'executor' | 'all';
@@ -23,6 +24,7 @@ export async function startServices(
   config: Config,
   redis: Redis,
   logger: Logger,
+  telemetry?: ServiceTelemetry,
 ): Promise<RunningService[]> {
   const started: RunningService[] = [];
   try {
@@ -30,10 +32,10 @@ export async function startServices(
       started.push(...(await startExecutors(config, redis, logger.child({ service: 'executor' }))));
     }
     if (role === 'scaler' || role === 'all') {
-      started.push(...startScalers(config, redis, logger.child({ service: 'scaler' })));
+      started.push(...startScalers(config, redis, logger.child({ service: 'scaler' }), telemetry));
     }
     if (role === 'poller' || role === 'all') {
-      started.push(startPoller(config, redis, logger.child({ service: 'poller' })));
+      started.push(startPoller(config, redis, logger.child({ service: 'poller' }), telemetry));
     }
   } catch (error) {
     // What did start must not outlive a failed start.

@@ -6,4 +6,5 @@ export { invalidJobTrace } from './fail-invalid-job';
 export type { HandoffOutcome } from './job-handoff';
 export { Poller, defaultReservationTtlMs, pollerVersion } from './poller';
 export type { PollerOptions } from './poller';
+export type { IntakeEvent, IntakeObserver } from './runner-intake';
 export { unrefClock } from '@taskfleet/gitlab';

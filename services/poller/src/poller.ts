@@ -14,7 +14,7 @@ import type { BackoffPolicy } from './backoff';
 import { runnerJobLimit } from './intake-limits';
 import type { ConcurrentLimit } from './intake-limits';
 import { runRequestLoop } from './request-loop';
-import type { IntakeSettings, RunnerIntake } from './runner-intake';
+import type { IntakeObserver, IntakeSettings, RunnerIntake } from './runner-intake';
 
 /** The version the poller reports to GitLab in `info.version`. */
 export const pollerVersion = '0.1.0';
@@ -37,6 +37,8 @@ export interface PollerOptions {
   readonly backoff?: BackoffPolicy;
   /** How long close() waits for accepted jobs to reach the queue. @defaultValue shutdown_timeout */
   readonly handoffGraceMs?: number;
+  /** Told about every request and refusal (liveness, metrics). */
+  readonly observer?: IntakeObserver;
 }
 
 /** Reservations outlive GitLab's 50 s long poll with margin (registry README: no renewal). */
@@ -63,6 +65,7 @@ export class Poller {
   private readonly ownerId: string;
   private readonly logger: Logger;
   private intakes: RunnerIntake[] = [];
+  private config: Config;
   private loops: Promise<void>[] = [];
   private started = false;
   private closing: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export class Poller {
         throw new PollerError('invalid_argument', `could not use ${what}: must be positive`);
       }
     }
+    this.config = options.config;
     this.clock = options.clock ?? unrefClock;
     this.ownerId = options.ownerId ?? `poller-${randomBytes(6).toString('hex')}`;
     this.logger = options.logger.child({ component: 'poller', ownerId: this.ownerId });
@@ -88,14 +92,8 @@ export class Poller {
       return;
     }
     this.started = true;
-    const { config } = this.options;
-    const settings: IntakeSettings = {
-      reservationTtlMs: this.options.reservationTtlMs ?? defaultReservationTtlMs,
-      noCapacityWakeMs: this.options.noCapacityWakeMs ?? config.checkIntervalMs,
-      checkIntervalMs: config.checkIntervalMs,
-      backoff: this.options.backoff ?? defaultBackoff,
-      unlimitedInstances: 1_000_000,
-    };
+    const { config } = this;
+    const settings = this.intakeSettings(config);
     const makeClient = this.options.createClient ?? defaultClient(this.logger);
     const payloadKey = config.taskfleet.payloadEncryptionKey.bytes();
     const registries = config.runners.map(runner =>
@@ -133,6 +131,7 @@ export class Poller {
         jobLimit: runnerJobLimit(config, runner),
         concurrentLimit,
         unhealthyCount: 0,
+        observer: this.options.observer,
       };
       this.intakes.push(intake);
       const signals = { stop: this.stopController.signal, force: this.forceController.signal };
@@ -148,6 +147,46 @@ export class Poller {
     }
   }
 
+  /**
+   * Applies a reloaded config to the running loops without stopping them (B48): each runner's
+   * settings, policies and limits are read afresh from the next round. Throws, changing
+   * nothing, when the runners are not the same ones (matched by runner key, never by token).
+   */
+  reconfigure(config: Config): void {
+    const byKey = new Map(config.runners.map(runner => [runnerKeyFor(runner), runner]));
+    const missing = this.intakes.filter(intake => !byKey.has(intake.runnerKey));
+    if (missing.length > 0 || byKey.size !== this.intakes.length) {
+      throw new PollerError(
+        'invalid_argument',
+        'could not reconfigure the poller: the [[runners]] entries changed (restart to add or remove one)',
+      );
+    }
+    this.config = config;
+    const settings = this.intakeSettings(config);
+    const concurrentLimit: ConcurrentLimit = {
+      concurrent: config.concurrent,
+      registries: this.intakes.map(intake => intake.registry),
+    };
+    for (const intake of this.intakes) {
+      const runner = byKey.get(intake.runnerKey) ?? intake.runner;
+      intake.runner = runner;
+      intake.settings = settings;
+      intake.jobLimit = runnerJobLimit(config, runner);
+      intake.concurrentLimit = concurrentLimit;
+    }
+    this.logger.info({ runners: this.intakes.map(i => i.runnerKey) }, 'poller reconfigured');
+  }
+
+  private intakeSettings(config: Config): IntakeSettings {
+    return {
+      reservationTtlMs: this.options.reservationTtlMs ?? defaultReservationTtlMs,
+      noCapacityWakeMs: this.options.noCapacityWakeMs ?? config.checkIntervalMs,
+      checkIntervalMs: config.checkIntervalMs,
+      backoff: this.options.backoff ?? defaultBackoff,
+      unlimitedInstances: 1_000_000,
+    };
+  }
+
   /** Stops polling, lets accepted jobs reach the queue (bounded), releases reservations. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -156,7 +195,7 @@ export class Poller {
 
   private async shutdown(): Promise<void> {
     this.stopController.abort();
-    const graceMs = this.options.handoffGraceMs ?? this.options.config.shutdownTimeoutMs;
+    const graceMs = this.options.handoffGraceMs ?? this.config.shutdownTimeoutMs;
     const graceOver = new AbortController();
     const allDone = Promise.all(this.loops);
     void this.clock.sleep(graceMs, graceOver.signal).then(() => {

@@ -4,7 +4,7 @@ import { backoffDelayMs } from './backoff';
 import { failInvalidJob } from './fail-invalid-job';
 import { withinConcurrent } from './intake-limits';
 import { handOffJob } from './job-handoff';
-import type { RunnerIntake } from './runner-intake';
+import type { IntakeEvent, RunnerIntake } from './runner-intake';
 
 /** The two signals a loop obeys: `stop` ends polling, `force` also ends hand-offs in flight. */
 export interface LoopSignals {
@@ -14,6 +14,14 @@ export interface LoopSignals {
 
 type Reservation =
   { readonly id: string } | { readonly refused: string } | { readonly error: true };
+
+function tell(intake: RunnerIntake, event: IntakeEvent): void {
+  try {
+    intake.observer?.intakeEvent(intake.runner, event);
+  } catch (err) {
+    intake.logger.warn({ err }, 'intake observer failed');
+  }
+}
 
 async function reserve(intake: RunnerIntake): Promise<Reservation> {
   const { autoscaler } = intake.runner;
@@ -67,10 +75,23 @@ async function oneRound(
   if ('refused' in reservation) {
     // Invariant 6: with no capacity no job is requested; wake later and look again.
     logger.debug({ reason: reservation.refused }, 'no intake capacity');
+    tell(intake, { kind: 'no-capacity' });
     return { kind: 'wait', ms: settings.noCapacityWakeMs };
   }
   const startedAtMs = clock.now();
-  const result = await intake.client.requestJob({ token: runner.token, signal: signals.stop });
+  tell(intake, { kind: 'request-started' });
+  const result = await intake.client
+    .requestJob({ token: runner.token, signal: signals.stop })
+    .catch((err: unknown) => {
+      tell(intake, { kind: 'request-failed' });
+      throw err;
+    });
+  tell(
+    intake,
+    result.kind === 'job' || result.kind === 'none' || result.kind === 'invalid-job'
+      ? { kind: 'request-finished', outcome: result.kind }
+      : { kind: 'request-failed' },
+  );
   const paceMs = Math.max(0, settings.checkIntervalMs - (clock.now() - startedAtMs));
   if (result.kind === 'job') {
     failures.n = 0;

@@ -7,9 +7,24 @@ import type { Logger } from 'pino';
 import type { BackoffPolicy } from './backoff';
 import type { ConcurrentLimit } from './intake-limits';
 
-/** Everything one runner's request loops share. */
+/** How one intake round went, for liveness (the loop is turning) and request counts. */
+export type IntakeEvent =
+  | { readonly kind: 'request-started' }
+  | { readonly kind: 'request-finished'; readonly outcome: 'job' | 'none' | 'invalid-job' }
+  | { readonly kind: 'request-failed' }
+  | { readonly kind: 'no-capacity' };
+
+/** Told about every intake event of every runner; must not throw (a throw is only logged). */
+export interface IntakeObserver {
+  intakeEvent(runner: RunnerConfig, event: IntakeEvent): void;
+}
+
+/**
+ * Everything one runner's request loops share. `runner`, `settings`, `jobLimit` and
+ * `concurrentLimit` are replaced on a config reload and read afresh every round.
+ */
 export interface RunnerIntake {
-  readonly runner: RunnerConfig;
+  runner: RunnerConfig;
   readonly runnerKey: string;
   readonly client: GitlabClient;
   readonly registry: Registry;
@@ -20,11 +35,12 @@ export interface RunnerIntake {
   readonly ownerId: string;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly settings: IntakeSettings;
+  settings: IntakeSettings;
   /** Most jobs this runner handles at once: `limit`, capped by `concurrent`. */
-  readonly jobLimit: number;
+  jobLimit: number;
   /** The global `concurrent` over every runner entry, shared by all intakes of the poller. */
-  readonly concurrentLimit: ConcurrentLimit;
+  concurrentLimit: ConcurrentLimit;
+  readonly observer?: IntakeObserver | undefined;
   /** Consecutive unhealthy (403) answers across this runner's loops. */
   unhealthyCount: number;
 }

@@ -1,6 +1,12 @@
 /** The scaler service: one leader sizes a runner's instance group from demand and the registry. */
 export { Scaler } from './scaler';
-export type { DemandSource, ScalerOptions, ScalerTimers, TickOutcome } from './scaler';
+export type {
+  DemandSource,
+  ScalerObserver,
+  ScalerOptions,
+  ScalerTimers,
+  TickOutcome,
+} from './scaler';
 export type { LifecycleTimings, ScalerSettings } from './settings';
 export { lifecycleTimings } from './settings';
 export type { ScalerHooks } from './hooks';

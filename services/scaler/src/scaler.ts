@@ -26,6 +26,12 @@ export interface ScalerTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** Told about each tick's outcome (telemetry); must not throw, and a throw is only logged. */
+export interface ScalerObserver {
+  tickDone(outcome: TickOutcome): void;
+  tickFailed(error: unknown): void;
+}
+
 /** Options of {@link Scaler}. */
 export interface ScalerOptions {
   /** This replica's identity for the leader lease (host and process, never a secret). */
@@ -51,6 +57,7 @@ export interface ScalerOptions {
   readonly readyTimeoutMs?: number;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
+  readonly observer?: ScalerObserver;
 }
 
 /** What a tick returned: `led: false` when another replica holds the lease and nothing was done. */
@@ -67,7 +74,8 @@ const defaultTimers: ScalerTimers = {
 export class Scaler {
   private readonly clock: () => number;
   private readonly timers: ScalerTimers;
-  private readonly timings: LifecycleTimings;
+  private timings: LifecycleTimings;
+  private settings: ScalerSettings;
   private readonly lease: LeaderLease;
   private readonly logger: Logger;
   private initMaxSize: number | undefined;
@@ -81,6 +89,7 @@ export class Scaler {
   private readonly removalHoldsExtendedAtMs = new Map<string, number>();
 
   constructor(private readonly options: ScalerOptions) {
+    this.settings = options.settings;
     this.timings = lifecycleTimings(options.settings);
     this.clock = options.clock ?? Date.now;
     this.timers = options.timers ?? defaultTimers;
@@ -134,6 +143,15 @@ export class Scaler {
     this.logger.info('scaler stopped');
   }
 
+  /**
+   * Takes new settings (a config reload) from the next tick on: policies, idle count, intervals;
+   * the loop, the lease and the memory stay, so the group keeps one planner (B48).
+   */
+  reconfigure(settings: ScalerSettings): void {
+    this.settings = settings;
+    this.timings = lifecycleTimings(settings);
+  }
+
   /** How the shutdown deletion of the last close() ended; undefined when none ran. */
   lastShutdownDeletion(): ShutdownDeletionReport | undefined {
     return this.shutdownReport;
@@ -144,10 +162,36 @@ export class Scaler {
     if (this.closed) {
       return Promise.reject(new ScalerError('closed', 'could not tick: scaler closed'));
     }
-    this.running ??= this.tickOnce().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.tickOnce()
+      .then(
+        outcome => {
+          this.tell(observer => {
+            observer.tickDone(outcome);
+          });
+          return outcome;
+        },
+        (error: unknown) => {
+          this.tell(observer => {
+            observer.tickFailed(error);
+          });
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
+  }
+
+  private tell(call: (observer: ScalerObserver) => void): void {
+    if (this.options.observer === undefined) {
+      return;
+    }
+    try {
+      call(this.options.observer);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'scaler observer failed');
+    }
   }
 
   private async setupFor(fencingToken: number): Promise<TickSetup> {
@@ -158,7 +202,7 @@ export class Scaler {
     return {
       provider: this.options.provider,
       registry: this.options.registry,
-      settings: this.options.settings,
+      settings: this.settings,
       timings: this.timings,
       logger: this.logger,
       fencingToken,
@@ -169,7 +213,7 @@ export class Scaler {
       // Read fresh every tick: a new leader, or this one after losing the lease, goes on from
       // what the last leader wrote.
       memory: {
-        ...(await loadMemory(this.options.registry, this.options.settings.scaleThrottle, nowMs)),
+        ...(await loadMemory(this.options.registry, this.settings.scaleThrottle, nowMs)),
         removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
       },
       hooks: this.options.hooks ?? {},

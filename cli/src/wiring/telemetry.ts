@@ -1,0 +1,103 @@
+import type { Config } from '@taskfleet/config';
+import {
+  PollLiveness,
+  ProcessMetrics,
+  ReadinessGate,
+  Registry,
+  startTelemetryServer,
+} from '@taskfleet/telemetry';
+import type { ReadinessCheck, TelemetryServer } from '@taskfleet/telemetry';
+import type { Logger } from 'pino';
+
+import { PlannerCounts, serviceTelemetry } from './service-telemetry';
+import type { ServiceTelemetry } from './service-telemetry';
+
+/** The process's telemetry: metrics, readiness gate, liveness and their listener. */
+export interface ProcessTelemetry {
+  readonly gate: ReadinessGate;
+  readonly metrics: ProcessMetrics;
+  readonly services: ServiceTelemetry;
+  /** Where /metrics, /healthz and /readyz are served; undefined without `listen_address`. */
+  readonly server: TelemetryServer | undefined;
+  /** The config in force, after a reload (the stall bound follows `check_interval`). */
+  useConfig(config: Config): void;
+  /** The services run: /readyz now re-runs the checks on every request. */
+  servicesStarted(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the telemetry and, when `listen_address` is set, serves it before anything else starts,
+ * so /readyz can say what the process is waiting for.
+ */
+export async function startProcessTelemetry(input: {
+  readonly config: Config;
+  readonly checks: readonly ReadinessCheck[];
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}): Promise<ProcessTelemetry> {
+  let config = input.config;
+  const clock = input.clock ?? Date.now;
+  const registry = new Registry();
+  const gate = new ReadinessGate(input.checks);
+  gate.setCondition('services', 'not started');
+  let live = false;
+  const liveness = new PollLiveness({ clock, checkIntervalMs: () => config.checkIntervalMs });
+  const planners = new PlannerCounts();
+  const metrics = new ProcessMetrics(registry, {
+    liveness,
+    readiness: gate,
+    plannerCounts: () => planners.list(),
+  });
+  const services = serviceTelemetry({ registry, metrics, planners, logger: input.logger });
+  const logger = input.logger.child({ component: 'telemetry' });
+  const address = config.listenAddress;
+  // TODO(#4): no OpenTelemetry spans yet (poll → queue → run) and `telemetry_endpoint` is unused.
+  const server =
+    address === null
+      ? undefined
+      : await startTelemetryServer({
+          host: address.host,
+          port: address.port,
+          sources: {
+            registry,
+            liveness: () => ({
+              pollers: liveness.health().map(h => ({
+                group: h.pool.group,
+                runner: h.pool.runner,
+                lastSuccessfulPollAt:
+                  h.lastSuccessfulPollAtMs === undefined
+                    ? null
+                    : new Date(h.lastSuccessfulPollAtMs).toISOString(),
+                stalled: h.stalled,
+              })),
+              planners: planners.list().map(p => ({ ...p.pool, count: p.count })),
+            }),
+            // Before the services run, the start-up loop refreshes the checks; after, each
+            // request does, so /readyz also turns 503 when Redis goes away later.
+            readiness: () => (live ? gate.runOnce() : Promise.resolve(gate.report())),
+          },
+          onError: error => {
+            logger.warn({ err: error }, 'telemetry request failed');
+          },
+        });
+  if (server !== undefined) {
+    logger.info({ host: server.host, port: server.port }, 'telemetry listening');
+  }
+  return {
+    gate,
+    metrics,
+    services,
+    server,
+    useConfig(next) {
+      config = next;
+    },
+    servicesStarted() {
+      gate.setCondition('services', undefined);
+      live = true;
+    },
+    close: async () => {
+      await server?.close();
+    },
+  };
+}
