@@ -8,6 +8,7 @@ import { runEmulators } from './commands/emulators-command';
 import { runServices } from './commands/run-command';
 import { runDemo } from './demo/demo-command';
 import { buildProgram } from './program';
+import { runSandbox } from './sandbox/sandbox-command';
 
 // The AWS SDK warns on every command that its releases after January 2027 need Node 22. The
 // versions in package-lock.json run on Node 20 and only change when we update them, so the
@@ -48,6 +49,20 @@ buildProgram({
     await runEmulators(options, logger, line => {
       console.log(line);
     });
+  },
+  async sandbox(options) {
+    const logger = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
+    process.exitCode = await runSandbox(
+      options,
+      logger,
+      {
+        out: line => {
+          console.log(line);
+        },
+        hint: writeLine,
+      },
+      stopSignal(),
+    );
   },
   async demo(options) {
     const logger = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));

@@ -22,6 +22,10 @@ function recordingHandlers(): { handlers: CommandHandlers; calls: unknown[] } {
         calls.push({ demo: options });
         return Promise.resolve();
       },
+      sandbox: options => {
+        calls.push({ sandbox: options });
+        return Promise.resolve();
+      },
     },
   };
 }
@@ -123,5 +127,14 @@ describe('taskfleet command line', () => {
     const { calls, errors } = await parse(['demo', '--timeout', '1.5']);
     expect(calls).toEqual([]);
     expect(errors.join('')).toContain('expected a whole number of seconds');
+  });
+
+  it('sandbox needs --config-out and defaults the Redis URL', async () => {
+    expect((await parse(['sandbox', '--config-out', 'c.toml'])).calls).toEqual([
+      { sandbox: { configOut: 'c.toml', redisUrl: 'redis://127.0.0.1:6379' } },
+    ]);
+    const { calls, errors } = await parse(['sandbox']);
+    expect(calls).toEqual([]);
+    expect(errors.join('')).toContain("required option '--config-out <file>' not specified");
   });
 });

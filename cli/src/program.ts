@@ -6,6 +6,7 @@ import type { CheckOptions } from './commands/check-command';
 import type { RunOptions } from './commands/run-options';
 import { parseRole } from './commands/run-options';
 import type { DemoOptions } from './demo/demo-options';
+import type { SandboxOptions } from './sandbox/sandbox-command';
 
 /** What each subcommand does once its arguments are parsed; main.ts gives the real ones. */
 export interface CommandHandlers {
@@ -13,6 +14,7 @@ export interface CommandHandlers {
   check(options: CheckOptions): Promise<void>;
   emulators(options: LauncherOptions): Promise<void>;
   demo(options: DemoOptions): Promise<void>;
+  sandbox(options: SandboxOptions): Promise<void>;
 }
 
 /** Builds the `taskfleet` command line; `exitOverride` lets tests see parse errors as throws. */
@@ -73,6 +75,17 @@ export function buildProgram(handlers: CommandHandlers): Command {
         });
       },
     );
+  program
+    .command('sandbox')
+    .description(
+      'Start the emulators with the demo group and runner and write a config.toml for taskfleet run',
+    )
+    .requiredOption('--config-out <file>', 'where to write the config.toml (removed at the end)')
+    .option('--redis-url <url>', 'the Redis the services will use', 'redis://127.0.0.1:6379')
+    .allowExcessArguments(false)
+    .action(async (options: { configOut: string; redisUrl: string }) => {
+      await handlers.sandbox({ configOut: options.configOut, redisUrl: options.redisUrl });
+    });
   return program;
 }
 

@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '@taskfleet/config';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { CliError } from '../errors';
@@ -16,6 +15,7 @@ import type { RunningService } from '../wiring/service';
 import { startServices } from '../wiring/services';
 import { expectationMismatches } from './check-results';
 import { demoConfigToml } from './demo-config';
+import { deleteKeys } from './redis-keys';
 import type { DemoOptions } from './demo-options';
 import { startDemoWorld } from './demo-world';
 import type { DemoWorld } from './demo-world';
@@ -32,17 +32,6 @@ export interface DemoOutput {
 }
 
 const fleetPollMs = 500;
-
-async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${keyPrefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-  } while (cursor !== '0');
-}
 
 async function waitForEmptyFleet(world: DemoWorld, signal: AbortSignal): Promise<void> {
   while ((await world.groupMemberCount()) > 0) {

@@ -8,6 +8,10 @@ export interface DemoConfigInput {
   readonly world: Pick<DemoWorld, 'aws' | 'gitlab' | 'groupName' | 'runnerToken' | 'runnerId'>;
   readonly redisUrl: string;
   readonly keyPrefix: string;
+  /** GitLab Runner's `log_level`; the demo keeps the services quiet with `warn`. */
+  readonly logLevel?: 'info' | 'warn';
+  /** The first line of the file, saying who wrote it and when it goes away. */
+  readonly header?: string;
 }
 
 const quote = (value: string): string => JSON.stringify(value);
@@ -18,10 +22,12 @@ const quote = (value: string): string => JSON.stringify(value);
  */
 export function demoConfigToml(input: DemoConfigInput): string {
   const { world } = input;
-  return `# Written by taskfleet demo for its emulated world; removed when the demo ends.
+  const header =
+    input.header ?? 'Written by taskfleet demo for its emulated world; removed when the demo ends.';
+  return `# ${header}
 concurrent = ${demoMaxInstances * 2}
 check_interval = 1
-log_level = "warn"
+log_level = "${input.logLevel ?? 'warn'}"
 shutdown_timeout = 10
 
 [[runners]]
