@@ -48,7 +48,11 @@ describe('taskfleet sandbox with taskfleet run all in another process', () => {
     sandbox = spawn(process.execPath, [cliMain, 'sandbox', '--config-out', join(dir, 'c.toml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    sandboxExit = new Promise(resolve => sandbox.once('exit', code => resolve(code)));
+    sandboxExit = new Promise(resolve =>
+      sandbox.once('exit', code => {
+        resolve(code);
+      }),
+    );
     let stdout = '';
     line = await new Promise<SandboxLine>((resolve, reject) => {
       sandbox.stdout?.on('data', (chunk: Buffer) => {
@@ -58,7 +62,9 @@ describe('taskfleet sandbox with taskfleet run all in another process', () => {
           resolve(JSON.parse(stdout.slice(0, newline)) as SandboxLine);
         }
       });
-      sandbox.once('exit', code => reject(new Error(`sandbox exited with ${String(code)}`)));
+      sandbox.once('exit', code => {
+        reject(new Error(`sandbox exited with ${String(code)}`));
+      });
     });
   });
 

@@ -82,7 +82,13 @@ export async function runSandbox(
       if (stop.aborted) {
         done();
       }
-      stop.addEventListener('abort', () => done(), { once: true });
+      stop.addEventListener(
+        'abort',
+        () => {
+          done();
+        },
+        { once: true },
+      );
     });
     output.hint('stopping: terminating instances and deleting the sandbox keys');
     return 0;
