@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { AwsInstanceGroup } from '@taskfleet/provider-aws';
-import type { AwsProviderSettings } from '@taskfleet/provider-aws';
+import type { AwsProviderSettings, SharedGroupDescriber } from '@taskfleet/provider-aws';
 import type { Logger } from 'pino';
 
 // Emulators (ours, moto) accept any key pair; AWS itself gets the SDK's default chain.
@@ -19,8 +19,10 @@ export function instanceGroupFor(
   config: Config,
   runner: RunnerConfig,
   logger: Logger,
+  describer?: SharedGroupDescriber,
 ): AwsInstanceGroup {
-  return new AwsInstanceGroup(awsSettingsFor(config, runner, logger));
+  const settings = awsSettingsFor(config, runner, logger);
+  return new AwsInstanceGroup(describer === undefined ? settings : { ...settings, describer });
 }
 
 /** The provider settings of a runner's group: plugin_config, connector_config and [taskfleet]. */

@@ -11,6 +11,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { instanceGroupFor } from './instance-group';
+import { sharedPools } from './pools';
+import type { SharedPools } from './pools';
 import type { RunningService } from './service';
 import type { ServiceTelemetry } from './service-telemetry';
 
@@ -37,6 +39,7 @@ function startRunnerScaler(
   redis: Redis,
   logger: Logger,
   telemetry: ServiceTelemetry | undefined,
+  pools: SharedPools,
 ): RunningService {
   const runnerKey = runnerKeyFor(runner);
   let current = runner;
@@ -52,7 +55,8 @@ function startRunnerScaler(
     prefix: config.taskfleet.keyPrefix,
     runnerKey,
   });
-  const provider = instanceGroupFor(config, runner, runnerLogger);
+  const describer = pools.describerFor(runner);
+  const provider = instanceGroupFor(config, runner, runnerLogger, describer);
   const watch = telemetry?.scalerObserver(() => current, registry);
   const scaler = new Scaler({
     holderId: `${hostname()}-${process.pid}`,
@@ -61,6 +65,8 @@ function startRunnerScaler(
     registry,
     demand: queueDemand(queue, registry),
     logger: runnerLogger,
+    startOffsetMs: pools.startOffsetMsFor(runner),
+    accountBackoff: describer.backoff,
     ...(watch === undefined ? {} : { observer: watch.observer }),
   });
   scaler.start();
@@ -83,15 +89,31 @@ function startRunnerScaler(
   };
 }
 
-/** Starts one scaler loop per `[[runners]]` entry on that runner's Auto Scaling Group. */
+/**
+ * Starts one scaler loop per `[[runners]]` entry on that runner's Auto Scaling Group; the pools
+ * of one account share one batched describer and its throttling back-off, and start at
+ * jittered offsets (B59).
+ */
 export function startScalers(
   config: Config,
   redis: Redis,
   logger: Logger,
   telemetry?: ServiceTelemetry,
+  random: () => number = Math.random,
 ): RunningService[] {
-  // TODO(#4): many pools in one process (B13, B59) still each describe their own group every
-  // tick, start at once and keep their own scale_throttle bucket; a shared batching describer,
-  // jittered starts, throttling back-off and one round-robin creation bucket are not built.
-  return config.runners.map(runner => startRunnerScaler(config, runner, redis, logger, telemetry));
+  const pools = sharedPools(config, logger, random);
+  const scalers = config.runners.map(runner =>
+    startRunnerScaler(config, runner, redis, logger, telemetry, pools),
+  );
+  // First in the list, so closeAll (reverse order) closes it after every scaler that uses it.
+  return [
+    {
+      name: 'scaler pools',
+      close() {
+        pools.close();
+        return Promise.resolve();
+      },
+    },
+    ...scalers,
+  ];
 }

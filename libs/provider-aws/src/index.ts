@@ -20,3 +20,7 @@ export type { GroupCheck, GroupProblem, GroupProblemCode } from './group-check';
 
 /** The plugin names GitLab users write for this provider. */
 export const providerAwsName = 'aws';
+export { DESCRIBE_NAMES_PER_CALL, SharedGroupDescriber } from './shared-describer';
+export type { SharedGroupDescriberOptions } from './shared-describer';
+export { ApiBackoff } from './api-backoff';
+export type { ApiBackoffOptions } from './api-backoff';

@@ -66,6 +66,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       groupName: settings.name,
     });
     this.now = settings.now ?? Date.now;
+    settings.describer?.register(settings.name);
   }
 
   /** Validates settings, creates the clients once, describes the group and checks its setup. */
@@ -74,7 +75,7 @@ export class AwsInstanceGroup implements InstanceGroup {
     this.settings ??= resolveSettings(this.input);
     this.clients ??= createAwsClients(this.settings);
     const region = await this.resolveRegion();
-    const group = await describeGroup(this.clients.autoScaling, this.settings.name, options.signal);
+    const group = await this.describe(this.clients, this.settings.name, options.signal, true);
     this.adopt(group, true);
     await this.readHooksIfStale(options.signal).catch((error: unknown) => {
       // Without the list, held members are still reported as deleting; the next update retries.
@@ -96,7 +97,7 @@ export class AwsInstanceGroup implements InstanceGroup {
   async update(options: CallOptions = {}): Promise<readonly InstanceState[]> {
     const { clients, settings } = this.ready();
     const group = await this.serialized(async () => {
-      const described = await describeGroup(clients.autoScaling, settings.name, options.signal);
+      const described = await this.describe(clients, settings.name, options.signal);
       this.adopt(described, false);
       return described;
     });
@@ -267,6 +268,10 @@ export class AwsInstanceGroup implements InstanceGroup {
       maxSize,
       options.signal,
     );
+    this.input.describer?.invalidate(groupName);
+    if (result.error?.code === 'throttled') {
+      this.input.describer?.backoff.noteThrottled();
+    }
     if (result.error?.code === 'canceled') {
       throw result.error;
     }
@@ -289,12 +294,16 @@ export class AwsInstanceGroup implements InstanceGroup {
   ): Promise<DecreaseResult> {
     let group: AutoScalingGroup;
     try {
-      group = await describeGroup(clients.autoScaling, groupName, options.signal);
+      group = await this.describe(clients, groupName, options.signal);
     } catch (error) {
       return toResult(failAll(ids, error as FleetingError));
     }
     this.adopt(group, false);
     const outcome = await decreaseInstances(clients.autoScaling, group, ids, options.signal);
+    this.input.describer?.invalidate(groupName);
+    if (outcome.failed.some(f => f.error.code === 'throttled')) {
+      this.input.describer?.backoff.noteThrottled();
+    }
     this.expectedDesired = Math.max(0, this.expectedDesired - outcome.decrementedCount);
     this.logger.info(
       { succeededCount: outcome.succeeded.length, failedCount: outcome.failed.length },
@@ -302,6 +311,19 @@ export class AwsInstanceGroup implements InstanceGroup {
     );
 
     return toResult(outcome);
+  }
+
+  /** The group through the account's shared describer when there is one, else on its own. */
+  private describe(
+    clients: AwsClients,
+    name: string,
+    signal: AbortSignal | undefined,
+    peek = false,
+  ): Promise<AutoScalingGroup> {
+    const describer = this.input.describer;
+    return describer === undefined
+      ? describeGroup(clients.autoScaling, name, signal)
+      : describer.describe(name, signal, { peek });
   }
 
   private adopt(group: AutoScalingGroup, first: boolean): void {

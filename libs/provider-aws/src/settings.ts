@@ -2,6 +2,8 @@ import { FleetingError } from '@taskfleet/fleeting';
 import type { AutoScalingClientConfig } from '@aws-sdk/client-auto-scaling';
 import type { Logger } from 'pino';
 
+import type { SharedGroupDescriber } from './shared-describer';
+
 /** How the provider reaches instances (`[runners.autoscaler.connector_config]`). */
 export interface AwsConnectorSettings {
   /** Login user; default `ec2-user`. */
@@ -45,6 +47,11 @@ export interface AwsProviderSettings {
   /** Epoch-ms clock for credential expiry; default `Date.now`. */
   readonly now?: () => number;
   readonly clientOverrides?: AwsClientOverrides;
+  /**
+   * The account's shared describer, when several pools run in one process: the group is read in
+   * its batched rounds and its throttling back-off is shared. Default: the group describes itself.
+   */
+  readonly describer?: SharedGroupDescriber;
 }
 
 /** Settings after validation, with defaults applied. */

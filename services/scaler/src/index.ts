@@ -1,12 +1,14 @@
 /** The scaler service: one leader sizes a runner's instance group from demand and the registry. */
 export { Scaler } from './scaler';
 export type {
+  AccountBackoff,
   DemandSource,
   ScalerObserver,
   ScalerOptions,
   ScalerTimers,
   TickOutcome,
 } from './scaler';
+export { delayWithBackoffMs, startOffsetsMs } from './tick-schedule';
 export type { LifecycleTimings, ScalerSettings } from './settings';
 export { lifecycleTimings } from './settings';
 export type { ScalerHooks } from './hooks';

@@ -13,6 +13,7 @@ import { deleteInstancesOnShutdown } from './shutdown';
 import type { ShutdownDeletionReport } from './shutdown';
 import { runTick } from './tick';
 import type { TickReport, TickSetup } from './tick';
+import { delayWithBackoffMs } from './tick-schedule';
 
 /** Where demand comes from: the count of accepted jobs waiting in the queue. */
 export interface DemandSource {
@@ -30,6 +31,12 @@ export interface ScalerTimers {
 export interface ScalerObserver {
   tickDone(outcome: TickOutcome): void;
   tickFailed(error: unknown): void;
+}
+
+/** The cloud account's back-off after throttling, shared by the pools of that account. */
+export interface AccountBackoff {
+  /** Milliseconds left of the back-off now; 0 when calls may be made. */
+  remainingMs(): number;
 }
 
 /** Options of {@link Scaler}. */
@@ -55,6 +62,10 @@ export interface ScalerOptions {
   readonly readyConnectTimeoutMs?: number;
   /** Bound on one ready command run, connection included. Default 60 s. */
   readonly readyTimeoutMs?: number;
+  /** Delay of the first tick, so pools started together do not tick in step. Default 0. */
+  readonly startOffsetMs?: number;
+  /** While it runs, the next tick waits at least until it ends (B59). Default none. */
+  readonly accountBackoff?: AccountBackoff;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
   readonly observer?: ScalerObserver;
@@ -108,7 +119,7 @@ export class Scaler {
       return;
     }
     this.started = true;
-    this.schedule(0);
+    this.schedule(Math.max(0, this.options.startOffsetMs ?? 0));
   }
 
   /**
@@ -256,11 +267,14 @@ export class Scaler {
           }
         })
         .catch((error: unknown) => {
-          this.logger.error({ err: error }, 'scaler tick failed');
+          // Throttling is handled (the account backs off, nothing was decided): not an error.
+          const throttled = (error as { code?: unknown } | null)?.code === 'throttled';
+          this.logger[throttled ? 'warn' : 'error']({ err: error }, 'scaler tick failed');
         })
         .finally(() => {
           if (!this.closed) {
-            this.schedule(nextMs);
+            const backoffMs = this.options.accountBackoff?.remainingMs() ?? 0;
+            this.schedule(delayWithBackoffMs(nextMs, backoffMs));
           }
         });
     }, delayMs);

@@ -33,3 +33,17 @@ export function expectingChange(input: ExpectingInput): boolean {
 export function nextTickDelayMs(expecting: boolean, timings: LifecycleTimings): number {
   return expecting ? timings.updateIntervalWhenExpectingMs : timings.updateIntervalMs;
 }
+
+/**
+ * First-tick offsets for `count` pools started together: one per equal slice of `spreadMs`, at a
+ * random point in it, so pools (and processes) do not poll the cloud in step (B59).
+ */
+export function startOffsetsMs(count: number, spreadMs: number, random: () => number): number[] {
+  const sliceMs = count > 0 ? Math.max(0, spreadMs) / count : 0;
+  return Array.from({ length: count }, (_, i) => Math.floor(sliceMs * (i + random())));
+}
+
+/** The delay before the next tick: the planned one, or longer while the account backs off. */
+export function delayWithBackoffMs(plannedMs: number, backoffRemainingMs: number): number {
+  return Math.max(plannedMs, backoffRemainingMs);
+}
