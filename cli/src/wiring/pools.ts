@@ -1,16 +1,29 @@
 import type { Config, RunnerConfig } from '@taskfleet/config';
+import { runnerKeyFor } from '@taskfleet/job-queue';
 import { SharedGroupDescriber } from '@taskfleet/provider-aws';
 import type { AwsProviderSettings } from '@taskfleet/provider-aws';
-import { startOffsetsMs } from '@taskfleet/scaler';
+import { RoundRobinCreationBudget, startOffsetsMs } from '@taskfleet/scaler';
+import type { PoolCreationBudget } from '@taskfleet/scaler';
 import type { Logger } from 'pino';
 
 import { CliError } from '../errors';
 import { awsSettingsFor } from './instance-group';
 
+/**
+ * The account-wide launch budget: EC2's RunInstances resource bucket as AWS documents it
+ * (1000 instances at once, refilled at 2 a second), shared round-robin by the account's pools.
+ */
+// TODO(#4): the account budget is not configurable yet, and it is shared within one process
+// only; pools of one account led from different processes each hold a whole budget.
+const accountLaunchBurst = 1_000;
+const accountLaunchesPerSecond = 2;
+
 /** What the pools of one process share, per AWS account and Region (B13, B59). */
 export interface SharedPools {
   /** The describer of the runner's account and Region. */
   describerFor(runner: RunnerConfig): SharedGroupDescriber;
+  /** The runner's place in its account's round-robin creation budget. */
+  creationBudgetFor(runner: RunnerConfig): PoolCreationBudget;
   /** The first-tick offset of the runner's scaler, spread by jitter over the update interval. */
   startOffsetMsFor(runner: RunnerConfig): number;
   /** Closes every describer's client; idempotent. */
@@ -28,17 +41,24 @@ export function accountKeyOf(settings: AwsProviderSettings): string {
   ]);
 }
 
+interface Account {
+  readonly describer: SharedGroupDescriber;
+  readonly runners: RunnerConfig[];
+}
+
 /**
  * Groups the runners by account and Region, each group with one shared describer (one batched
- * DescribeAutoScalingGroups a round, one throttling back-off), and spreads their start offsets.
+ * DescribeAutoScalingGroups a round, one throttling back-off) and one round-robin creation
+ * budget, and spreads their start offsets.
  */
 export function sharedPools(
   config: Config,
   logger: Logger,
   random: () => number = Math.random,
+  nowMs: number = Date.now(),
 ): SharedPools {
-  const describers = new Map<string, SharedGroupDescriber>();
-  const byRunner = new Map<RunnerConfig, SharedGroupDescriber>();
+  const accounts = new Map<string, Account>();
+  const accountOf = new Map<RunnerConfig, Account>();
   const spreadMs = Math.min(...config.runners.map(r => r.autoscaler.updateIntervalMs));
   // Twice the interval at first (a jittered half of it fixed), so a throttled round always
   // pushes the next ticks past their normal time, then doubling.
@@ -46,29 +66,47 @@ export function sharedPools(
   for (const runner of config.runners) {
     const settings = awsSettingsFor(config, runner, logger);
     const key = accountKeyOf(settings);
-    let describer = describers.get(key);
-    if (describer === undefined) {
-      describer = SharedGroupDescriber.forSettings(settings, backoff);
-      describers.set(key, describer);
+    let account = accounts.get(key);
+    if (account === undefined) {
+      account = { describer: SharedGroupDescriber.forSettings(settings, backoff), runners: [] };
+      accounts.set(key, account);
     }
-    describer.register(settings.name);
-    byRunner.set(runner, describer);
+    account.describer.register(settings.name);
+    account.runners.push(runner);
+    accountOf.set(runner, account);
+  }
+  const budgets = new Map<Account, RoundRobinCreationBudget>();
+  for (const account of accounts.values()) {
+    const slowestMs = Math.max(...account.runners.map(r => r.autoscaler.updateIntervalMs));
+    budgets.set(
+      account,
+      new RoundRobinCreationBudget({
+        poolKeys: account.runners.map(runnerKeyFor),
+        limitPerSecond: accountLaunchesPerSecond,
+        burst: accountLaunchBurst,
+        nowMs,
+        wantTtlMs: 2 * slowestMs,
+      }),
+    );
   }
   const offsets = startOffsetsMs(config.runners.length, spreadMs, random);
+  const find = (runner: RunnerConfig): Account => {
+    const account = accountOf.get(runner);
+    if (account === undefined) {
+      throw new CliError('invalid_argument', 'could not find pools: runner not in the config');
+    }
+    return account;
+  };
   return {
-    describerFor(runner) {
-      const describer = byRunner.get(runner);
-      if (describer === undefined) {
-        throw new CliError('invalid_argument', 'could not find pools: runner not in the config');
-      }
-      return describer;
+    describerFor: runner => find(runner).describer,
+    creationBudgetFor(runner) {
+      const budget = budgets.get(find(runner)) as RoundRobinCreationBudget;
+      return { budget, poolKey: runnerKeyFor(runner) };
     },
-    startOffsetMsFor(runner) {
-      return offsets[config.runners.indexOf(runner)] ?? 0;
-    },
+    startOffsetMsFor: runner => offsets[config.runners.indexOf(runner)] ?? 0,
     close() {
-      describers.forEach(describer => {
-        describer.close();
+      accounts.forEach(account => {
+        account.describer.close();
       });
     },
   };

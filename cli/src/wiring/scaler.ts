@@ -67,6 +67,7 @@ function startRunnerScaler(
     logger: runnerLogger,
     startOffsetMs: pools.startOffsetMsFor(runner),
     accountBackoff: describer.backoff,
+    creationBudget: pools.creationBudgetFor(runner),
     ...(watch === undefined ? {} : { observer: watch.observer }),
   });
   scaler.start();

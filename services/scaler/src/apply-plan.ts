@@ -87,7 +87,12 @@ export async function applyPlan(
     );
   }
   if (toCreate > 0) {
-    const take = ctx.memory.bucket.take(toCreate, ctx.nowMs);
+    // The pool's own scale_throttle first, then the account's budget shared by every pool (B13).
+    const own = Math.min(toCreate, Math.floor(ctx.memory.bucket.available(ctx.nowMs) + 1e-9));
+    const shared = ctx.creationBudget;
+    const allowed =
+      shared === undefined ? own : shared.budget.grant(shared.poolKey, own, ctx.nowMs);
+    const take = ctx.memory.bucket.take(allowed, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;
   }

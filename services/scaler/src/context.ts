@@ -3,6 +3,7 @@ import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
 import type { CapacityGuard } from './capacity-guard';
+import type { CreationBudget } from './creation-budget';
 import type { ScalerHooks } from './hooks';
 import type { ScalerMemory } from './memory';
 import type { RemovalTally } from './removal-tally';
@@ -28,4 +29,12 @@ export interface TickContext {
   readonly guard: CapacityGuard;
   readonly tally: RemovalTally;
   readonly hooks: ScalerHooks;
+  /** The account's creation budget shared with other pools, and this pool's key in it (B13). */
+  readonly creationBudget?: PoolCreationBudget;
+}
+
+/** A shared creation budget and the key of the pool asking it. */
+export interface PoolCreationBudget {
+  readonly budget: CreationBudget;
+  readonly poolKey: string;
 }

@@ -9,6 +9,9 @@ export type {
   TickOutcome,
 } from './scaler';
 export { delayWithBackoffMs, startOffsetsMs } from './tick-schedule';
+export { RoundRobinCreationBudget } from './creation-budget';
+export type { CreationBudget, RoundRobinCreationBudgetOptions } from './creation-budget';
+export type { PoolCreationBudget } from './context';
 export type { LifecycleTimings, ScalerSettings } from './settings';
 export { lifecycleTimings } from './settings';
 export type { ScalerHooks } from './hooks';

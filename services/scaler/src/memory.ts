@@ -16,6 +16,9 @@ export interface ScalerMemory {
   /** Last time the cloud accepted new instances from us. */
   lastScaleOutAtMs: number | undefined;
   /** Last time we sent a termination. */
+  // TODO(#4): no scale-in cooldown reads lastScaleInAtMs/lastScaleOutAtMs yet (B59's restart
+  // inside a cooldown); there is no cooldown setting, idle_time per instance (in the registry,
+  // so it survives restarts) is the only scale-in delay.
   lastScaleInAtMs: number | undefined;
   /** The group's desired capacity after our last change, to tell our changes from drift. */
   expectedDesiredCapacity: number | undefined;

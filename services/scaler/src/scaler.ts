@@ -2,6 +2,7 @@ import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
+import type { PoolCreationBudget } from './context';
 import { ScalerError } from './errors';
 import type { ScalerHooks } from './hooks';
 import { LeaderLease } from './leader';
@@ -66,6 +67,8 @@ export interface ScalerOptions {
   readonly startOffsetMs?: number;
   /** While it runs, the next tick waits at least until it ends (B59). Default none. */
   readonly accountBackoff?: AccountBackoff;
+  /** The account's creation budget this pool shares with the others (B13). Default none. */
+  readonly creationBudget?: PoolCreationBudget;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
   readonly observer?: ScalerObserver;
@@ -228,6 +231,9 @@ export class Scaler {
         removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
       },
       hooks: this.options.hooks ?? {},
+      ...(this.options.creationBudget === undefined
+        ? {}
+        : { creationBudget: this.options.creationBudget }),
     };
   }
 

@@ -41,8 +41,8 @@ export interface PoolWorldOptions {
   readonly pools: number;
   readonly settings: ScalerSettings;
   readonly groupMaxSize?: number;
-  /** Extra scaler options per pool (start offset, creation budget …). */
-  readonly scalerOptions?: (index: number) => Partial<ScalerOptions>;
+  /** Extra scaler options per pool (start offset, creation budget …), made at clock `nowMs`. */
+  readonly scalerOptions?: (index: number, nowMs: number) => Partial<ScalerOptions>;
   /** Back-off options of the shared describer (its clock is the world's). */
   readonly backoff?: { readonly baseMs?: number; readonly random?: () => number };
   readonly bootDelayMs?: number;
@@ -65,8 +65,8 @@ export interface PoolWorld {
   restart(index: number, extra?: Partial<ScalerOptions>): Promise<Scaler>;
   /** The accepted calls of one action, from the emulator's admin `GET /calls`. */
   calls(action: string): Promise<CallRecord[]>;
-  /** Members per group, by pool index. */
-  members(): Promise<number[]>;
+  /** Members per group (only those in `lifecycleState` when given), by pool index. */
+  members(lifecycleState?: string): Promise<number[]>;
   /** Injects an emulator fault through its admin API. */
   fault(path: string, body: unknown): Promise<void>;
   cleanup(): Promise<void>;
@@ -139,7 +139,7 @@ export async function startPoolWorld(options: PoolWorldOptions): Promise<PoolWor
       clock: now,
       timers: timers.timersFor(pool.index),
       accountBackoff: describer.backoff,
-      ...options.scalerOptions?.(pool.index),
+      ...options.scalerOptions?.(pool.index, clock.now()),
       ...extra,
     });
   const pools: Pool[] = names.map((groupName, index) => {
@@ -198,12 +198,17 @@ export async function startPoolWorld(options: PoolWorldOptions): Promise<PoolWor
       const answer = (await admin('GET', `/calls?action=${action}`)) as { calls: CallRecord[] };
       return answer.calls;
     },
-    async members() {
+    async members(lifecycleState) {
       const answer = await clients.autoScaling.send(
         new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
       );
       const byName = new Map(answer.AutoScalingGroups?.map(g => [g.AutoScalingGroupName, g]));
-      return names.map(name => byName.get(name)?.Instances?.length ?? 0);
+      return names.map(
+        name =>
+          (byName.get(name)?.Instances ?? []).filter(
+            i => lifecycleState === undefined || i.LifecycleState === lifecycleState,
+          ).length,
+      );
     },
     async fault(path, body) {
       await admin('POST', path, body);

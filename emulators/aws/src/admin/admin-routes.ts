@@ -61,6 +61,10 @@ const capacityBody = z.object({
   instanceType: z.string().optional(),
   groupName: z.string().optional(),
 });
+const launchRateBody = z.object({
+  burst: z.number().int().positive(),
+  perSecond: z.number().positive(),
+});
 const bootBody = z.object({
   bootDelayMs: z.number().int().nonnegative().optional(),
   bootJitterMs: z.number().int().nonnegative().optional(),
@@ -135,6 +139,11 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
         groupName: body.groupName,
       });
       return { id: window.id };
+    }
+    case 'POST /faults/launch-rate': {
+      const body = parse(launchRateBody, request.body);
+      model.faults.setLaunchRate(body.burst, body.perSecond, nowMs);
+      return { ok: true };
     }
     case 'DELETE /faults':
       model.faults.clear();

@@ -101,6 +101,11 @@ export class GroupLauncher {
       fail('The request must contain the parameter ImageId.');
       return;
     }
+    if (!this.faults.takeLaunchToken(nowMs)) {
+      // What an Auto Scaling activity shows when EC2's launch rate for the account is used up.
+      fail('Request limit exceeded. Launching EC2 instance failed. (RequestLimitExceeded)');
+      return;
+    }
     const version = resolveTemplateVersion(template, group.launchTemplate.version) ?? '1';
     const boot = this.faults.boot.get(group.name);
     const jitterMs = boot?.bootJitterMs ?? this.ctx.timings.defaultBootJitterMs;

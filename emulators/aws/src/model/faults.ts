@@ -32,6 +32,17 @@ export interface CapacityWindow {
   readonly groupName: string | undefined;
 }
 
+/**
+ * The account's instance launch rate (EC2's RunInstances resource bucket): `burst` launches at
+ * once, refilled at `perSecond`; a launch with no token left fails with RequestLimitExceeded.
+ */
+export interface LaunchRateLimit {
+  readonly burst: number;
+  readonly perSecond: number;
+  tokens: number;
+  updatedAtMs: number;
+}
+
 /** How instances of a group boot. */
 export interface BootSettings {
   readonly bootDelayMs: number;
@@ -48,6 +59,29 @@ export class FaultState {
   readonly hiddenOnce = new Set<string>();
   /** Boot settings by group name (set before or after the group exists). */
   readonly boot = new Map<string, BootSettings>();
+  /** The account's launch rate limit, when one is set. */
+  launchRate: LaunchRateLimit | undefined;
+
+  /** Limits launches account-wide to `burst` at once and `perSecond` after; starts full. */
+  setLaunchRate(burst: number, perSecond: number, nowMs: number): void {
+    this.launchRate = { burst, perSecond, tokens: burst, updatedAtMs: nowMs };
+  }
+
+  /** Takes one launch token; false when the account's launch rate is used up now. */
+  takeLaunchToken(nowMs: number): boolean {
+    const rate = this.launchRate;
+    if (rate === undefined) {
+      return true;
+    }
+    const elapsedMs = Math.max(0, nowMs - rate.updatedAtMs);
+    rate.tokens = Math.min(rate.burst, rate.tokens + (elapsedMs * rate.perSecond) / 1000);
+    rate.updatedAtMs = Math.max(rate.updatedAtMs, nowMs);
+    if (rate.tokens < 1 - 1e-9) {
+      return false;
+    }
+    rate.tokens -= 1;
+    return true;
+  }
 
   /** Throttles `action` for `calls` calls, or until `untilMs`, or both (whichever ends first). */
   addThrottle(input: {
@@ -118,6 +152,7 @@ export class FaultState {
     this.throttles.length = 0;
     this.capacityWindows.length = 0;
     this.hiddenOnce.clear();
+    this.launchRate = undefined;
   }
 
   private dropExpired(nowMs: number): void {
