@@ -1,6 +1,7 @@
 // B45 (executor side) and issue #5: an instance lost under a running job — terminated, its sshd
 // killed, or frozen — fails that job as runner_system_failure within the SSH keepalive timeout,
-// and the job's claim is released, so no record stays "running".
+// and the job's claim is released, so no record stays "running"; the executor's report takes
+// the instance out of capacity (unhealthy) before the claim goes, so no new claim lands there.
 import { startDurabilityWorld } from './support/durability-world';
 import type { DurabilityWorld } from './support/durability-world';
 import { until } from './support/taskfleet-processes';
@@ -85,6 +86,16 @@ describe('B45 terminated under a job', () => {
         10_000,
         100,
       );
+      // The executor reported the loss: the instance left capacity as unhealthy at once, so no
+      // new claim lands on it although its only slot is free now (the others are busy).
+      const record = await world.registry.getInstance(instance?.instanceId ?? '');
+      expect(record).toMatchObject({ state: 'unhealthy', reason: 'lost under a running job' });
+      expect(record?.failureCount).toBeGreaterThanOrEqual(1);
+      const probe = await world.registry.claimSlot(`probe-${kind}`);
+      expect(probe?.instanceId).not.toBe(instance?.instanceId);
+      if (probe !== undefined) {
+        await world.registry.releaseSlot(`probe-${kind}`);
+      }
     },
   );
 });

@@ -254,6 +254,11 @@ describe('executor limits and signals on real sshd (issue #5)', () => {
       registry,
       runnerKey: 'control',
       instanceAcquireTimeoutMs: 5_000,
+      // Wired as in production, so B22 checks that a cancel or timeout never reports the
+      // instance lost (its failure count stays 0).
+      reportLostInstance: async (id, jobId, reason) => {
+        await registry.health.reportLost(id, jobId, reason);
+      },
     });
     await worker.start();
     cleanups.push(() => worker.close());

@@ -64,6 +64,10 @@ async function startRunnerExecutor(
     runnerDescription: runner.name,
     ...(cache === undefined ? {} : { cache }),
     instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
+    // An instance lost under a job leaves capacity at once (B45); the scaler replaces it.
+    reportLostInstance: async (instanceId, jobId, reason) => {
+      await registry.health.reportLost(instanceId, jobId, reason);
+    },
     // Enough workers for every slot the group can ever offer, bounded by `concurrent`.
     concurrency: Math.max(
       1,

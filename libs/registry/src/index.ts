@@ -1,5 +1,7 @@
 export { RegistryError } from './errors';
 export type { RegistryErrorCode, RegistryErrorOptions } from './errors';
+export { InstanceHealth } from './instance-health';
+export type { InstanceHealthContext, LostReport } from './instance-health';
 export { runnerBaseKey } from './keys';
 export { Registry, createRegistry } from './registry';
 export type { DrainOptions, RegistryOptions } from './registry';

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { RegistryError } from './errors';
+import { InstanceHealth } from './instance-health';
 import { checkId, runnerBaseKey } from './keys';
 import { defineScripts, runJson, runRaw } from './script-runner';
 import type { ScriptName } from './script-runner';
@@ -50,6 +51,8 @@ export class Registry {
   private readonly base: string;
   private readonly clock: () => number;
   private readonly logger: Logger;
+  /** Health reports from executors (instance lost under a job); see InstanceHealth. */
+  readonly health: InstanceHealth;
 
   constructor(options: RegistryOptions) {
     this.redis = options.redis;
@@ -57,6 +60,12 @@ export class Registry {
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger.child({ component: 'registry', runnerKey: options.runnerKey });
     defineScripts(this.redis);
+    this.health = new InstanceHealth({
+      redis: this.redis,
+      baseKey: this.base,
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   /** The hash-tagged base key every key of this runner starts with. */

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 
 import { RegistryError, scriptErrorCode } from './errors';
 import { LUA_COMMON } from './lua/common';
+import { REPORT_LOST_INSTANCE } from './lua/health-scripts';
 import { ACQUIRE_LEASE, RELEASE_LEASE, RENEW_LEASE } from './lua/lease-scripts';
 import { CLAIM_SLOT, RELEASE_SLOT } from './lua/claim-scripts';
 import {
@@ -54,6 +55,7 @@ const SCRIPTS = {
   tfSnapshot: SNAPSHOT,
   tfWriteScalerState: WRITE_SCALER_STATE,
   tfMarkTerminationSent: MARK_TERMINATION_SENT,
+  tfReportLostInstance: REPORT_LOST_INSTANCE,
 } as const;
 
 /** Name of one registry Lua script, as defined on the ioredis client. */

@@ -72,6 +72,10 @@ async function main() {
     executorId: s.executorId,
     keepaliveIntervalMs: s.keepaliveIntervalMs,
     keepaliveCountMax: s.keepaliveCountMax,
+    // As cli/src/wiring/executor.ts wires it.
+    reportLostInstance: async (instanceId, jobId, reason) => {
+      await registry.health.reportLost(instanceId, jobId, reason);
+    },
     hooks: {
       beforeStarted: jobId => killAt.beforeStarted === jobId && kill(jobId),
       afterStarted: jobId => killAt.afterStarted === jobId && kill(jobId),
