@@ -60,6 +60,14 @@ export function settingsWith(overrides: Partial<ScalerSettings> = {}): ScalerSet
   };
 }
 
+/** Scaler options a scenario may set beyond the world's own (hooks, timeouts, intervals). */
+export type ScalerExtras = Partial<
+  Omit<
+    ScalerOptions,
+    'holderId' | 'settings' | 'provider' | 'registry' | 'demand' | 'logger' | 'clock'
+  >
+>;
+
 /** One group member as DescribeAutoScalingGroups lists it. */
 export interface GroupMember {
   readonly id: string;
@@ -82,7 +90,7 @@ export interface ScalerWorld {
     holderId: string,
     settings: ScalerSettings,
     timers?: ScalerTimers,
-    extra?: Pick<ScalerOptions, 'hooks' | 'creationTimeoutMs'>,
+    extra?: ScalerExtras,
   ): Scaler;
   /** Desired capacity and members of the group. */
   group(): Promise<{ desired: number; members: GroupMember[] }>;
@@ -190,6 +198,8 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
     queued: 0,
     scaler(holderId, settings, timers, extra = {}) {
       const scaler = new Scaler({
+        readyConnectTimeoutMs: 20_000,
+        readyTimeoutMs: 30_000,
         ...extra,
         ...(timers === undefined ? {} : { timers }),
         holderId,
@@ -199,8 +209,6 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
         demand: { queuedJobCount: () => Promise.resolve(world.queued) },
         logger,
         clock: now,
-        readyConnectTimeoutMs: 20_000,
-        readyTimeoutMs: 30_000,
       });
       scalers.push(scaler);
       return scaler;

@@ -179,7 +179,7 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect(outcome?.apply.requested).toBe(0);
   });
 
-  it('keeps an instance whose ready command fails out of service and removes it as unhealthy', async () => {
+  it('keeps an instance whose ready command fails out of service and removes it as boot_failed', async () => {
     const scaler = world.scaler(
       'scaler-a',
       settingsWith({ instanceReadyCommand: 'exit 7', failureThreshold: 2 }),
@@ -190,7 +190,11 @@ describe('scaler on the AWS emulator with real Redis', () => {
     expect(outcomes.flatMap(o => led(o)?.readyPassed ?? [])).toEqual([]);
     expect(outcomes.flatMap(o => led(o)?.readyFailed ?? [])).toEqual([removed[0], removed[0]]);
     const reasons = outcomes.flatMap(o => led(o)?.removals.map(r => [r.id, r.reason]) ?? []);
-    expect(reasons).toEqual([[removed[0], 'unhealthy']]);
+    // Never ready, so a boot failure (B40), counted in the ratio.
+    expect(reasons).toEqual([[removed[0], 'boot_failed']]);
+    const last = led(outcomes[outcomes.length - 1] ?? { led: false });
+    expect(last?.removalsByReason).toEqual({ boot_failed: 1 });
+    expect(last?.bootFailureRatio).toBe(1);
     world.queued = 0;
     await world.tickUntil(scaler, async () => {
       const group = await world.group();

@@ -59,6 +59,8 @@ describe('B08 kill between drain and intent', () => {
       clock: () => world.clock.now(),
       readyConnectTimeoutMs: 20_000,
       readyTimeoutMs: 30_000,
+      // Its first pass decides the removal (no second idle pass needed): the crash is the point.
+      idleConfirmMs: 0,
     });
     world.clock.advance(idleTimeMs + 1_000);
     await dying.tick().catch(() => undefined);

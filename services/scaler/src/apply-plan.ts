@@ -1,5 +1,6 @@
-import type { Plan, Removal } from '@taskfleet/taskscaler';
+import type { Plan } from '@taskfleet/taskscaler';
 
+import type { ScalerRemoval } from './boot-failures';
 import type { TickContext } from './context';
 import { guarded } from './guarded';
 import { saveMemory } from './memory';
@@ -71,7 +72,7 @@ async function increase(
 export async function applyPlan(
   ctx: TickContext,
   plan: Plan,
-  removals: readonly Removal[],
+  removals: readonly ScalerRemoval[],
   idleTimeMs: number,
   capCount: number,
 ): Promise<ApplyReport> {
@@ -108,6 +109,12 @@ export async function applyPlan(
     }
     // For an idle removal the registry re-checks idleness in the same script as the drain.
     const idleBound = removal.reason === 'idle_timeout' ? ctx.nowMs - idleTimeMs : undefined;
+    if (
+      ctx.hooks.afterIdleRead !== undefined &&
+      (idleBound !== undefined || removal.reason === 'excess')
+    ) {
+      await ctx.hooks.afterIdleRead(removal.id);
+    }
     const outcome = await guarded(ctx, removal.id, 'remove', () =>
       drainAndTerminate(ctx, removal.id, removal.reason, idleBound),
     );

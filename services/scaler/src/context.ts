@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 
 import type { CapacityGuard } from './capacity-guard';
 import type { CreationBudget } from './creation-budget';
+import type { HealthProbes } from './health-probes';
 import type { ScalerHooks } from './hooks';
 import type { ScalerMemory } from './memory';
 import type { RemovalTally } from './removal-tally';
@@ -31,6 +32,10 @@ export interface TickContext {
   readonly hooks: ScalerHooks;
   /** The account's creation budget shared with other pools, and this pool's key in it (B13). */
   readonly creationBudget?: PoolCreationBudget;
+  /** Background ready checks and heartbeats; the next led tick writes what they found. */
+  readonly probes: HealthProbes;
+  /** Heartbeat interval and the bound on one heartbeat, connection included. */
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 /** A shared creation budget and the key of the pool asking it. */

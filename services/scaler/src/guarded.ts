@@ -5,7 +5,7 @@ import type { TickContext } from './context';
  * tick goes on with the others; a lost lease (`stale_fencing_token`) still ends the tick.
  */
 export async function guarded<T>(
-  ctx: TickContext,
+  ctx: Pick<TickContext, 'logger'>,
   instanceId: string,
   step: string,
   run: () => Promise<T>,

@@ -8,4 +8,9 @@ export interface ScalerHooks {
    * the cloud is called (the B08 crash window).
    */
   readonly beforeTerminationSent?: (instanceId: string) => Promise<void>;
+  /**
+   * Called after the reaper read an instance as idle and chose to remove it, right before the
+   * atomic drain (the B28 window, where an executor's claim may land).
+   */
+  readonly afterIdleRead?: (instanceId: string) => Promise<void>;
 }

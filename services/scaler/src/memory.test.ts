@@ -13,6 +13,7 @@ describe('scaler memory encoding', () => {
       lastScaleOutAtMs: 1_000,
       lastScaleInAtMs: 500,
       expectedDesiredCapacity: 3,
+      bootOutcomes: 'rrf',
     };
     const decoded = decodeMemory(encodeMemory(memory), throttle, 2_000);
     expect(decoded.pendingCreationsAtMs).toEqual([900, 1_000]);
@@ -23,13 +24,19 @@ describe('scaler memory encoding', () => {
       lastScaleOutAtMs: 1_000,
       lastScaleInAtMs: 500,
       expectedDesiredCapacity: 3,
+      bootOutcomes: 'rrf',
     });
   });
 
   it('starts fresh from nothing stored or from malformed fields', () => {
     const cases: Record<string, string>[] = [
       {},
-      { pendingCreationsAtMs: '{not json', bucket: '[]', lastScaleOutAtMs: 'x' },
+      {
+        pendingCreationsAtMs: '{not json',
+        bucket: '[]',
+        lastScaleOutAtMs: 'x',
+        bootOutcomes: 'r?',
+      },
     ];
     for (const fields of cases) {
       const decoded = decodeMemory(fields, throttle, 7);
@@ -37,6 +44,7 @@ describe('scaler memory encoding', () => {
       expect(decoded.bucket.available(7)).toBe(5);
       expect(decoded.lastScaleOutAtMs).toBeUndefined();
       expect(decoded.expectedDesiredCapacity).toBeUndefined();
+      expect(decoded.bootOutcomes).toBe('');
     }
   });
 
@@ -47,6 +55,7 @@ describe('scaler memory encoding', () => {
       lastScaleOutAtMs: undefined,
       lastScaleInAtMs: undefined,
       expectedDesiredCapacity: undefined,
+      bootOutcomes: '',
     });
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 5 }, 0).bucket.available(0)).toBe(5);
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 20 }, 0).bucket.available(0)).toBe(8);

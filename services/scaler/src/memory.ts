@@ -22,6 +22,8 @@ export interface ScalerMemory {
   lastScaleInAtMs: number | undefined;
   /** The group's desired capacity after our last change, to tell our changes from drift. */
   expectedDesiredCapacity: number | undefined;
+  /** The last boots' outcomes, newest last (`r` ready, `f` boot failed); see boot-failures.ts. */
+  bootOutcomes: string;
   /**
    * When we last extended each cloud-held removal (lifecycle-hooks.ts); kept by this process
    * only, since a new leader extending a hold once more early is harmless.
@@ -91,6 +93,7 @@ export function decodeMemory(
     lastScaleOutAtMs: finiteOrUndefined(fields.lastScaleOutAtMs),
     lastScaleInAtMs: finiteOrUndefined(fields.lastScaleInAtMs),
     expectedDesiredCapacity: finiteOrUndefined(fields.expectedDesiredCapacity),
+    bootOutcomes: /^[rf]*$/.test(fields.bootOutcomes ?? '') ? (fields.bootOutcomes ?? '') : '',
   };
 }
 
@@ -103,6 +106,7 @@ export function encodeMemory(memory: ScalerMemory): Record<string, string> {
     lastScaleInAtMs: memory.lastScaleInAtMs === undefined ? '' : String(memory.lastScaleInAtMs),
     expectedDesiredCapacity:
       memory.expectedDesiredCapacity === undefined ? '' : String(memory.expectedDesiredCapacity),
+    bootOutcomes: memory.bootOutcomes,
   };
 }
 

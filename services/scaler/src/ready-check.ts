@@ -22,6 +22,8 @@ export interface ReadyCheckInput {
   readonly connectTimeoutMs: number;
   /** Bound on the whole run, connection included. */
   readonly timeoutMs: number;
+  /** Aborts the run early (the scaler closing). */
+  readonly signal?: AbortSignal;
   readonly logger: Logger;
 }
 
@@ -30,7 +32,8 @@ export interface ReadyCheckInput {
  * exit status 0. A connection failure, a timeout or another exit status is a failed check.
  */
 export async function runReadyCheck(input: ReadyCheckInput): Promise<ReadyCheckResult> {
-  const signal = AbortSignal.timeout(input.timeoutMs);
+  const timeout = AbortSignal.timeout(input.timeoutMs);
+  const signal = input.signal === undefined ? timeout : AbortSignal.any([timeout, input.signal]);
   let info;
   try {
     info = await input.provider.connectInfo(input.instanceId, { signal });

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 
 import type { PoolCreationBudget } from './context';
 import { ScalerError } from './errors';
+import { HealthProbes } from './health-probes';
 import type { ScalerHooks } from './hooks';
+import { IdleConfirmations } from './idle-confirm';
 import { LeaderLease } from './leader';
 import { loadMemory } from './memory';
 import { lifecycleTimings } from './settings';
@@ -69,6 +71,21 @@ export interface ScalerOptions {
   readonly accountBackoff?: AccountBackoff;
   /** The account's creation budget this pool shares with the others (B13). Default none. */
   readonly creationBudget?: PoolCreationBudget;
+  /**
+   * How often a ready instance gets a heartbeat (`exit 0` over SSH); taskscaler checks every 5
+   * minutes (reference/autoscaler.md §3.9). Default 300 s.
+   */
+  readonly heartbeatIntervalMs?: number;
+  /** Bound on one heartbeat, connection included. Default 30 s. */
+  readonly heartbeatTimeoutMs?: number;
+  /** Most ready checks and heartbeats running at once in the background. Default 16. */
+  readonly maxConcurrentProbes?: number;
+  /**
+   * `idle_confirm`: an instance is removed for idleness only after two passes at least this far
+   * apart both saw it idle in the registry (B29). Default 30 s: past one fast tick, and short
+   * against any sane `idle_time`.
+   */
+  readonly idleConfirmMs?: number;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
   readonly observer?: ScalerObserver;
@@ -101,6 +118,8 @@ export class Scaler {
   private shutdownReport: ShutdownDeletionReport | undefined;
   /** Process-local part of the memory, carried from tick to tick (see ScalerMemory). */
   private readonly removalHoldsExtendedAtMs = new Map<string, number>();
+  private readonly probes: HealthProbes;
+  private readonly idleConfirm: IdleConfirmations;
 
   constructor(private readonly options: ScalerOptions) {
     this.settings = options.settings;
@@ -114,6 +133,12 @@ export class Scaler {
       options.leaseTtlMs ?? this.timings.updateIntervalMs * 3,
       this.logger,
     );
+    this.probes = new HealthProbes({
+      maxConcurrent: options.maxConcurrentProbes ?? 16,
+      logger: this.logger,
+    });
+    // TODO(#4): heartbeatIntervalMs and idleConfirmMs are options only, no config.toml keys yet.
+    this.idleConfirm = new IdleConfirmations(options.idleConfirmMs ?? 30_000);
   }
 
   /** Starts ticking (every update interval, faster while a change is expected); a second call does nothing. */
@@ -139,6 +164,7 @@ export class Scaler {
       this.timer = undefined;
     }
     await this.running?.catch(() => undefined);
+    await this.probes.close();
     if (this.timings.deleteInstancesOnShutdown) {
       try {
         this.shutdownReport = await deleteInstancesOnShutdown({
@@ -169,6 +195,11 @@ export class Scaler {
   /** How the shutdown deletion of the last close() ended; undefined when none ran. */
   lastShutdownDeletion(): ShutdownDeletionReport | undefined {
     return this.shutdownReport;
+  }
+
+  /** Resolves once the ready checks and heartbeats running in the background have finished. */
+  probesSettled(): Promise<void> {
+    return this.probes.settled();
   }
 
   /** Runs one tick now (or joins the one running); rejects after close. */
@@ -234,12 +265,20 @@ export class Scaler {
       ...(this.options.creationBudget === undefined
         ? {}
         : { creationBudget: this.options.creationBudget }),
+      probes: this.probes,
+      heartbeat: {
+        intervalMs: this.options.heartbeatIntervalMs ?? 300_000,
+        timeoutMs: this.options.heartbeatTimeoutMs ?? 30_000,
+      },
+      idleConfirm: this.idleConfirm,
     };
   }
 
   private async tickOnce(): Promise<TickOutcome> {
     const fencingToken = await this.lease.ensure();
     if (fencingToken === undefined) {
+      // What this replica's probes found is not its to write any more: the leader probes anew.
+      this.probes.take();
       return { led: false };
     }
     const setup = await this.setupFor(fencingToken);

@@ -10,19 +10,22 @@ export interface ExpectingInput {
   readonly granted: number;
   readonly requested: number;
   readonly terminated: number;
+  /** Ready checks or heartbeats run, or wait for a tick to write what they found. */
+  readonly probing: boolean;
 }
 
 const changing = ['creating', 'booting', 'draining', 'deleting'] as const;
 
 /**
  * Whether a state change is expected (reference/autoscaler.md §3.8): creations asked for and not
- * yet ready, removals in flight, or instances the throttle held back.
+ * yet ready, removals in flight, instances the throttle held back, or probe outcomes to write.
  */
 export function expectingChange(input: ExpectingInput): boolean {
   return (
     input.pendingCreations > 0 ||
     input.requested > 0 ||
     input.terminated > 0 ||
+    input.probing ||
     input.granted < input.toCreate ||
     input.snapshot.terminationIntents.length > 0 ||
     changing.some(state => input.snapshot.instancesByState[state] > 0)

@@ -1,8 +1,10 @@
 import { activePolicy, chooseRemovals, countFleet, desiredInstances } from '@taskfleet/taskscaler';
-import type { Plan, Removal } from '@taskfleet/taskscaler';
+import type { Plan } from '@taskfleet/taskscaler';
 
 import { applyPlan } from './apply-plan';
 import type { ApplyReport } from './apply-plan';
+import { addBootOutcomes, bootFailureRatio, withBootFailures } from './boot-failures';
+import type { ScalerRemoval } from './boot-failures';
 import { CapacityGuard } from './capacity-guard';
 import type { TickContext } from './context';
 import { groupCapacityOf } from './group-capacity';
@@ -10,7 +12,10 @@ import { tendRemovalHolds } from './lifecycle-hooks';
 import type { RemovalHoldReport } from './lifecycle-hooks';
 import { saveMemory } from './memory';
 import { demandOf, instanceViews } from './plan-inputs';
-import { checkReadiness } from './readiness';
+import { startHeartbeats } from './heartbeats';
+import { applyProbeOutcomes } from './probe-results';
+import type { IdleConfirmations } from './idle-confirm';
+import { startReadyChecks } from './readiness';
 import { reconcile } from './reconcile';
 import type { ReconcileReport } from './reconcile';
 import { RemovalTally } from './removal-tally';
@@ -31,12 +36,24 @@ export interface CapacityReading {
 /** What one leader tick saw and did; telemetry exports its counts. */
 export interface TickReport {
   readonly plan: Plan;
-  /** The instances taskscaler chose to remove, with why. */
-  readonly removals: readonly Removal[];
+  /** The instances chosen for removal (taskscaler's choice, boot failures named), with why. */
+  readonly removals: readonly ScalerRemoval[];
+  /** Idle removals held back: not yet seen idle on two passes `idle_confirm` apart (B29). */
+  readonly unconfirmedIdle: readonly string[];
   readonly reconcile: ReconcileReport;
   readonly apply: ApplyReport;
+  /** Instances opened since the last tick (ready checks run in the background). */
   readonly readyPassed: readonly string[];
+  /** Ready checks that failed since the last tick. */
   readonly readyFailed: readonly string[];
+  /** Heartbeats that failed since the last tick. */
+  readonly heartbeatFailed: readonly string[];
+  /** Instances a failed ready check or heartbeat made unhealthy since the last tick. */
+  readonly madeUnhealthy: readonly string[];
+  /** Ready checks and heartbeats running in the background after this tick. */
+  readonly probesInFlight: number;
+  /** Boot failures over the last boots (`taskfleet_boot_failure_ratio`, B40); 0 before any. */
+  readonly bootFailureRatio: number;
   /** Cloud-held removals (termination lifecycle hooks) extended or released. */
   readonly removalHolds: RemovalHoldReport;
   readonly capacity: CapacityReading;
@@ -52,7 +69,9 @@ export interface TickReport {
 }
 
 /** A tick's context before the per-tick guard and tally are made. */
-export type TickSetup = Omit<TickContext, 'guard' | 'tally'>;
+export type TickSetup = Omit<TickContext, 'guard' | 'tally'> & {
+  readonly idleConfirm: IdleConfirmations;
+};
 
 function readCapacity(setup: TickSetup, initMaxSize: number, expected: number | undefined) {
   const group = groupCapacityOf(setup.provider);
@@ -91,9 +110,11 @@ export async function runTick(
   queuedJobs: number,
   initMaxSize: number,
 ): Promise<TickReport> {
-  // TODO(#4): ready checks outside the tick (a slow one delays the plan and can outlive the lease).
   const expected =
     setup.memory.expectedDesiredCapacity ?? groupCapacityOf(setup.provider)?.desiredCapacity;
+  // What the background probes found since the last tick, written first with this tick's token
+  // so reconcile and the plan see it.
+  const probed = await applyProbeOutcomes(setup, setup.probes.take());
   const members = await setup.provider.update();
   const capacity = readCapacity(setup, initMaxSize, expected);
   const before = await setup.registry.snapshot();
@@ -105,8 +126,11 @@ export async function runTick(
     tally: new RemovalTally(),
   };
   const reconciled = await reconcile(ctx, members, before, capacity.actualDesired);
-  const ready = await checkReadiness(ctx, reconciled.toCheck);
+  const openedNow = await startReadyChecks(ctx, reconciled.toCheck);
   const snapshot = await ctx.registry.snapshot();
+  ctx.probes.retain(new Set(snapshot.instances.map(r => r.instanceId)));
+  startHeartbeats(ctx, snapshot);
+  const ready = { passed: [...probed.readyPassed, ...openedNow], failed: probed.readyFailed };
   const removalHolds = await tendRemovalHolds(ctx, members, snapshot);
   const policy = activePolicy(ctx.settings.policies, ctx.nowMs);
   const usability = {
@@ -126,13 +150,27 @@ export async function runTick(
     maxInstanceCount: capCount,
   });
   const cappedByAsgMax = asgCapped(ctx, plan, groupMaxSize);
-  const removals = chooseRemovals(views, ctx.nowMs, {
+  const chosen = chooseRemovals(views, ctx.nowMs, {
     ...usability,
     idleTimeMs: policy.idleTimeMs,
     creationTimeoutMs: ctx.creationTimeoutMs,
     plan,
   });
+  setup.idleConfirm.observe(snapshot, ctx.nowMs);
+  const { confirmed: removals, unconfirmed: unconfirmedIdle } = setup.idleConfirm.confirm(
+    withBootFailures(chosen, snapshot),
+    ctx.nowMs,
+  );
   const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs, capCount);
+  const bootsFailed = removals.filter(
+    r => r.reason === 'boot_failed' && apply.terminated.includes(r.id),
+  ).length;
+  ctx.memory.bootOutcomes = addBootOutcomes(
+    ctx.memory.bootOutcomes,
+    ready.passed.length,
+    bootsFailed,
+  );
+  const ratio = bootFailureRatio(ctx.memory.bootOutcomes);
   ctx.memory.expectedDesiredCapacity =
     groupCapacityOf(ctx.provider)?.desiredCapacity ?? ctx.memory.expectedDesiredCapacity;
   await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);
@@ -143,6 +181,7 @@ export async function runTick(
     granted: apply.granted,
     requested: apply.requested,
     terminated: apply.terminated.length,
+    probing: ctx.probes.inFlight > 0 || ctx.probes.hasFinished,
   });
   const removalsByReason = ctx.tally.toRecord();
   const acted =
@@ -169,6 +208,11 @@ export async function runTick(
       resent: reconciled.resent,
       readyPassed: ready.passed,
       readyFailed: ready.failed,
+      heartbeatFailed: probed.heartbeatFailed,
+      madeUnhealthy: probed.madeUnhealthy,
+      unconfirmedIdle,
+      probesInFlight: ctx.probes.inFlight,
+      bootFailureRatio: ratio,
       removalHolds,
       desiredCapacity: capacity.actualDesired,
       drift: capacity.drift,
@@ -180,10 +224,15 @@ export async function runTick(
   return {
     plan,
     removals,
+    unconfirmedIdle,
     reconcile: reconciled,
     apply,
     readyPassed: ready.passed,
     readyFailed: ready.failed,
+    heartbeatFailed: probed.heartbeatFailed,
+    madeUnhealthy: probed.madeUnhealthy,
+    probesInFlight: ctx.probes.inFlight,
+    bootFailureRatio: ratio,
     removalHolds,
     capacity,
     cappedByAsgMax,
