@@ -82,7 +82,7 @@ describe('B28 the scale-down race: idle read, a claim lands, then the reaper res
   it('a drain that goes first wins: the later claim misses i-1, which is terminated', async () => {
     const i1 = await only();
     await world.registry.releaseSlot('job-b28');
-    // Seen idle on this pass, confirmed on the next one idle_confirm (30 s) later.
+    // Seen idle on this pass, confirmed on the next one at least idle_confirm later.
     world.clock.advance(idleTimeMs + 1_000);
     expect(led(await scaler.tick())?.unconfirmedIdle).toEqual([i1]);
     pause = { reached: gate<string>(), resume: gate<undefined>() };

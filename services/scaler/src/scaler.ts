@@ -82,8 +82,9 @@ export interface ScalerOptions {
   readonly maxConcurrentProbes?: number;
   /**
    * `idle_confirm`: an instance is removed for idleness only after two passes at least this far
-   * apart both saw it idle in the registry (B29). Default 30 s: past one fast tick, and short
-   * against any sane `idle_time`.
+   * apart both saw it idle in the registry (B29). Default two `update_interval_when_expecting`
+   * (4 s with GitLab's defaults): our claims are written before a job starts, so no remote lag
+   * needs covering, only a claim or release in flight; 0 lets one pass decide.
    */
   readonly idleConfirmMs?: number;
   /** Test hooks at racy moments; unset in production. */
@@ -138,7 +139,9 @@ export class Scaler {
       logger: this.logger,
     });
     // TODO(#4): heartbeatIntervalMs and idleConfirmMs are options only, no config.toml keys yet.
-    this.idleConfirm = new IdleConfirmations(options.idleConfirmMs ?? 30_000);
+    this.idleConfirm = new IdleConfirmations(
+      options.idleConfirmMs ?? 2 * this.timings.updateIntervalWhenExpectingMs,
+    );
   }
 
   /** Starts ticking (every update interval, faster while a change is expected); a second call does nothing. */
