@@ -91,7 +91,7 @@ describe('B40 instances that never finish booting', () => {
         failureThreshold: 2,
       }),
       undefined,
-      { readyConnectTimeoutMs: 500, readyTimeoutMs: 1_500 },
+      { readyConnectTimeoutMs: 2_000, readyTimeoutMs: 3_000 },
     );
     const silent = await firstLaunchSilent(scaler);
     const work = jobs(5);
@@ -130,7 +130,7 @@ describe('B40 instances that never finish booting', () => {
         failureThreshold: 1_000,
       }),
       undefined,
-      { readyConnectTimeoutMs: 500, readyTimeoutMs: 1_500, creationTimeoutMs: 20_000 },
+      { readyConnectTimeoutMs: 2_000, readyTimeoutMs: 3_000, creationTimeoutMs: 20_000 },
     );
     const silent = await firstLaunchSilent(scaler);
     const work = jobs(1);

@@ -46,7 +46,7 @@ describe('B45 heartbeats retire a dead instance', () => {
   it('a frozen instance turns unhealthy at failure_threshold, is removed and replaced', async () => {
     const scaler = world.scaler('scaler-a', settings, undefined, {
       heartbeatIntervalMs,
-      heartbeatTimeoutMs: 1_000,
+      heartbeatTimeoutMs: 2_000,
     });
     const frozen = await oneReady(world, scaler);
     // A healthy instance passes its heartbeats: no failure is counted.

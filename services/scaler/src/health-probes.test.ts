@@ -30,7 +30,11 @@ describe('HealthProbes', () => {
     expect(probes.take()).toEqual([]);
     g.open();
     await probes.settled();
+    // Finished but not yet written by a tick: not probed again, or its outcome would repeat.
+    expect(probes.isDue('i-1', 0)).toBe(false);
+    expect(probes.start('i-1', 'heartbeat', probe('i-1'))).toBe(false);
     expect(probes.take().map(o => o.instanceId)).toEqual(['i-1', 'i-2']);
+    expect(probes.isDue('i-1', 0)).toBe(true);
     expect(probes.take()).toEqual([]);
     expect(probes.inFlight).toBe(0);
   });

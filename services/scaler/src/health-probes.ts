@@ -33,6 +33,8 @@ export class HealthProbes {
   private readonly running = new Map<string, Promise<void>>();
   private readonly nextAtMs = new Map<string, number>();
   private finished: ProbeOutcome[] = [];
+  /** Instances whose outcome is finished but not yet taken: not probed again until it is. */
+  private readonly unapplied = new Set<string>();
   private readonly stop = new AbortController();
 
   constructor(private readonly options: HealthProbesOptions) {}
@@ -49,7 +51,7 @@ export class HealthProbes {
 
   /** Whether a probe of the instance may start at `nowMs` (none running, not before its time). */
   isDue(instanceId: string, nowMs: number, firstAtMs = nowMs): boolean {
-    if (this.running.has(instanceId) || this.stop.signal.aborted) {
+    if (this.busy(instanceId) || this.stop.signal.aborted) {
       return false;
     }
     return nowMs >= (this.nextAtMs.get(instanceId) ?? firstAtMs);
@@ -75,7 +77,7 @@ export class HealthProbes {
    */
   start(instanceId: string, kind: ProbeKind, probe: () => Promise<ProbeOutcome>): boolean {
     if (
-      this.running.has(instanceId) ||
+      this.busy(instanceId) ||
       this.running.size >= this.options.maxConcurrent ||
       this.stop.signal.aborted
     ) {
@@ -84,11 +86,11 @@ export class HealthProbes {
     const done = probe()
       .then(
         outcome => {
-          this.finished.push(outcome);
+          this.finish(outcome);
         },
         (error: unknown) => {
           this.options.logger.warn({ instanceId, kind, err: error }, 'health probe failed');
-          this.finished.push({ instanceId, kind, result: 'deferred', reason: 'probe_error' });
+          this.finish({ instanceId, kind, result: 'deferred', reason: 'probe_error' });
         },
       )
       .finally(() => {
@@ -107,7 +109,18 @@ export class HealthProbes {
   take(): ProbeOutcome[] {
     const outcomes = this.finished;
     this.finished = [];
+    this.unapplied.clear();
     return outcomes;
+  }
+
+  // Running, or finished with an outcome no tick has written yet (a second probe would repeat it).
+  private busy(instanceId: string): boolean {
+    return this.running.has(instanceId) || this.unapplied.has(instanceId);
+  }
+
+  private finish(outcome: ProbeOutcome): void {
+    this.finished.push(outcome);
+    this.unapplied.add(outcome.instanceId);
   }
 
   /** Resolves once every probe running now has finished (tests, and close). */
