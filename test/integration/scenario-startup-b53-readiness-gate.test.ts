@@ -135,6 +135,8 @@ describe('B53 start-up readiness gate', () => {
       10_000,
       50,
     );
+    // A reload signal while waiting must not end the process (Node's default for SIGHUP would).
+    child.process.kill('SIGHUP');
     await until(
       'the key file written',
       async () => {

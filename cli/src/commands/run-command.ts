@@ -6,6 +6,7 @@ import type { ReadinessReport } from '@taskfleet/telemetry';
 
 import { readinessChecksFor, RedisHolder } from '../wiring/readiness-checks';
 import { closeAll } from '../wiring/service';
+import type { RunningService } from '../wiring/service';
 import { startServices } from '../wiring/services';
 import { startProcessTelemetry } from '../wiring/telemetry';
 import { reloadConfig } from './reload-config';
@@ -93,6 +94,27 @@ export async function runServices(options: RunOptions, writeLine: WriteLine): Pr
   };
   process.once('SIGINT', onStop);
   process.once('SIGTERM', onStop);
+  // Reloads run one at a time, each from the config the last one left in force. The handler is
+  // in place from the start: Node's default for SIGHUP would end the process.
+  let running: RunningService[] | undefined = undefined;
+  let reloading = Promise.resolve();
+  const onReload = (): void => {
+    const services = running;
+    if (services === undefined) {
+      logger.warn({}, 'config reload ignored before start-up');
+      return;
+    }
+    reloading = reloading.then(async () => {
+      config = await reloadConfig({
+        configPath: options.configPath,
+        current: config,
+        services,
+        telemetry,
+        logger,
+      });
+    });
+  };
+  process.on('SIGHUP', onReload);
   const redisHolder = new RedisHolder(config.taskfleet.redisUrl);
   const telemetry = await startProcessTelemetry({
     config,
@@ -106,6 +128,7 @@ export async function runServices(options: RunOptions, writeLine: WriteLine): Pr
     onWaiting: waitingLogger(logger),
   });
   if (!ready) {
+    process.off('SIGHUP', onReload);
     logger.info({ signal: stopSignal }, 'taskfleet stopped before it was ready');
     await redisHolder.close();
     await telemetry.close();
@@ -119,26 +142,14 @@ export async function runServices(options: RunOptions, writeLine: WriteLine): Pr
     logger,
     telemetry.services,
   ).catch(async (error: unknown) => {
+    process.off('SIGHUP', onReload);
     await redisHolder.close();
     await telemetry.close();
     throw error;
   });
+  running = services;
   telemetry.servicesStarted();
   logger.info({ role: options.role, services: services.map(s => s.name) }, 'taskfleet started');
-  // Reloads run one at a time, each from the config the last one left in force.
-  let reloading = Promise.resolve();
-  const onReload = (): void => {
-    reloading = reloading.then(async () => {
-      config = await reloadConfig({
-        configPath: options.configPath,
-        current: config,
-        services,
-        telemetry,
-        logger,
-      });
-    });
-  };
-  process.on('SIGHUP', onReload);
   if (!stop.signal.aborted) {
     await new Promise(resolve => {
       stop.signal.addEventListener('abort', resolve);
