@@ -59,6 +59,7 @@ export interface ExecutorChildSettings {
   readonly instanceAcquireTimeoutMs?: number;
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveCountMax?: number;
+  readonly queuedCheckIntervalMs?: number;
   readonly killAt?: {
     readonly beforeStarted?: number;
     readonly afterStarted?: number;
@@ -294,6 +295,7 @@ export async function startDurabilityWorld(
             executorId: `ex-${children.length}`,
             keepaliveIntervalMs: settings.keepaliveIntervalMs ?? 1000,
             keepaliveCountMax: settings.keepaliveCountMax ?? 2,
+            queuedCheckIntervalMs: settings.queuedCheckIntervalMs,
             killAt: settings.killAt ?? {},
           })}\n`,
         );

@@ -76,6 +76,7 @@ async function main() {
     reportLostInstance: async (instanceId, jobId, reason) => {
       await registry.health.reportLost(instanceId, jobId, reason);
     },
+    ...(s.queuedCheckIntervalMs === undefined ? {} : { queuedCheckIntervalMs: s.queuedCheckIntervalMs }),
     hooks: {
       beforeStarted: jobId => killAt.beforeStarted === jobId && kill(jobId),
       afterStarted: jobId => killAt.afterStarted === jobId && kill(jobId),

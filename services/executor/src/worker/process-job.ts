@@ -4,16 +4,19 @@ import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Logger } from 'pino';
 
 import { acquireSlot } from './acquire-slot';
+import type { HeldSlot } from './acquire-slot';
 import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
 import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
-import { JobRun, deliverOutboxOf, errorName } from './job-run';
+import { JobRun, anySignal, deliverOutboxOf, errorName } from './job-run';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
+import { QueuedWatch, askStillWanted } from './queued-watch';
 import { bareTarget, targetOf } from './report-target';
 import type { ReportTarget } from './report-target';
 
 const defaultJobLeaseMs = 30_000;
+const defaultQueuedCheckIntervalMs = 30_000;
 
 /**
  * Runs one queued job from claim to final state: decrypt, take the job's durable record under a
@@ -81,27 +84,51 @@ export class JobProcessor {
         return await run.failSystem(`the job payload cannot be run:\n${lines}\n`);
       }
       // A job canceled while it waited in the queue must not touch an instance (B22): one
-      // keep-alive tells whether GitLab still wants it.
-      // TODO(#5): a cancel during the wait for a slot is only seen once the job runs.
-      if (options.clock.now() - queued.acceptedAtMs >= (options.queuedCheckAfterMs ?? 30_000)) {
-        const answer = await options.client.updateJob(target.id, target.token, {
-          state: 'running',
-        });
-        if (answer.kind === 'aborted' || answer.cancelRequested) {
+      // keep-alive before the claim tells whether GitLab still wants it, and more while it waits.
+      if (options.clock.now() - queued.acceptedAtMs >= (options.queuedCheckAfterMs ?? 0)) {
+        const verdict = await askStillWanted(options.client, target);
+        if (verdict.kind === 'canceled') {
           await options.registry.dropPending(String(jobId));
-          logger.info({ jobStatus: answer.jobStatus }, 'job canceled in gitlab while queued');
-          return await run.canceledBeforeSlot(answer.kind === 'aborted');
+          logger.info(
+            { jobStatus: verdict.jobStatus, reason: 'gitlab_cancel' },
+            'job canceled in gitlab while queued',
+          );
+          return await run.canceledBeforeSlot(verdict.aborted);
         }
       }
-      const held = await acquireSlot({
-        registry: options.registry,
-        jobId: String(jobId),
+      const watch = new QueuedWatch({
+        client: options.client,
+        target,
         clock: options.clock,
-        timeoutMs: options.instanceAcquireTimeoutMs,
-        pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+        intervalMs: options.queuedCheckIntervalMs ?? defaultQueuedCheckIntervalMs,
         logger,
-        ...(signal === undefined ? {} : { signal }),
       });
+      watch.start();
+      let held: HeldSlot | undefined;
+      try {
+        held = await acquireSlot({
+          registry: options.registry,
+          jobId: String(jobId),
+          clock: options.clock,
+          timeoutMs: options.instanceAcquireTimeoutMs,
+          pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+          logger,
+          signal: anySignal(signal, watch.canceled),
+        });
+      } finally {
+        await watch.stop();
+      }
+      const canceled = watch.verdict;
+      if (canceled !== undefined) {
+        // A slot claimed in the same instant is given back unused: no SSH, no script.
+        await options.registry.releaseSlot(String(jobId));
+        await options.registry.dropPending(String(jobId));
+        logger.info(
+          { jobStatus: canceled.jobStatus, reason: 'gitlab_cancel' },
+          'job canceled in gitlab while waiting for a slot',
+        );
+        return await run.canceledBeforeSlot(canceled.aborted);
+      }
       if (held === undefined) {
         await options.registry.dropPending(String(jobId));
         logger.error(

@@ -56,9 +56,15 @@ export interface JobProcessorOptions {
   readonly traceForceSendIntervalMs?: number;
   /**
    * A job that waited in the queue at least this long asks GitLab whether it is still wanted
-   * before it takes a slot, so a job canceled while queued touches no instance. @defaultValue 30 s
+   * before it takes a slot, so a job canceled while queued touches no instance; 0 asks always.
+   * @defaultValue 0
    */
   readonly queuedCheckAfterMs?: number;
+  /**
+   * While a job waits for a slot, a keep-alive is sent this often, so a cancel in GitLab ends
+   * the wait. @defaultValue 30 000
+   */
+  readonly queuedCheckIntervalMs?: number;
   /** Between TERM and KILL when a canceled or timed-out stage is stopped. @defaultValue 10 s */
   readonly stopGraceMs?: number;
   readonly outputLimitBytes?: number;
