@@ -83,6 +83,8 @@ export interface DurabilityWorld {
   readonly queue: JobQueue;
   readonly jobs: readonly JobPayload[];
   readonly instanceIds: readonly string[];
+  /** Where the instances' home directories live (each instance's sshd runs on this host). */
+  readonly stateRoot: string;
   /** Enqueues the job as the poller does (accepted already, payload encrypted). */
   enqueue(job: JobPayload): Promise<void>;
   startExecutor(settings?: ExecutorChildSettings): Promise<ExecutorChild>;
@@ -242,6 +244,7 @@ export async function startDurabilityWorld(
       queue,
       jobs,
       instanceIds,
+      stateRoot,
       async enqueue(job) {
         await queue.enqueue({
           gitlabJobId: job.id,

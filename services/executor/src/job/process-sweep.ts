@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { shellQuote } from './bash-quote';
+import { sessionWatchLines } from './session-watch';
 
 /**
  * The variable every process of a job carries, set when each stage's shell is started (so it is
@@ -19,13 +20,21 @@ const recordDir = '"$HOME/.taskfleet/run"';
 /**
  * Shell lines that start every stage: record the stage's process group (field 5 of
  * /proc/self/stat, read without forking), so processes that scrubbed their environment but
- * stayed in the group are found too. Failures are ignored: the marker sweep still works.
+ * stayed in the group are found too, and start the job's session watcher (see session-watch).
+ * Failures are ignored: the marker sweep still works.
  */
 export function stagePrologue(marker: string): string {
   const file = `${recordDir}/${shellQuote(marker)}.pgids`;
   return [
     `{ (umask 077 && mkdir -p ${recordDir}) && read -r tf_stat < /proc/$$/stat &&`,
     `  tf_stat=\${tf_stat##*") "} && set -- $tf_stat && printf '%s\\n' "$3" >> ${file}; } 2>/dev/null || :`,
+    sessionWatchLines({
+      marker,
+      markerVariable: jobMarkerVariable,
+      recordDir,
+      recordFile: file,
+      sweepScript,
+    }),
     'unset tf_stat; set --',
     '',
   ].join('\n');
@@ -70,7 +79,7 @@ while [ "$rounds" -gt 0 ]; do
   [ "$n" -eq 0 ] && break
   [ "$rounds" -gt 0 ] && sleep 0.05
 done
-[ "$3" = 1 ] && rm -f "$f"
+[ "$3" = 1 ] && rm -rf "$f" "$HOME/.taskfleet/run/$m.watch"
 echo "$total"`;
 
 /** Signals that end a job's processes: TERM asks, KILL insists. */
