@@ -5,13 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { jobQueueName, jobQueuePrefix, queueJobId } from '@taskfleet/job-queue';
 import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
 import { JobRecords } from './job-record';
+import { errorName } from './job-run';
 import { JobProcessor } from './process-job';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
 import { RecoverySweep } from './recovery-sweep';
@@ -44,6 +45,9 @@ export interface ExecutorWorkerOptions extends Omit<
   /** This executor's id in job leases and logs. @defaultValue random */
   readonly executorId?: string;
 }
+
+// How soon an entry put back in the queue is offered again.
+const requeueDelayMs = 1000;
 
 // States in which BullMQ will still hand the entry to a worker.
 const LIVE_STATES: ReadonlySet<string> = new Set([
@@ -113,7 +117,7 @@ export class ExecutorWorker {
     }
     const worker = new Worker<QueuedJob, ProcessResult>(
       this.queueName,
-      (job, _token, signal) => this.handle(job, signal),
+      (job, token, signal) => this.handle(job, token, signal),
       {
         connection: this.options.redis,
         concurrency: this.options.concurrency,
@@ -153,22 +157,48 @@ export class ExecutorWorker {
 
   private async handle(
     job: Job<QueuedJob, ProcessResult>,
+    token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ProcessResult> {
     const startedAtMs = this.clock.now();
     try {
       const result = await this.processor.process(job.data, signal);
+      if (result === 'handed_over' && token !== undefined) {
+        await this.keepInQueue(job, token);
+      }
       this.logger.debug(
         { jobId: job.data.gitlabJobId, result, durationMs: this.clock.now() - startedAtMs },
         'queue job done',
       );
       return result;
     } catch (error) {
+      if (error instanceof DelayedError) {
+        throw error;
+      }
       if (error instanceof ExecutorError && !error.retryable) {
         // Retrying cannot help; BullMQ moves it to failed at once.
         throw new UnrecoverableError(error.message);
       }
       throw error;
     }
+  }
+
+  /**
+   * Puts an entry this delivery did not run back in the queue (delayed), so the job is never
+   * dropped because its record looked held (B34): a holder that died, or this executor stopping
+   * while it waited on a live one, must leave the job for the next delivery, not complete it.
+   */
+  private async keepInQueue(job: Job<QueuedJob, ProcessResult>, token: string): Promise<never> {
+    const jobId = job.data.gitlabJobId;
+    try {
+      // BullMQ compares delays with real time, not with the injected clock.
+      await job.moveToDelayed(Date.now() + requeueDelayMs, token);
+      this.logger.info({ jobId, reason: 'record_held' }, 'queued job put back in the queue');
+    } catch (error) {
+      // Left active without a lock, the entry is found by BullMQ's stalled check and given out
+      // again; only failing or completing it here would drop it.
+      this.logger.warn({ jobId, err: errorName(error) }, 'could not put queued job back');
+    }
+    throw new DelayedError();
   }
 }

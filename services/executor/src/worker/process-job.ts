@@ -89,9 +89,9 @@ export class JobProcessor {
         const verdict = await askStillWanted(options.client, target);
         if (verdict.kind === 'canceled') {
           await options.registry.dropPending(String(jobId));
-          logger.info(
-            { jobStatus: verdict.jobStatus, reason: 'gitlab_cancel' },
-            'job canceled in gitlab while queued',
+          logger.warn(
+            { jobStatus: verdict.jobStatus, reason: verdict.reason, waiting: false },
+            'queued job removed: gitlab ended it',
           );
           return await run.canceledBeforeSlot(verdict.aborted);
         }
@@ -123,9 +123,9 @@ export class JobProcessor {
         // A slot claimed in the same instant is given back unused: no SSH, no script.
         await options.registry.releaseSlot(String(jobId));
         await options.registry.dropPending(String(jobId));
-        logger.info(
-          { jobStatus: canceled.jobStatus, reason: 'gitlab_cancel' },
-          'job canceled in gitlab while waiting for a slot',
+        logger.warn(
+          { jobStatus: canceled.jobStatus, reason: canceled.reason, waiting: true },
+          'queued job removed: gitlab ended it',
         );
         return await run.canceledBeforeSlot(canceled.aborted);
       }

@@ -7,7 +7,23 @@ import type { ReportTarget } from './report-target';
 export type QueuedVerdict =
   | { readonly kind: 'wanted' }
   /** Canceled (`canceling`) or ended (`canceled`/`failed`, 403, 404: `aborted`) in GitLab. */
-  | { readonly kind: 'canceled'; readonly aborted: boolean; readonly jobStatus?: string };
+  | {
+      readonly kind: 'canceled';
+      readonly aborted: boolean;
+      /** Why the job leaves the queue, for the removal's log line. */
+      readonly reason: QueuedRemovalReason;
+      readonly jobStatus?: string;
+    };
+
+/** The only reasons a queued job is removed without running (B34): GitLab said so. */
+export type QueuedRemovalReason =
+  'gitlab_canceling' | 'gitlab_job_status' | 'gitlab_forbidden' | 'gitlab_not_found';
+
+const abortReasons = {
+  'job-status': 'gitlab_job_status',
+  forbidden: 'gitlab_forbidden',
+  'not-found': 'gitlab_not_found',
+} as const;
 
 /**
  * Sends one keep-alive (`PUT state=running`) and reads whether GitLab still wants the job; any
@@ -23,6 +39,7 @@ export async function askStillWanted(
     return {
       kind: 'canceled',
       aborted: answer.kind === 'aborted',
+      reason: answer.kind === 'aborted' ? abortReasons[answer.reason] : 'gitlab_canceling',
       ...(answer.jobStatus === undefined ? {} : { jobStatus: answer.jobStatus }),
     };
   }
@@ -75,8 +92,9 @@ export class QueuedWatch {
   private async run(): Promise<void> {
     const { options } = this;
     const stop = this.stopper.signal;
-    while (!stop.aborted) {
+    for (;;) {
       await options.clock.sleep(options.intervalMs, stop);
+      // Read again after the await: stop() may have been called meanwhile.
       if (stop.aborted) {
         return;
       }
