@@ -197,6 +197,20 @@ export class Registry {
     };
   }
 
+  /**
+   * Retires a ready instance with `reason` (an executor saw it cannot take more jobs, e.g.
+   * `disk_pressure`): no new claims, removed by the scaler once idle. False when it was not
+   * ready (already leaving service), which is no error.
+   */
+  async retireInstance(instanceId: string, reason: string): Promise<boolean> {
+    checkId('instanceId', instanceId);
+    const r = await this.json('tfRetireInstance', [this.clock(), instanceId, reason]);
+    if (r.retired === true) {
+      this.logger.info({ instanceId, reason }, 'instance retired');
+    }
+    return r.retired === true;
+  }
+
   /** Frees the job's slot and stamps the instance's last job end; unknown jobs are a no-op. */
   async releaseSlot(jobId: string): Promise<ReleaseResult> {
     checkId('jobId', jobId);

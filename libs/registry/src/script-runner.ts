@@ -27,6 +27,7 @@ import {
   RESERVE,
   INTAKE_COUNTS,
 } from './lua/reservation-scripts';
+import { RETIRE_INSTANCE } from './lua/retire-scripts';
 import { MARK_TERMINATION_SENT, WRITE_SCALER_STATE } from './lua/scaler-state-scripts';
 import { SNAPSHOT } from './lua/snapshot-script';
 
@@ -38,6 +39,7 @@ const SCRIPTS = {
   tfRecordFailure: RECORD_FAILURE,
   tfRecordHeartbeat: RECORD_HEARTBEAT,
   tfClaimSlot: CLAIM_SLOT,
+  tfRetireInstance: RETIRE_INSTANCE,
   tfReleaseSlot: RELEASE_SLOT,
   tfBeginDrain: BEGIN_DRAIN,
   tfRecordTerminationIntent: RECORD_TERMINATION_INTENT,

@@ -96,6 +96,18 @@ describe('chooseRemovals', () => {
       [['a', 'max_use_count']],
     ],
     [
+      'retired by an executor for disk pressure, no claims: removed at once as disk_pressure',
+      [idleSince('a', 99.9, { useCount: 1, retiredFor: 'disk_pressure' })],
+      { maxUseCount: 20, plan: budget(0, 0) },
+      [['a', 'disk_pressure']],
+    ],
+    [
+      'retired for disk pressure while a job runs: kept until it ends',
+      [idleSince('a', 0, { useCount: 1, acquiredSlots: 1, retiredFor: 'disk_pressure' })],
+      { maxUseCount: 20 },
+      [],
+    ],
+    [
       'max_use_count reached while a job runs: kept until it ends',
       [idleSince('a', 0, { useCount: 3, acquiredSlots: 1 })],
       { maxUseCount: 3 },

@@ -9,6 +9,8 @@ export type RemovalReason =
   | 'idle_timeout'
   /** Reached `max_use_count` and runs nothing. */
   | 'max_use_count'
+  /** An executor found its disk nearly full (B19) and it runs nothing. */
+  | 'disk_pressure'
   /** Failed `failure_threshold` health checks in a row and runs nothing. */
   | 'unhealthy'
   /** Idle and beyond `max_instances` (the cap was lowered); goes before `idle_time`. */
@@ -55,7 +57,10 @@ function unconditional(instance: InstanceView, nowMs: number, settings: RemovalS
   }
   // Retired and unhealthy slots count as unavailable in the plan, so removing these lowers the
   // target with them: no replacement follows, and no idle budget is spent.
-  const removalReason = reason === 'retired' ? ('max_use_count' as const) : ('unhealthy' as const);
+  const removalReason =
+    reason === 'retired'
+      ? (instance.retiredFor ?? ('max_use_count' as const))
+      : ('unhealthy' as const);
   return { id: instance.id, reason: removalReason, idleForMs: nowMs - idleSinceMs(instance) };
 }
 

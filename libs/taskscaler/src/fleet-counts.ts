@@ -17,6 +17,9 @@ export function unusableReason(
   if (instance.consecutiveHealthFailures >= Math.max(1, settings.failureThreshold)) {
     return 'unhealthy';
   }
+  if (instance.retiredFor !== undefined) {
+    return 'retired';
+  }
   const limit = settings.maxUseCount ?? 0;
   return limit > 0 && instance.useCount >= limit ? 'retired' : null;
 }

@@ -67,6 +67,11 @@ export interface InstanceView {
   readonly readyAtMs: number | null;
   /** When its last job ended; `null` if it never ran one. */
   readonly lastJobEndedAtMs: number | null;
+  /**
+   * Set when an executor retired it for a reason other than its use count (B19: the disk is
+   * nearly full); it then takes no new job and is removed once idle with this reason.
+   */
+  readonly retiredFor?: 'disk_pressure';
 }
 
 /** Instances of one kind and the slots on them that hold a claim. */

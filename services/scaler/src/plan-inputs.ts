@@ -29,8 +29,12 @@ export function toInstanceView(record: InstanceRecord, settings: ViewSettings): 
     case 'booting':
       return { ...base, state: 'creating', readyAtMs: null };
     case 'ready':
-    case 'retired':
       return { ...base, state: 'ready' };
+    case 'retired':
+      // Retired by an executor (disk pressure) rather than by its use count: removed as such.
+      return record.reason === 'disk_pressure'
+        ? { ...base, state: 'ready', retiredFor: 'disk_pressure' }
+        : { ...base, state: 'ready' };
     case 'unhealthy':
       return {
         ...base,

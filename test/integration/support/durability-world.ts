@@ -60,6 +60,7 @@ export interface ExecutorChildSettings {
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveCountMax?: number;
   readonly queuedCheckIntervalMs?: number;
+  readonly diskPressurePercent?: number;
   readonly killAt?: {
     readonly beforeStarted?: number;
     readonly afterStarted?: number;
@@ -299,6 +300,7 @@ export async function startDurabilityWorld(
             keepaliveIntervalMs: settings.keepaliveIntervalMs ?? 1000,
             keepaliveCountMax: settings.keepaliveCountMax ?? 2,
             queuedCheckIntervalMs: settings.queuedCheckIntervalMs,
+            diskPressurePercent: settings.diskPressurePercent,
             killAt: settings.killAt ?? {},
           })}\n`,
         );

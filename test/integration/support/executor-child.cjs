@@ -76,7 +76,10 @@ async function main() {
     reportLostInstance: async (instanceId, jobId, reason) => {
       await registry.health.reportLost(instanceId, jobId, reason);
     },
-    ...(s.queuedCheckIntervalMs === undefined ? {} : { queuedCheckIntervalMs: s.queuedCheckIntervalMs }),
+    ...(s.queuedCheckIntervalMs === undefined
+      ? {}
+      : { queuedCheckIntervalMs: s.queuedCheckIntervalMs }),
+    ...(s.diskPressurePercent === undefined ? {} : { diskPressurePercent: s.diskPressurePercent }),
     hooks: {
       beforeStarted: jobId => killAt.beforeStarted === jobId && kill(jobId),
       afterStarted: jobId => killAt.afterStarted === jobId && kill(jobId),

@@ -4,6 +4,7 @@ import { LogMasker, TraceWriter, effectiveFailureReason } from '@taskfleet/gitla
 import type { JobPayload } from '@taskfleet/gitlab';
 import type { Logger } from 'pino';
 
+import { diskUsePercent } from '../job/disk-check';
 import type { JobOutcome } from '../job/failure-mapping';
 import { jobFailedLine, jobHeader } from '../job/job-header';
 import { runJob } from '../job/run-job';
@@ -15,6 +16,7 @@ import type { JobProcessorOptions, ProcessResult } from './processor-options';
 import type { ReportTarget } from './report-target';
 
 const hourMs = 3600_000;
+const defaultDiskPressurePercent = 85;
 
 /** One delivery's run of a job it holds the lease of: from slot to a durable final state. */
 export class JobRun {
@@ -138,6 +140,9 @@ export class JobRun {
           ...(options.cache === undefined ? {} : { cache: options.cache }),
         },
       });
+      if (outcome.systemFailure !== true) {
+        await this.checkDisk(connection, held.instanceId, log);
+      }
     } finally {
       await connection.close();
     }
@@ -250,6 +255,34 @@ export class JobRun {
     });
     trace.start();
     return trace;
+  }
+
+  /**
+   * B19: an instance whose disk is nearly full after a job is retired before it takes another
+   * one (jobs would fail with ENOSPC); a check that cannot run changes nothing.
+   */
+  private async checkDisk(
+    connection: SshConnection,
+    instanceId: string,
+    log: Logger,
+  ): Promise<void> {
+    const thresholdPercent = this.options.diskPressurePercent ?? defaultDiskPressurePercent;
+    if (thresholdPercent <= 0) {
+      return;
+    }
+    try {
+      const usePercent = await diskUsePercent(connection);
+      if (usePercent === undefined || usePercent < thresholdPercent) {
+        return;
+      }
+      const retired = await this.options.registry.retireInstance(instanceId, 'disk_pressure');
+      log.warn(
+        { usePercent, thresholdPercent, retired, reason: 'disk_pressure' },
+        'instance disk nearly full; retiring it',
+      );
+    } catch (error) {
+      log.warn({ err: errorName(error) }, 'could not check instance disk use');
+    }
   }
 
   private async reportLostInstance(instanceId: string, reason: string): Promise<void> {

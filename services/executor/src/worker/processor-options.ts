@@ -10,7 +10,7 @@ import type { JobRecords } from './job-record';
 
 /** Everything one job run needs; shared by all jobs of one worker. */
 export interface JobProcessorOptions {
-  readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending'>;
+  readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending' | 'retireInstance'>;
   /** Durable job progress and outboxes (see JobRecords). */
   readonly records: JobRecords;
   /** This executor's id; each delivery owns its job as `<executorId>:<random>`. */
@@ -65,6 +65,12 @@ export interface JobProcessorOptions {
    * the wait. @defaultValue 30 000
    */
   readonly queuedCheckIntervalMs?: number;
+  /**
+   * After each job the instance's disk use is read (`df`); at this percentage or more the
+   * instance is retired (no new claims, removed once idle, reason `disk_pressure`, B19); 0 turns
+   * the check off. @defaultValue 85
+   */
+  readonly diskPressurePercent?: number;
   /** Between TERM and KILL when a canceled or timed-out stage is stopped. @defaultValue 10 s */
   readonly stopGraceMs?: number;
   readonly outputLimitBytes?: number;
