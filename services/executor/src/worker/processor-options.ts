@@ -70,6 +70,7 @@ export interface JobProcessorOptions {
    * instance is retired (no new claims, removed once idle, reason `disk_pressure`, B19); 0 turns
    * the check off. @defaultValue 85
    */
+  // TODO(#5): not read from config.toml yet; `taskfleet run executor` always uses the default.
   readonly diskPressurePercent?: number;
   /** Between TERM and KILL when a canceled or timed-out stage is stopped. @defaultValue 10 s */
   readonly stopGraceMs?: number;
