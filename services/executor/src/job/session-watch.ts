@@ -55,5 +55,6 @@ export function sessionWatchLines(input: {
     shellQuote(input.sweepScript),
   ].join(' ');
   // One line: a newline inside the subshell would end the command before its `&`.
-  return `{ mkdir ${lock} && (setsid env -u ${input.markerVariable} sh -c ${args} < /dev/null > /dev/null 2>&1 &); } 2>/dev/null || :`;
+  const watcher = `setsid env -u ${input.markerVariable} sh -c ${args} < /dev/null > /dev/null 2>&1`;
+  return `{ mkdir ${lock} && (${watcher} &); } 2>/dev/null || :`;
 }
