@@ -63,8 +63,13 @@ describe('B11 kill while distrusting', () => {
       demand: { queuedJobCount: () => Promise.resolve(0) },
       logger: pino({ level: 'silent' }),
       clock: () => world.clock.now(),
+      orphanGraceMs: 1_000,
     });
-    await dying.tick().catch(() => undefined);
+    // The orphan sweep registers the stranger only once confirmed (two passes past the grace).
+    for (let i = 0; i < 5 && (await world.registry.snapshot()).instances.length === 0; i += 1) {
+      world.clock.advance(1_000);
+      await dying.tick().catch(() => undefined);
+    }
     expect((await world.registry.snapshot()).instances.map(i => i.instanceId)).toEqual([stranger]);
 
     // The next leader, after the dead one's lease ran out.

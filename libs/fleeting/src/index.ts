@@ -15,10 +15,12 @@ export type {
   DecreaseFailure,
   DecreaseResult,
   IncreaseResult,
+  InspectableGroup,
   InstanceGroup,
   RemovalHoldGroup,
 } from './port/instance-group';
-export { supportsRemovalHolds } from './port/instance-group';
+export { supportsInspect, supportsRemovalHolds } from './port/instance-group';
+export type { InstanceFacts, LostReason } from './port/instance-facts';
 export type { InstanceState, InstanceStatus, RemovalHold } from './port/instance-state';
 export type { ProviderCapability, ProviderInfo } from './port/provider-info';
 export { classifySshError } from './ssh/classify-ssh-error';

@@ -15,6 +15,8 @@ export { instanceArchOf, instanceOsOf, instanceStatusOf } from './state-mapping'
 export { planIncrease } from './increase';
 export type { IncreasePlan } from './increase';
 export { PUSHED_KEY_LIFETIME_MS } from './connect-info';
+export { OWNER_TAG_KEYS, factsOf } from './inspect-instances';
+export type { OwnerTags } from './inspect-instances';
 export { checkGroup, checkGroupWith } from './group-check';
 export type { GroupCheck, GroupProblem, GroupProblemCode } from './group-check';
 

@@ -164,7 +164,7 @@ describe('AwsInstanceGroup on the AWS emulator', () => {
       id: `aws/us-east-1/${name}`,
       maxSize: 4,
       version: '0.1.0',
-      capabilities: ['removal_hold'],
+      capabilities: ['removal_hold', 'instance_facts'],
     });
     expect(group.describeGroupSetup()).toMatchObject({
       newInstancesProtectedFromScaleIn: true,

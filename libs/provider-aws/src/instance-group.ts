@@ -5,6 +5,7 @@ import type {
   ConnectInfo,
   DecreaseResult,
   IncreaseResult,
+  InstanceFacts,
   InstanceGroup,
   InstanceState,
   ProviderInfo,
@@ -19,6 +20,7 @@ import { decreaseInstances, failAll } from './decrease';
 import { describeGroup, groupSetupOf } from './group-setup';
 import type { GroupSetup } from './group-setup';
 import { applyIncrease, planIncrease } from './increase';
+import { inspectInstances } from './inspect-instances';
 import { resolveSettings } from './settings';
 import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
 import { instanceStatusOf } from './state-mapping';
@@ -89,7 +91,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       // what AWS will accept (B58), and this is the number AWS enforces.
       maxSize: this.setup?.maxSize ?? 0,
       version: providerAwsVersion,
-      capabilities: ['removal_hold'],
+      capabilities: ['removal_hold', 'instance_facts'],
     };
   }
 
@@ -182,6 +184,15 @@ export class AwsInstanceGroup implements InstanceGroup {
       this.now(),
       options.signal,
     );
+  }
+
+  /** DescribeInstances of the named ids: launch time, the pool's owner tags, spot or outside end. */
+  async inspect(ids: readonly string[], options: CallOptions = {}): Promise<InstanceFacts[]> {
+    const { clients, settings } = this.ready();
+    if (ids.length === 0) {
+      return [];
+    }
+    return inspectInstances(clients.ec2, ids, settings.ownerTags, options.signal);
   }
 
   /** Resolves when EC2 reports the member running; rejects not found or unhealthy otherwise. */

@@ -2,6 +2,7 @@ import { FleetingError } from '@taskfleet/fleeting';
 import type { AutoScalingClientConfig } from '@aws-sdk/client-auto-scaling';
 import type { Logger } from 'pino';
 
+import type { OwnerTags } from './inspect-instances';
 import type { SharedGroupDescriber } from './shared-describer';
 
 /** How the provider reaches instances (`[runners.autoscaler.connector_config]`). */
@@ -43,6 +44,11 @@ export interface AwsProviderSettings {
   /** An endpoint URL for every service, for emulators; loopback only in tests. */
   readonly endpoint?: string;
   readonly connector?: AwsConnectorSettings;
+  /**
+   * The cluster and pool tags the group's launch template puts on every instance; only a member
+   * carrying both is known as this pool's own launch (`inspect`). Absent: no member is.
+   */
+  readonly ownerTags?: OwnerTags;
   readonly logger?: Logger;
   /** Epoch-ms clock for credential expiry; default `Date.now`. */
   readonly now?: () => number;
@@ -62,6 +68,7 @@ export interface ResolvedAwsSettings {
   readonly configFile: string | undefined;
   readonly credentialsFile: string | undefined;
   readonly endpoint: string | undefined;
+  readonly ownerTags: OwnerTags | undefined;
   readonly connector: Required<Omit<AwsConnectorSettings, 'key' | 'keepaliveMs' | 'timeoutMs'>> &
     Pick<AwsConnectorSettings, 'key' | 'keepaliveMs' | 'timeoutMs'>;
   readonly clientOverrides: AwsClientOverrides;
@@ -94,6 +101,10 @@ export function resolveSettings(settings: AwsProviderSettings): Readonly<Resolve
     // SendSSHPublicKey's model limits InstanceOSUser to 1-32 characters (aws.md §0.12).
     problems.push('connector.username must be 1-32 characters');
   }
+  const owner = settings.ownerTags;
+  if (owner !== undefined && !(tagValue(owner.clusterId) && tagValue(owner.pool))) {
+    problems.push('ownerTags.clusterId and ownerTags.pool must be tag values of 1-256 characters');
+  }
   if (problems.length > 0) {
     throw new FleetingError(
       'invalid_config',
@@ -108,6 +119,7 @@ export function resolveSettings(settings: AwsProviderSettings): Readonly<Resolve
     configFile: settings.configFile,
     credentialsFile: settings.credentialsFile,
     endpoint: settings.endpoint,
+    ownerTags: owner === undefined ? undefined : Object.freeze({ ...owner }),
     connector: Object.freeze({
       username: connector.username ?? 'ec2-user',
       protocolPort: port,
@@ -119,6 +131,10 @@ export function resolveSettings(settings: AwsProviderSettings): Readonly<Resolve
     }),
     clientOverrides: Object.freeze({ ...settings.clientOverrides }),
   });
+}
+
+function tagValue(value: unknown): boolean {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 256;
 }
 
 function isHttpUrl(value: string): boolean {

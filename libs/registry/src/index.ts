@@ -2,6 +2,14 @@ export { RegistryError } from './errors';
 export type { RegistryErrorCode, RegistryErrorOptions } from './errors';
 export { InstanceHealth } from './instance-health';
 export type { InstanceHealthContext, LostReport } from './instance-health';
+export { FleetLedger, LEDGER_RETENTION_MS } from './fleet-ledger';
+export type {
+  GoneReason,
+  GoneResult,
+  OrphanSighting,
+  TakeOrphanInput,
+  TakeOrphanResult,
+} from './fleet-ledger';
 export { runnerBaseKey } from './keys';
 export { Registry, createRegistry } from './registry';
 export type { DrainOptions, RegistryOptions } from './registry';

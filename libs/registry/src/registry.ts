@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import { RegistryError } from './errors';
 import { InstanceHealth } from './instance-health';
+import { FleetLedger } from './fleet-ledger';
 import { checkId, runnerBaseKey } from './keys';
 import { defineScripts, runJson, runRaw } from './script-runner';
 import type { ScriptName } from './script-runner';
@@ -53,6 +54,8 @@ export class Registry {
   private readonly logger: Logger;
   /** Health reports from executors (instance lost under a job); see InstanceHealth. */
   readonly health: InstanceHealth;
+  /** Tombstones, the use ledger and orphan sightings (fleet-ledger.ts). */
+  readonly ledger: FleetLedger;
 
   constructor(options: RegistryOptions) {
     this.redis = options.redis;
@@ -66,6 +69,7 @@ export class Registry {
       clock: this.clock,
       logger: this.logger,
     });
+    this.ledger = new FleetLedger(this.redis, this.base, this.clock);
   }
 
   /** The hash-tagged base key every key of this runner starts with. */

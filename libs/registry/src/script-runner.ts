@@ -30,6 +30,7 @@ import {
 import { RETIRE_INSTANCE } from './lua/retire-scripts';
 import { MARK_TERMINATION_SENT, WRITE_SCALER_STATE } from './lua/scaler-state-scripts';
 import { SNAPSHOT } from './lua/snapshot-script';
+import { MARK_GONE, PRUNE_ORPHANS, SIGHT_ORPHAN, TAKE_ORPHAN } from './lua/ledger-scripts';
 
 const SCRIPTS = {
   tfRegisterInstance: REGISTER_INSTANCE,
@@ -58,6 +59,10 @@ const SCRIPTS = {
   tfWriteScalerState: WRITE_SCALER_STATE,
   tfMarkTerminationSent: MARK_TERMINATION_SENT,
   tfReportLostInstance: REPORT_LOST_INSTANCE,
+  tfMarkGone: MARK_GONE,
+  tfSightOrphan: SIGHT_ORPHAN,
+  tfTakeOrphan: TAKE_ORPHAN,
+  tfPruneOrphans: PRUNE_ORPHANS,
 } as const;
 
 /** Name of one registry Lua script, as defined on the ioredis client. */

@@ -23,6 +23,8 @@ export interface TickContext {
   readonly nowMs: number;
   /** Never-listed creations and never-ready instances older than this are given up. */
   readonly creationTimeoutMs: number;
+  /** A member without a record must be at least this old (and seen twice) to be an orphan. */
+  readonly orphanGraceMs: number;
   readonly readyConnectTimeoutMs: number;
   readonly readyTimeoutMs: number;
   /** Loaded from the registry at the start of the tick and saved (fenced) as it changes. */

@@ -1,15 +1,28 @@
-import type { InstanceState as MemberState } from '@taskfleet/fleeting';
+import type { InstanceFacts, InstanceState as MemberState } from '@taskfleet/fleeting';
 import type { InstanceRecord, RegistrySnapshot, TerminationIntent } from '@taskfleet/registry';
 
+import { readFacts } from './cloud-facts';
 import type { TickContext } from './context';
 import { guarded } from './guarded';
+import { markLost } from './lost-instances';
+import { endOrphanPass, newOrphanPass, sweepUnknown } from './orphan-sweep';
+import type { OrphanPass } from './orphan-sweep';
 import { expirePendingCreations, trimPendingCreations } from './pending-creations';
 import { drainAndTerminate, finishDrain, sendTermination } from './terminate';
 
 /** What a reconcile did, for the tick's log line and for tests. */
 export interface ReconcileReport {
   readonly adopted: readonly string[];
+  /** Confirmed orphans (no record, older than the grace, seen twice) sent for termination. */
   readonly distrusted: readonly string[];
+  /** Members without a record seen, not yet confirmed as orphans (B30). */
+  readonly suspectedOrphans: readonly string[];
+  /** Members without a record that a claim names: never terminated (B30). */
+  readonly heldOrphans: readonly string[];
+  /** Seconds since the oldest current orphan was first seen; 0 when none (B32). */
+  readonly orphanAgeSeconds: number;
+  /** Instances the cloud ended without our asking (spot, outside), tombstoned this tick (B33). */
+  readonly lost: readonly string[];
   readonly cleared: readonly string[];
   readonly cloudDeleting: readonly string[];
   /** Running instances whose ready command is still to pass. */
@@ -45,25 +58,6 @@ async function adopt(ctx: TickContext, member: MemberState): Promise<void> {
   ctx.memory.pendingCreationsAtMs.shift();
 }
 
-// A member we did not ask for may have run anything: it is registered already draining, with
-// its reason, in one atomic step, so a leader that dies before terminating it leaves a record no
-// later leader can ready-check or open (invariant 5); finishTerminations completes the removal.
-async function distrust(ctx: TickContext, member: MemberState): Promise<void> {
-  if (!ctx.guard.mayDecrement()) {
-    // Left unknown, so the next tick distrusts it again rather than checking it into service.
-    ctx.logger.error({ instanceId: member.id }, 'removal held: desired capacity at claimed count');
-    return;
-  }
-  await ctx.registry.registerInstance(ctx.fencingToken, {
-    instanceId: member.id,
-    state: 'draining',
-    reason: 'untrusted',
-    capacityPerInstance: Math.max(1, ctx.settings.capacityPerInstance),
-    maxUseCount: ctx.settings.maxUseCount ?? 0,
-  });
-  await finishDrain(ctx, member.id, 'untrusted');
-}
-
 const neverReady = (record: InstanceRecord) =>
   record.state === 'creating' || record.state === 'booting';
 
@@ -72,6 +66,7 @@ async function followKnown(
   member: MemberState,
   record: InstanceRecord,
   report: MutableReport,
+  lostBy: InstanceFacts['lostBy'],
 ): Promise<void> {
   if (member.state === 'timeout') {
     if (neverReady(record)) {
@@ -85,7 +80,11 @@ async function followKnown(
     return;
   }
   if (leaving.has(member.state)) {
-    if (record.state !== 'deleting') {
+    if (lostBy !== undefined && !neverReady(record)) {
+      // Ended under us without notice (B33): gone at once, not merely deleting.
+      await markLost(ctx, record.instanceId, lostBy);
+      report.lost.push(record.instanceId);
+    } else if (record.state !== 'deleting') {
       const failed = neverReady(record);
       // The cloud is removing it (or gave up on it): no new claims, running ones stay counted.
       await ctx.registry.markDeleting(
@@ -115,27 +114,57 @@ async function followKnown(
   }
 }
 
+interface MemberInputs {
+  readonly records: ReadonlyMap<string, InstanceRecord>;
+  readonly facts: ReadonlyMap<string, InstanceFacts>;
+  readonly orphans: OrphanPass;
+}
+
 async function reconcileMember(
   ctx: TickContext,
   member: MemberState,
-  records: ReadonlyMap<string, InstanceRecord>,
+  inputs: MemberInputs,
   report: MutableReport,
 ): Promise<void> {
-  const record = records.get(member.id);
+  const record = inputs.records.get(member.id);
   if (record !== undefined) {
-    await followKnown(ctx, member, record, report);
-  } else if (leaving.has(member.state)) {
+    await followKnown(ctx, member, record, report, inputs.facts.get(member.id)?.lostBy);
+    return;
+  }
+  if (leaving.has(member.state)) {
     // Going away already; nothing to trust or adopt.
-  } else if (ctx.memory.pendingCreationsAtMs.length > 0) {
+    return;
+  }
+  let adopted = false;
+  if (ctx.memory.pendingCreationsAtMs.length > 0) {
     await adopt(ctx, member);
+    adopted = true;
+  } else {
+    adopted = await sweepUnknown(ctx, member, inputs.facts.get(member.id), inputs.orphans);
+  }
+  if (adopted) {
     report.adopted.push(member.id);
     if (member.state === 'running') {
       report.toCheck.push(member.id);
     }
-  } else {
-    report.distrusted.push(member.id);
-    await distrust(ctx, member);
   }
+}
+
+/** Ids the cloud must be asked about: members without a record, ends we did not ask for. */
+function idsToInspect(
+  members: readonly MemberState[],
+  snapshot: RegistrySnapshot,
+  records: ReadonlyMap<string, InstanceRecord>,
+): string[] {
+  const intents = new Set(snapshot.terminationIntents.map(i => i.instanceId));
+  const ours = (id: string) => intents.has(id) || records.get(id)?.state === 'deleting';
+  const listed = new Set(members.map(m => m.id));
+  return [
+    ...members
+      .filter(m => (records.has(m.id) ? leaving.has(m.state) : !leaving.has(m.state)))
+      .map(m => m.id),
+    ...snapshot.instances.map(r => r.instanceId).filter(id => !listed.has(id)),
+  ].filter(id => !ours(id));
 }
 
 function dueForSending(ctx: TickContext, intent: TerminationIntent): boolean {
@@ -188,7 +217,9 @@ async function finishTerminations(
 
 /**
  * Brings registry and group into agreement in both directions (invariant 5): new members are
- * adopted if we asked for them and distrusted otherwise; records of vanished members are cleared;
+ * adopted if we asked for them (or they are never-used launches of this pool) and otherwise swept
+ * as orphans once confirmed; instances the cloud ended under us are tombstoned (B33); records of
+ * vanished members are cleared;
  * unfinished terminations and drains are finished; pending creations are kept to what the cloud
  * is still launching.
  */
@@ -207,6 +238,10 @@ export async function reconcile(
     createFailed: [],
     resent: [],
     finishedDrains: [],
+    suspectedOrphans: [],
+    heldOrphans: [],
+    orphanAgeSeconds: 0,
+    lost: [],
     expiredCreations: expirePendingCreations(ctx),
     trimmedCreations: 0,
   };
@@ -218,17 +253,31 @@ export async function reconcile(
     ...members.filter(m => records.has(m.id)),
     ...members.filter(m => !records.has(m.id)),
   ];
+  const inputs: MemberInputs = {
+    records,
+    facts: await readFacts(ctx, idsToInspect(members, snapshot, records)),
+    orphans: newOrphanPass(),
+  };
   for (const member of ordered) {
+    // One member's failure (a lookup, a termination) never ends the pass for the others (B32).
     await guarded(ctx, member.id, 'reconcile_member', () =>
-      reconcileMember(ctx, member, records, report),
+      reconcileMember(ctx, member, inputs, report),
     );
   }
+  report.orphanAgeSeconds = await endOrphanPass(ctx, inputs.orphans);
+  report.distrusted.push(...inputs.orphans.removed);
+  report.suspectedOrphans.push(...inputs.orphans.suspected);
+  report.heldOrphans.push(...inputs.orphans.held);
   for (const record of snapshot.instances) {
     if (byId.has(record.instanceId)) {
       continue;
     }
     await guarded(ctx, record.instanceId, 'clear', async () => {
-      if (record.state !== 'deleting') {
+      const lostBy = inputs.facts.get(record.instanceId)?.lostBy;
+      if (lostBy !== undefined && record.state !== 'deleting') {
+        await markLost(ctx, record.instanceId, lostBy);
+        report.lost.push(record.instanceId);
+      } else if (record.state !== 'deleting') {
         await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, 'gone_from_group');
       }
       await ctx.registry.clearInstance(record.instanceId, ctx.fencingToken);

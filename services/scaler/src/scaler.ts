@@ -63,6 +63,11 @@ export interface ScalerOptions {
   readonly creationTimeoutMs?: number;
   /** Default 30 s. */
   readonly readyConnectTimeoutMs?: number;
+  /**
+   * Boot grace of the orphan sweep: a member without a record is removed only once it is older
+   * than this and was seen on two passes (B30, B32). Default 30 s.
+   */
+  readonly orphanGraceMs?: number;
   /** Bound on one ready command run, connection included. Default 60 s. */
   readonly readyTimeoutMs?: number;
   /** Delay of the first tick, so pools started together do not tick in step. Default 0. */
@@ -256,6 +261,7 @@ export class Scaler {
       fencingToken,
       nowMs,
       creationTimeoutMs: this.options.creationTimeoutMs ?? 600_000,
+      orphanGraceMs: this.options.orphanGraceMs ?? 30_000,
       readyConnectTimeoutMs: this.options.readyConnectTimeoutMs ?? 30_000,
       readyTimeoutMs: this.options.readyTimeoutMs ?? 60_000,
       // Read fresh every tick: a new leader, or this one after losing the lease, goes on from

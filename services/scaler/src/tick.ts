@@ -61,6 +61,11 @@ export interface TickReport {
   readonly cappedByAsgMax: number;
   /** Terminations sent this tick (and failed creations seen), by reason. */
   readonly removalsByReason: Readonly<Record<string, number>>;
+  /**
+   * Seconds since the oldest current orphan (a member without a record) was first seen; 0 when
+   * none. Exported as the gauge `taskfleet_orphan_age_seconds`; alert past 3600 (B32).
+   */
+  readonly orphanAgeSeconds: number;
   /** Creations asked for and not yet listed by the cloud, after this tick. */
   readonly pendingCreations: number;
   /** Whether a change is outstanding, so the next tick comes at the faster interval. */
@@ -188,6 +193,7 @@ export async function runTick(
     apply.requested > 0 ||
     removals.length > 0 ||
     reconciled.distrusted.length > 0 ||
+    reconciled.lost.length > 0 ||
     Object.keys(removalsByReason).length > 0;
   ctx.logger[acted ? 'info' : 'debug'](
     {
@@ -203,6 +209,10 @@ export async function runTick(
       refused: apply.refused,
       adopted: reconciled.adopted,
       distrusted: reconciled.distrusted,
+      suspectedOrphans: reconciled.suspectedOrphans,
+      heldOrphans: reconciled.heldOrphans,
+      orphanAgeSeconds: reconciled.orphanAgeSeconds,
+      lost: reconciled.lost,
       cleared: reconciled.cleared,
       createFailed: reconciled.createFailed,
       resent: reconciled.resent,
@@ -237,6 +247,7 @@ export async function runTick(
     capacity,
     cappedByAsgMax,
     removalsByReason,
+    orphanAgeSeconds: reconciled.orphanAgeSeconds,
     pendingCreations: ctx.memory.pendingCreationsAtMs.length,
     expecting,
     nextTickDelayMs: nextTickDelayMs(expecting, ctx.timings),

@@ -1,5 +1,6 @@
 import type { FleetingError } from '../errors';
 import type { ConnectInfo } from './connector-config';
+import type { InstanceFacts } from './instance-facts';
 import type { InstanceState } from './instance-state';
 import type { ProviderInfo } from './provider-info';
 
@@ -72,6 +73,19 @@ export interface InstanceGroup {
    * `removal_hold`. A hold that is already gone counts as released.
    */
   releaseRemovalHold?(id: string, options?: CallOptions): Promise<void>;
+  /**
+   * Describes the named instances in one call (capability `instance_facts`); ids the cloud does
+   * not know are left out. Rejects like `update` when the cloud could not be read.
+   */
+  inspect?(ids: readonly string[], options?: CallOptions): Promise<readonly InstanceFacts[]>;
+}
+
+/** An instance group whose provider declared `instance_facts`, with `inspect` present. */
+export type InspectableGroup = InstanceGroup & Required<Pick<InstanceGroup, 'inspect'>>;
+
+/** Whether the group can describe instances beyond their group state (`instance_facts`). */
+export function supportsInspect(group: InstanceGroup): group is InspectableGroup {
+  return typeof group.inspect === 'function';
 }
 
 /** An instance group whose provider declared `removal_hold`, with both hold calls present. */

@@ -1,8 +1,9 @@
 /**
  * Optional features a provider can declare; the scaler uses a feature only if declared.
  * `removal_hold`: the cloud can hold a removal it started until we release it (see RemovalHold).
+ * `instance_facts`: `inspect` tells launch time, pool ownership tags and why the cloud ended one.
  */
-export type ProviderCapability = 'suspend_resume' | 'removal_hold';
+export type ProviderCapability = 'suspend_resume' | 'removal_hold' | 'instance_facts';
 
 /** What a provider says about itself and its group when initialised. */
 export interface ProviderInfo {

@@ -28,6 +28,8 @@ redis.call('HSET', k('claims'), jobId, cjson.encode({ instanceId = id, slot = sl
 redis.call('HINCRBY', ikey(id), 'claimed', 1)
 local uses = redis.call('HINCRBY', ikey(id), 'useCount', 1)
 redis.call('HSET', ikey(id), 'lastClaimedAtMs', now)
+-- Kept after the record is cleared, so a used instance is never adopted as fresh (B52).
+redis.call('ZADD', k('used'), now, id)
 redis.call('HDEL', k('pending'), jobId)
 local maxUses = tonumber(redis.call('HGET', ikey(id), 'maxUseCount'))
 if maxUses > 0 and uses >= maxUses then

@@ -5,6 +5,8 @@ if not fenced(token, nowMs) then return fail('stale_fencing_token') end
 local existing = redis.call('HGET', ikey(id), 'state')
 -- Re-registering never resets a record: the use count must survive restarts (B11).
 if existing then return ok({ created = false, state = existing }) end
+-- The cloud ended this one (a tombstone): it is never recorded again, so no claim can land (B33).
+if redis.call('ZSCORE', k('gone'), id) then return ok({ created = false, state = 'deleting', gone = true }) end
 redis.call('HSET', ikey(id), 'state', ARGV[4], 'capacity', ARGV[5], 'claimed', 0, 'useCount', 0,
   'maxUseCount', ARGV[6], 'createdAtMs', ARGV[2], 'stateChangedAtMs', ARGV[2], 'failureCount', 0,
   'internalAddress', ARGV[7], 'externalAddress', ARGV[8])
