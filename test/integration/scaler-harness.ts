@@ -16,7 +16,8 @@ import {
   startAwsEmulator,
 } from '@taskfleet/emulator-aws';
 import type { AwsEmulator, InstanceHost, ManualClock } from '@taskfleet/emulator-aws';
-import { AwsInstanceGroup } from '@taskfleet/provider-aws';
+import { AwsInstanceGroup, OWNER_TAG_KEYS } from '@taskfleet/provider-aws';
+import type { OwnerTags } from '@taskfleet/provider-aws';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { Scaler } from '@taskfleet/scaler';
@@ -112,6 +113,7 @@ async function createGroup(
   clients: AwsSdkClients,
   safeSetup: boolean,
   groupMaxSize: number,
+  ownerTags: OwnerTags | undefined,
 ): Promise<string> {
   const suffix = randomBytes(4).toString('hex');
   const template = `scaler-template-${suffix}`;
@@ -119,7 +121,24 @@ async function createGroup(
   await clients.ec2.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: template,
-      LaunchTemplateData: { ImageId: linuxImageId, InstanceType: 't3.micro' },
+      LaunchTemplateData: {
+        ImageId: linuxImageId,
+        InstanceType: 't3.micro',
+        // The pool's ownership tags go on every instance at launch, never by a later call (B52).
+        ...(ownerTags === undefined
+          ? {}
+          : {
+              TagSpecifications: [
+                {
+                  ResourceType: 'instance',
+                  Tags: [
+                    { Key: OWNER_TAG_KEYS.clusterId, Value: ownerTags.clusterId },
+                    { Key: OWNER_TAG_KEYS.pool, Value: ownerTags.pool },
+                  ],
+                },
+              ],
+            }),
+      },
     }),
   );
   await clients.autoScaling.send(
@@ -153,6 +172,8 @@ export interface ScalerWorldOptions {
   readonly groupMaxSize?: number;
   /** Wraps the sshd instance host, e.g. to make a launch fail after the instance exists. */
   readonly wrapHost?: (host: InstanceHost) => InstanceHost;
+  /** The pool's ownership tags: put on the launch template and given to the provider. */
+  readonly ownerTags?: OwnerTags;
 }
 
 /** Starts a world: emulator, sshd host, group, Redis connection and registry. */
@@ -172,6 +193,7 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
     clients,
     options.unsafeSetup !== true,
     options.groupMaxSize ?? defaultGroupMaxSize,
+    options.ownerTags,
   );
   const now = (): number => clock.now();
   const provider = new AwsInstanceGroup({
@@ -179,6 +201,7 @@ export async function startScalerWorld(options: ScalerWorldOptions = {}) {
     region: 'us-east-1',
     endpoint: emulator.endpoint,
     now,
+    ...(options.ownerTags === undefined ? {} : { ownerTags: options.ownerTags }),
     clientOverrides: {
       maxAttempts: 1,
       credentials: { accessKeyId: 'scaler', secretAccessKey: 'scaler' },

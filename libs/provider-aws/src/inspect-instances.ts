@@ -6,7 +6,10 @@ import type { InstanceFacts, LostReason } from '@taskfleet/fleeting';
 import { classifyAwsError } from './classify-aws-error';
 
 /** The tag keys that mark an instance as launched for one taskfleet pool. */
-export const OWNER_TAG_KEYS = { clusterId: 'taskfleet:cluster-id', pool: 'taskfleet:pool' } as const;
+export const OWNER_TAG_KEYS = {
+  clusterId: 'taskfleet:cluster-id',
+  pool: 'taskfleet:pool',
+} as const;
 
 /** Which cluster and pool this group's instances belong to; the launch template sets both tags. */
 export interface OwnerTags {

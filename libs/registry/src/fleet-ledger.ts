@@ -67,7 +67,11 @@ export class FleetLedger {
   ) {}
 
   /** Tombstones an instance the cloud ended, takes it out of service and drops its claims (B33). */
-  async markGone(instanceId: string, fencingToken: number, reason: GoneReason): Promise<GoneResult> {
+  async markGone(
+    instanceId: string,
+    fencingToken: number,
+    reason: GoneReason,
+  ): Promise<GoneResult> {
     const r = await this.fenced('tfMarkGone', fencingToken, instanceId, [
       reason,
       LEDGER_RETENTION_MS,

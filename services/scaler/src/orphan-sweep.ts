@@ -127,7 +127,10 @@ export async function sweepUnknown(
  */
 export async function endOrphanPass(ctx: TickContext, pass: OrphanPass): Promise<number> {
   try {
-    const pruned = await ctx.registry.ledger.pruneOrphanSightings(ctx.fencingToken, pass.unrecorded);
+    const pruned = await ctx.registry.ledger.pruneOrphanSightings(
+      ctx.fencingToken,
+      pass.unrecorded,
+    );
     const oldest = pruned.oldestFirstSeenAtMs;
     return oldest === undefined ? 0 : Math.max(0, Math.floor((ctx.nowMs - oldest) / 1000));
   } catch (error) {
