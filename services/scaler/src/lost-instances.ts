@@ -2,6 +2,9 @@ import type { LostReason } from '@taskfleet/fleeting';
 
 import type { TickContext } from './context';
 
+// TODO(#4): a spot interruption warning (two minutes before the reclaim, B50) is not read: the
+// instance keeps taking claims until the reclaim itself is seen here.
+
 /**
  * Records an instance the cloud ended without our asking (a spot reclaim, a termination from
  * outside): tombstoned, out of service and its claims dropped in one step, so no claim can take

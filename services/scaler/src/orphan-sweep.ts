@@ -52,6 +52,9 @@ async function adoptFresh(ctx: TickContext, member: MemberState): Promise<boolea
   return result.created;
 }
 
+// TODO(#4): only group members are swept; an instance carrying the pool's tags outside the group
+// (detached, or left by a deleted group) is not looked for (DescribeInstances by tag) (B52).
+
 /**
  * Judges one group member that has no registry record and no pending creation to explain it: a
  * never-used member with this pool's launch tags is adopted (it goes through the ready check and
