@@ -124,6 +124,12 @@ export const tickFigures: readonly ReportFigure<TickView>[] = [
   },
   {
     kind: 'gauge',
+    name: metricNames.orphanAge,
+    help: 'Seconds since the oldest group member without a record was first seen; alert past 3600 (B32).',
+    read: v => v.report.orphanAgeSeconds,
+  },
+  {
+    kind: 'gauge',
     name: metricNames.scalerLastTick,
     help: 'When this pool last had a leader tick (epoch seconds).',
     read: v => v.snapshot.atMs / 1000,
