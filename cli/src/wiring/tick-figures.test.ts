@@ -23,6 +23,8 @@ function view(input: {
         idleTargetSlots: 0,
       },
       pendingCreations: input.pendingCreations,
+      bootFailureRatio: 0.2,
+      orphanAgeSeconds: 4000,
       capacity: { actualDesired: 3, expectedDesired: 2, drift: 1, groupMaxSize: 3 },
       cappedByAsgMax: 2,
       removalsByReason: { idle_timeout: 1 },
@@ -72,6 +74,8 @@ describe('tick figures', () => {
       `taskfleet_desired_capacity_drift{${labels}} 1`,
       `taskfleet_capped_by_asg_max_instances{${labels}} 2`,
       `taskfleet_unmet_demand_jobs{${labels}} 1`,
+      `taskfleet_boot_failure_ratio{${labels}} 0.2`,
+      `taskfleet_orphan_age_seconds{${labels}} 4000`,
       `taskfleet_removals_total{${labels},reason="idle_timeout"} 1`,
       `fleeting_taskscaler_scale_operations_total{${labels},operation="down"} 1`,
     ]) {

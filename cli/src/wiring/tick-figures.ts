@@ -130,6 +130,12 @@ export const tickFigures: readonly ReportFigure<TickView>[] = [
   },
   {
     kind: 'gauge',
+    name: metricNames.bootFailureRatio,
+    help: 'Share of the last 50 boots that never became ready (0..1); alert above 0.1 (B40).',
+    read: v => v.report.bootFailureRatio,
+  },
+  {
+    kind: 'gauge',
     name: metricNames.scalerLastTick,
     help: 'When this pool last had a leader tick (epoch seconds).',
     read: v => v.snapshot.atMs / 1000,

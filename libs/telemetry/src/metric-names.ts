@@ -21,6 +21,7 @@ export const metricNames = {
   unmetDemandJobs: 'taskfleet_unmet_demand_jobs',
   pendingCreations: 'taskfleet_pending_creations',
   orphanAge: 'taskfleet_orphan_age_seconds',
+  bootFailureRatio: 'taskfleet_boot_failure_ratio',
   scalerLastTick: 'taskfleet_scaler_last_tick_timestamp_seconds',
   scalerPlanners: 'taskfleet_scaler_planners',
   pollerLastSuccessfulPoll: 'taskfleet_poller_last_successful_poll_timestamp_seconds',
