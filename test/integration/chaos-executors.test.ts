@@ -1,6 +1,6 @@
 // Issue #5 chaos test: 200 trivial jobs through 3 executor processes while one of them is
 // SIGKILLed every few seconds (and replaced), and GitLab answers 502 to every job call for a
-// compressed outage window. Afterwards every job has one final state, no script ran twice (the
+// minute, as the issue asks. Afterwards every job has one final state, no script ran twice (the
 // instances' ~/ran.log files), no slot stays claimed and no queue entry is left. Bounded: the
 // kill loop and every wait stop by themselves.
 import { startDurabilityWorld } from './support/durability-world';
@@ -10,7 +10,7 @@ import { until } from './support/taskfleet-processes';
 const jobCount = 200;
 const executorCount = 3;
 const killEveryMs = 3_000;
-const outageMs = 10_000;
+const outageMs = 60_000;
 const hardCapMs = 240_000;
 
 jest.setTimeout(hardCapMs + 60_000);
