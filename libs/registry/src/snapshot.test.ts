@@ -78,7 +78,14 @@ describe('buildSnapshot', () => {
       booting: 1,
       draining: 0,
     });
-    expect(snapshot.instances[0]?.slots.get(0)).toBe('j1');
+    expect(snapshot.instances.map(i => i.instanceId)).toEqual([
+      'i-booting',
+      'i-full',
+      'i-ready',
+      'i-retired',
+      'i-unhealthy',
+    ]);
+    expect(snapshot.instances.find(i => i.instanceId === 'i-ready')?.slots.get(0)).toBe('j1');
     expect(snapshot.terminationIntents).toEqual([
       { instanceId: 'i-x', recordedAtMs: 7, reason: 'idle', sentAtMs: undefined, attempts: 0 },
     ]);

@@ -82,9 +82,10 @@ export interface RawSnapshot {
 export function buildSnapshot(raw: RawSnapshot): RegistrySnapshot {
   const decoded: unknown = JSON.parse(raw.instancesJson);
   const rows = Array.isArray(decoded) ? (decoded as [string, unknown, unknown][]) : [];
-  const instances = rows.map(([id, fields, slots]) =>
-    parseInstance(id, pairs(fields), pairs(slots)),
-  );
+  // Redis set order is arbitrary; sorting keeps logs, plans and their tie-breaks repeatable.
+  const instances = rows
+    .map(([id, fields, slots]) => parseInstance(id, pairs(fields), pairs(slots)))
+    .sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
   const byState = Object.fromEntries(INSTANCE_STATES.map(s => [s, 0])) as Record<
     InstanceState,
     number
