@@ -18,7 +18,7 @@ export type { ServiceRole } from './wiring/services';
 export type { RunningService } from './wiring/service';
 export { closeAll } from './wiring/service';
 export { connectRedis } from './wiring/redis';
-export { startDemoWorld, demoMaxInstances } from './demo/demo-world';
+export { startDemoWorld, demoClusterId, demoMaxInstances } from './demo/demo-world';
 export type { DemoWorld } from './demo/demo-world';
 export { demoConfigToml } from './demo/demo-config';
 export type { DemoConfigInput } from './demo/demo-config';

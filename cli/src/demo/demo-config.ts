@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { demoMaxInstances } from './demo-world';
+import { demoClusterId, demoMaxInstances } from './demo-world';
 import type { DemoWorld } from './demo-world';
 
 /** The demo's settings that a config.toml carries. */
@@ -59,5 +59,6 @@ shutdown_timeout = 10
   key_prefix = ${quote(input.keyPrefix)}
   payload_encryption_key = ${quote(randomBytes(32).toString('base64'))}
   aws_endpoint_url = ${quote(world.aws.endpoint)}
+  cluster_id = ${quote(demoClusterId)}
 `;
 }

@@ -14,7 +14,11 @@ import { createSshdInstanceHost, startAwsEmulator } from '@taskfleet/emulator-aw
 import type { AwsEmulator } from '@taskfleet/emulator-aws';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
+import { OWNER_TAG_KEYS } from '@taskfleet/provider-aws';
 import type { Logger } from 'pino';
+
+/** The demo's `cluster_id`: its launch template tags every instance with it (B52). */
+export const demoClusterId = 'taskfleet-demo';
 
 /** The demo's group: at most this many instances, as `max_instances`. */
 export const demoMaxInstances = 3;
@@ -92,6 +96,17 @@ export async function startDemoWorld(logger: Logger): Promise<DemoWorld> {
           ImageId: imageId,
           InstanceType: 't3.micro',
           KeyName: `taskfleet-demo-${suffix}`,
+          // As in production: the pool's tags at launch, so a restarted scaler adopts the
+          // never-used instances it finds (B52).
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: [
+                { Key: OWNER_TAG_KEYS.clusterId, Value: demoClusterId },
+                { Key: OWNER_TAG_KEYS.pool, Value: groupName },
+              ],
+            },
+          ],
         },
       }),
     );

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { AwsInstanceGroup } from '@taskfleet/provider-aws';
-import type { AwsProviderSettings, SharedGroupDescriber } from '@taskfleet/provider-aws';
+import type { AwsProviderSettings, OwnerTags, SharedGroupDescriber } from '@taskfleet/provider-aws';
 import type { Logger } from 'pino';
 
 // Emulators (ours, moto) accept any key pair; AWS itself gets the SDK's default chain.
@@ -25,6 +25,17 @@ export function instanceGroupFor(
   return new AwsInstanceGroup(describer === undefined ? settings : { ...settings, describer });
 }
 
+/**
+ * The launch tags that mark a member as this pool's own (B52): `[taskfleet] cluster_id` and the
+ * group's name as the pool; undefined without a cluster id, so no member is adopted.
+ */
+export function ownerTagsFor(config: Config, runner: RunnerConfig): OwnerTags | undefined {
+  const { clusterId } = config.taskfleet;
+  return clusterId === null
+    ? undefined
+    : { clusterId, pool: runner.autoscaler.pluginConfig.groupName };
+}
+
 /** The provider settings of a runner's group: plugin_config, connector_config and [taskfleet]. */
 export function awsSettingsFor(
   config: Config,
@@ -34,6 +45,7 @@ export function awsSettingsFor(
   const { pluginConfig, connector } = runner.autoscaler;
   const endpoint = config.taskfleet.awsEndpointUrl;
   const region = pluginConfig.region ?? config.taskfleet.awsRegion;
+  const ownerTags = ownerTagsFor(config, runner);
   return {
     name: pluginConfig.groupName,
     ...(region === null ? {} : { region }),
@@ -43,6 +55,7 @@ export function awsSettingsFor(
       ? {}
       : { credentialsFile: pluginConfig.credentialsFile }),
     ...(endpoint === null ? {} : { endpoint }),
+    ...(ownerTags === undefined ? {} : { ownerTags }),
     connector: {
       username: connector.username,
       protocolPort: connector.protocolPort,

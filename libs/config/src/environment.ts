@@ -11,6 +11,7 @@ export const taskfleetEnvironmentVariables = {
   telemetry_endpoint: 'TASKFLEET_TELEMETRY_ENDPOINT',
   aws_endpoint_url: 'TASKFLEET_AWS_ENDPOINT_URL',
   aws_region: 'TASKFLEET_AWS_REGION',
+  cluster_id: 'TASKFLEET_CLUSTER_ID',
 } as const;
 
 /** Returns the process environment; called only when a caller passes no env of its own. */

@@ -219,4 +219,11 @@ export interface TaskfleetConfig {
    * @defaultValue `null` (the SDK's default chain: `AWS_REGION`, the profile, instance metadata)
    */
   readonly awsRegion: string | null;
+  /**
+   * `cluster_id` / `TASKFLEET_CLUSTER_ID`: the value of the `taskfleet:cluster-id` tag that each
+   * group's launch template puts on its instances (the `taskfleet:pool` tag holding the group's
+   * name); a member carrying both and never used is adopted after a scaler restart (B52).
+   * @defaultValue `null` (no member is known as the pool's own; unrecorded ones are removed)
+   */
+  readonly clusterId: string | null;
 }

@@ -28,6 +28,7 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
     'telemetry_endpoint = "http://127.0.0.1:4318"',
     'aws_endpoint_url = "http://127.0.0.1:5000"',
     'aws_region = "eu-west-1"',
+    'cluster_id = "ci-eu/prod"',
   ].join('\n');
 
   it('reads the table when no variable is set', () => {
@@ -42,6 +43,7 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       telemetryEndpoint: 'http://127.0.0.1:4318',
       awsEndpointUrl: 'http://127.0.0.1:5000',
       awsRegion: 'eu-west-1',
+      clusterId: 'ci-eu/prod',
     });
   });
 
@@ -53,6 +55,7 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       TASKFLEET_TELEMETRY_ENDPOINT: 'https://otel.internal:4318',
       TASKFLEET_AWS_ENDPOINT_URL: 'http://127.0.0.2:4566',
       TASKFLEET_AWS_REGION: 'us-east-1',
+      TASKFLEET_CLUSTER_ID: 'ci-us',
     });
     expect(config.taskfleet).toMatchObject({
       redisUrl: 'rediss://user:pw@cluster.internal:6380',
@@ -60,6 +63,7 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       telemetryEndpoint: 'https://otel.internal:4318',
       awsEndpointUrl: 'http://127.0.0.2:4566',
       awsRegion: 'us-east-1',
+      clusterId: 'ci-us',
     });
     expect(config.taskfleet.payloadEncryptionKey.bytes()).toEqual(Buffer.alloc(32, 7));
   });
@@ -125,6 +129,19 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       'taskfleet.aws_endpoint_url: must be an http:// or https:// URL',
       'taskfleet.key_prefix: must be non-empty without spaces or braces (the registry adds its own {hash tags})',
       '$TASKFLEET_AWS_REGION: must be an AWS region name such as "eu-central-1", got "Frankfurt"',
+    ]);
+  });
+
+  it('leaves the cluster id unset by default and refuses one EC2 cannot hold as a tag value', () => {
+    expect(load('', { TASKFLEET_PAYLOAD_ENCRYPTION_KEY: hexKey }).config.taskfleet.clusterId).toBe(
+      null,
+    );
+    const env = { TASKFLEET_PAYLOAD_ENCRYPTION_KEY: hexKey };
+    expect(problems('cluster_id = "a#b"', env)).toEqual([
+      'taskfleet.cluster_id: must be an EC2 tag value of 1-256 letters, digits, spaces and + - = . _ : / @',
+    ]);
+    expect(problems('cluster_id = ""', { ...env, TASKFLEET_CLUSTER_ID: 'x'.repeat(257) })).toEqual([
+      '$TASKFLEET_CLUSTER_ID: must be an EC2 tag value of 1-256 letters, digits, spaces and + - = . _ : / @',
     ]);
   });
 

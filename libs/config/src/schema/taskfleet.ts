@@ -14,7 +14,11 @@ const taskfleetSchema = z.object({
   telemetry_endpoint: tomlString().optional(),
   aws_endpoint_url: tomlString().optional(),
   aws_region: tomlString().optional(),
+  cluster_id: tomlString().optional(),
 });
+
+// What EC2 accepts as a tag value; the cluster id is written into launch templates as one.
+const tagValuePattern = /^[\p{L}\p{Z}\p{N}+\-=._:/@]{1,256}$/u;
 
 type Key = keyof typeof taskfleetEnvironmentVariables;
 
@@ -99,6 +103,14 @@ export function readTaskfleet(
       `must be an AWS region name such as "eu-central-1", got ${JSON.stringify(region.value)}`,
     );
   }
+  const cluster = setting('cluster_id');
+  if (cluster.value !== undefined && !tagValuePattern.test(cluster.value)) {
+    report(
+      ctx,
+      cluster.path,
+      'must be an EC2 tag value of 1-256 letters, digits, spaces and + - = . _ : / @',
+    );
+  }
   const keyText = setting('payload_encryption_key');
   const keyBytes = keyText.value === undefined ? undefined : decodeKey(keyText.value);
   // A key present in the table but of the wrong type was reported by readTable already.
@@ -126,5 +138,6 @@ export function readTaskfleet(
     telemetryEndpoint,
     awsEndpointUrl,
     awsRegion: region.value ?? null,
+    clusterId: cluster.value ?? null,
   };
 }
