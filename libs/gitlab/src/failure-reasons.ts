@@ -17,21 +17,25 @@ const ALWAYS_SUPPORTED: ReadonlySet<string> = new Set([
   'job_execution_timeout',
 ]);
 
-/** GitLab Runner's compatibility map: the older reason to send when the server lacks one. */
+/**
+ * GitLab Runner's compatibility map: the older, wider reason to try when the server lacks one.
+ * `runner_interrupted` and `job_canceled` have no entry there: a server that does not list them
+ * gets `unknown_failure`, the mapper's last resort, and one that lists them gets them as they are.
+ */
 const COMPATIBILITY: Readonly<Record<string, string>> = {
   image_pull_failure: 'runner_system_failure',
   runner_configuration_error: 'script_failure',
   runner_external_dependency_failure: 'runner_system_failure',
-  runner_interrupted: 'unknown_failure',
-  job_canceled: 'unknown_failure',
 };
 
 const MAX_FALLBACK_DEPTH = 10;
 
 /**
- * The failure reason to put in the final update, when reporting `failed`: empty becomes
- * `script_failure`; a reason the server supports (per the job's `features.failure_reasons`)
- * is sent as is; otherwise the compatibility map is followed, else `unknown_failure`.
+ * The failure reason to put in the final update, when reporting `failed`, as GitLab Runner's
+ * failure reason mapper picks it: empty becomes `script_failure`; a reason the server supports
+ * (the job's `features.failure_reasons` plus the three every GitLab knows) is sent as is;
+ * otherwise the compatibility map is followed to the first supported reason, else
+ * `unknown_failure` (also when the map runs into a reason the server lacks with no way on).
  */
 export function effectiveFailureReason(
   reason: string | undefined,
