@@ -102,8 +102,15 @@ describe('scenario: artifacts through the GitLab emulator and a real sshd instan
       ),
     );
     expect(buildLog).toContain('dist/**/*.o: excluded 1 files\n');
-    expect(buildLog).toContain(
-      `Uploading artifacts as "archive" to coordinator... 201 Created  id=${build.job.id} responseStatus=201 Created\n`,
+    // GitLab Runner's fields: the request's correlation id and the job token shortened as its
+    // ShortenToken does (glcbt- dropped, 9 characters kept), never the whole token.
+    const shortToken = build.job.token.replace(/^glcbt-/, '').slice(0, 9);
+    expect(buildLog).toMatch(
+      new RegExp(
+        `Uploading artifacts as "archive" to coordinator\\.\\.\\. 201 Created  ` +
+          `correlation_id=[0-9a-f]{32} id=${build.job.id} responseStatus=201 Created ` +
+          `token=${shortToken}\n`,
+      ),
     );
     expect(buildLog).not.toContain(build.job.token);
 
@@ -195,8 +202,13 @@ big:
   it('fails the job with the runner messages when GitLab answers 413', async () => {
     const big = await world.runNext({ artifacts: world.client });
     const log = plain(big.trace);
-    expect(log).toContain(
-      `ERROR: Uploading artifacts as "archive" to coordinator... too large archive  id=${big.job.id} responseStatus=413 Request Entity Too Large status=413\n`,
+    expect(log).toMatch(
+      new RegExp(
+        `ERROR: Uploading artifacts as "archive" to coordinator\\.\\.\\. too large archive  ` +
+          `correlation_id=[0-9a-f]{32} id=${big.job.id} ` +
+          `responseStatus=413 Request Entity Too Large status=413 ` +
+          `token=${big.job.token.replace(/^glcbt-/, '').slice(0, 9)}\n`,
+      ),
     );
     expect(log).toContain('FATAL: too large\n');
     expect(big.outcome).toEqual({

@@ -20,17 +20,23 @@ export interface UploadArtifactInput {
   readonly signal?: AbortSignal;
 }
 
+/** The parts of an upload's answer GitLab Runner prints: status and the request's correlation id. */
+interface UploadAnswer {
+  readonly statusText: string;
+  /** `X-Request-Id` of the answer, else the one sent; unset when nothing answered. */
+  readonly correlationId?: string;
+}
+
 /** How GitLab answered an artifact upload, classified as GitLab Runner classifies it. */
 export type UploadArtifactResult =
-  | { readonly kind: 'created'; readonly status: number; readonly statusText: string }
-  | { readonly kind: 'too_large'; readonly status: 413; readonly statusText: string }
-  | { readonly kind: 'forbidden'; readonly status: number; readonly statusText: string }
-  | {
+  | (UploadAnswer & { readonly kind: 'created'; readonly status: number })
+  | (UploadAnswer & { readonly kind: 'too_large'; readonly status: 413 })
+  | (UploadAnswer & { readonly kind: 'forbidden'; readonly status: number })
+  | (UploadAnswer & {
       readonly kind: 'failed';
       readonly status: number | undefined;
-      readonly statusText: string;
       readonly error: GitlabApiError;
-    };
+    });
 
 /** How GitLab answered an artifact download; `ok` carries the archive's bytes as a stream. */
 export type DownloadArtifactResult =
@@ -91,21 +97,21 @@ export async function uploadArtifact(
       ...(input.signal === undefined ? {} : { signal: input.signal }),
       logFields: { jobId, artifactType: input.type },
     });
-    const statusText = statusLine(response.status);
+    const answer = { statusText: statusLine(response.status), correlationId: response.requestId };
     if (response.status === 201) {
-      return { kind: 'created', status: 201, statusText };
+      return { kind: 'created', status: 201, ...answer };
     }
     if (response.status === 413) {
-      return { kind: 'too_large', status: 413, statusText };
+      return { kind: 'too_large', status: 413, ...answer };
     }
     if (response.status === 401 || response.status === 403) {
-      return { kind: 'forbidden', status: response.status, statusText };
+      return { kind: 'forbidden', status: response.status, ...answer };
     }
     // TODO(#5): a 307 to object storage is re-sent there by GitLab Runner; it is a failure here.
     return {
       kind: 'failed',
       status: response.status,
-      statusText,
+      ...answer,
       error: classifyGitlabError({ status: response.status }),
     };
   } catch (err) {

@@ -15,6 +15,7 @@ import {
   GitlabClient,
   TraceWriter,
   buildRunnerInfo,
+  effectiveFailureReason,
   sendFinalUpdate,
   systemClock,
 } from '@taskfleet/gitlab';
@@ -35,6 +36,11 @@ export interface FinishedJob {
   readonly trace: string;
 }
 
+/** How a test steers one run. */
+export interface RunControl {
+  readonly cancelWhen?: (logSoFar: string) => boolean;
+}
+
 /** The running parts; `close` undoes everything. */
 export interface TransferWorld {
   readonly emulator: GitlabEmulator;
@@ -42,8 +48,11 @@ export interface TransferWorld {
   readonly connection: SshConnection;
   readonly runnerToken: string;
   readonly projectId: number;
-  /** Requests the next job, runs it with `transfers` on slot 0 and reports its final state. */
-  runNext(transfers: JobTransfers): Promise<FinishedJob>;
+  /**
+   * Requests the next job, runs it with `transfers` on slot 0 and reports its final state;
+   * `cancelWhen` cancels it gracefully (in GitLab too) once the log so far satisfies it.
+   */
+  runNext(transfers: JobTransfers, control?: RunControl): Promise<FinishedJob>;
   close(): Promise<void>;
 }
 
@@ -112,7 +121,10 @@ export async function startTransferWorld(options: {
     );
     cleanups.push(() => connection.close());
 
-    const runNext = async (transfers: JobTransfers): Promise<FinishedJob> => {
+    const runNext = async (
+      transfers: JobTransfers,
+      control: RunControl = {},
+    ): Promise<FinishedJob> => {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -130,10 +142,21 @@ export async function startTransferWorld(options: {
         updateIntervalMs: 200,
       });
       writer.start();
+      const cancel = new AbortController();
+      let logSoFar = '';
+      const write = (chunk: Uint8Array | string): unknown => {
+        logSoFar += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        if (!cancel.signal.aborted && control.cancelWhen?.(logSoFar) === true) {
+          emulator.admin.cancelJob(job.id);
+          cancel.abort();
+        }
+        return writer.write(chunk);
+      };
       const outcome = await runJob({
         payload: job,
         connection,
-        trace: { write: chunk => writer.write(chunk), waitForDrain: () => writer.waitForDrain() },
+        trace: { write, waitForDrain: () => writer.waitForDrain() },
+        cancelSignal: cancel.signal,
         buildsDir: 'builds',
         slot: 0,
         clock: systemClock,
@@ -149,7 +172,11 @@ export async function startTransferWorld(options: {
             ? { state: 'success' }
             : {
                 state: 'failed',
-                failureReason: outcome.failureReason ?? 'script_failure',
+                // A graceful cancel goes as GitLab Runner sends it: job_canceled, mapped.
+                failureReason:
+                  outcome.outcome === 'canceled'
+                    ? effectiveFailureReason('job_canceled', job.features.failure_reasons)
+                    : (outcome.failureReason ?? 'script_failure'),
                 ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
               },
         output: () => writer.summary(),

@@ -1,5 +1,6 @@
 import type { JobArtifact } from '@taskfleet/gitlab';
 
+import { shortRunnerToken } from '../cache/cache-key';
 import { expandValue } from '../job/expand-variables';
 import { ansiBoldRed, ansiReset } from '../job/sections';
 import type { ArchiveFormat } from './archive';
@@ -62,22 +63,28 @@ export async function uploadArtifacts(
       expireIn: artifact.expire_in,
       ...(context.signal === undefined ? {} : { signal: context.signal }),
     });
-    const fields = `id=${payload.id} responseStatus=${result.statusText}`;
+    // GitLab Runner's log fields, in its formatter's (sorted) order; the token only shortened.
+    const fields = (status?: number | string): string =>
+      [
+        ...(result.correlationId === undefined ? [] : [`correlation_id=${result.correlationId}`]),
+        `id=${payload.id}`,
+        `responseStatus=${result.statusText}`,
+        ...(status === undefined ? [] : [`status=${status}`]),
+        `token=${shortRunnerToken(payload.token)}`,
+      ].join(' ');
     if (result.kind === 'created') {
-      await context.write(`${what} ${result.statusText}  ${fields}\n`);
+      await context.write(`${what} ${result.statusText}  ${fields()}\n`);
       continue;
     }
     if (result.kind === 'too_large') {
-      await context.write(errorLine(`${what} too large archive  ${fields} status=413`));
+      await context.write(errorLine(`${what} too large archive  ${fields(413)}`));
       return fatal(context, 'too large');
     }
     if (result.kind === 'forbidden') {
-      await context.write(errorLine(`${what} forbidden  ${fields} status=${result.status}`));
+      await context.write(errorLine(`${what} forbidden  ${fields(result.status)}`));
       return fatal(context, 'permission denied');
     }
-    await context.write(
-      errorLine(`${what} failed  ${fields} status=${String(result.status ?? result.error.code)}`),
-    );
+    await context.write(errorLine(`${what} failed  ${fields(result.status ?? result.error.code)}`));
     return fatal(context, result.error.message);
   }
   return undefined;

@@ -45,7 +45,10 @@ export function sanitizeCacheKey(raw: string): SanitizedKey {
   return { ok: true, key };
 }
 
-/** The short runner token GitLab Runner puts in names: known prefixes dropped, 9 characters kept. */
+/**
+ * A token shortened as GitLab Runner shortens runner and job tokens for names and log lines:
+ * known prefixes dropped, 9 characters kept.
+ */
 export function shortRunnerToken(token: string): string {
   const stripped = token
     .replace(/^glrt-(t[123]_)?|^t[123]_|^glrtr-/, '')

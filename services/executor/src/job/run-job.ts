@@ -162,48 +162,8 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   let failure: JobOutcome | undefined =
     failedEnd === undefined ? undefined : await failureOf(failedEnd, 'prepare_script');
 
-  if (failure === undefined) {
-    const fetched = await section('get_sources', 'Getting source from Git repository', async () => {
-      let end: StageEnd | undefined;
-      for (let attempt = 1; attempt <= scripts.sources.attempts; attempt++) {
-        end = await runStage(scripts.getSources);
-        if (stageSucceeded(end) || end.kind !== 'exited') {
-          break;
-        }
-        if (attempt < scripts.sources.attempts) {
-          await write(
-            warningLine(
-              `retrying get_sources (attempt ${attempt + 1} of ${scripts.sources.attempts})`,
-            ),
-          );
-        }
-      }
-      return end;
-    });
-    if (fetched !== undefined && !stageSucceeded(fetched)) {
-      failedEnd = fetched;
-      failure = await failureOf(fetched, 'get_sources');
-    }
-  }
-  let transfers: JobTransferRun | undefined;
-  if (failure === undefined && input.transfers !== undefined) {
-    transfers = await openTransfers(input.transfers, {
-      payload,
-      shell: connection,
-      projectDir: scripts.projectDir,
-      lookup: scripts.lookup,
-      write,
-      clock,
-      ...(input.signal === undefined ? {} : { signal: input.signal }),
-    });
-    const end = await transfers.beforeScript();
-    if (end !== undefined) {
-      failure = end.outcome;
-      failedEnd = end.connectionLost ? { kind: 'error', error: end.outcome.detail } : undefined;
-    }
-  }
-
-  if (failure === undefined) {
+  // The user steps (before_script + script, then any others) until one fails.
+  const runSteps = async (): Promise<JobOutcome | undefined> => {
     // RUNNER_SCRIPT_TIMEOUT bounds the user steps together, within the job's own deadline.
     const scriptDeadlineMs =
       timeouts.scriptTimeoutMs === undefined ? undefined : clock.now() + timeouts.scriptTimeoutMs;
@@ -216,31 +176,29 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
         scriptDeadlineMs === undefined ? Infinity : scriptDeadlineMs - clock.now();
       const limits = { ...jobLimits(), timeoutMs: Math.min(leftMs(), scriptLeftMs) };
       const end = await section(step.section, title, () => runStage(step.script, limits));
-      if (end !== undefined && !stageSucceeded(end)) {
-        failedEnd = end;
-        failure =
-          end.kind === 'timed-out'
-            ? await timedOut(
-                step.section,
-                scriptLeftMs < leftMs() && timeouts.scriptTimeoutMs !== undefined
-                  ? timeouts.scriptTimeoutMs
-                  : timeouts.jobTimeoutMs,
-              )
-            : failedOutcome(end, serverReasons);
-        break;
+      if (end === undefined || stageSucceeded(end)) {
+        continue;
       }
+      failedEnd = end;
+      if (end.kind === 'canceled') {
+        await write(warningLine('script canceled externally (UI, API)'));
+      }
+      return end.kind === 'timed-out'
+        ? timedOut(
+            step.section,
+            scriptLeftMs < leftMs() && timeouts.scriptTimeoutMs !== undefined
+              ? timeouts.scriptTimeoutMs
+              : timeouts.jobTimeoutMs,
+          )
+        : failedOutcome(end, serverReasons);
     }
-  }
-
-  // A stage that could not run at all (connection lost) leaves nothing to run after_script on;
-  // neither does GitLab ending the job, nor a job deadline already passed.
-  const connectionLost = failedEnd?.kind === 'error';
-  let lostInTransfer = false;
-  const aborted = failure?.outcome === 'canceled' && failure.aborted === true;
-  if (scripts.afterScript !== undefined && !connectionLost && !aborted && leftMs() > 0) {
+    return undefined;
+  };
+  const runAfterScript = async (
+    afterScript: NonNullable<typeof scripts.afterScript>,
+  ): Promise<void> => {
     const status =
       failure === undefined ? 'success' : failure.outcome === 'canceled' ? 'canceled' : 'failed';
-    const afterScript = scripts.afterScript;
     const jobBound = leftMs() <= timeouts.afterScriptTimeoutMs;
     // A cancel already asked for must not stop the after_script it asked for.
     const end = await section('after_script', 'Running after_script', () =>
@@ -266,8 +224,84 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
         end.kind === 'exited' ? `exit code ${end.result.exitCode ?? 'unknown'}` : end.kind;
       await write(warningLine(`after_script failed, but job will continue unaffected: ${code}`));
     }
+  };
+
+  // Past prepare_script the job reaches its end stages whatever get_sources does (GitLab Runner
+  // uploads on_failure artifacts after a failed fetch too); a failed prepare ends it there.
+  const prepareSucceeded = failure === undefined;
+  if (prepareSucceeded) {
+    const fetched = await section('get_sources', 'Getting source from Git repository', async () => {
+      let end: StageEnd | undefined;
+      for (let attempt = 1; attempt <= scripts.sources.attempts; attempt++) {
+        end = await runStage(scripts.getSources);
+        if (stageSucceeded(end) || end.kind !== 'exited') {
+          break;
+        }
+        if (attempt < scripts.sources.attempts) {
+          await write(
+            warningLine(
+              `retrying get_sources (attempt ${attempt + 1} of ${scripts.sources.attempts})`,
+            ),
+          );
+        }
+      }
+      return end;
+    });
+    if (fetched !== undefined && !stageSucceeded(fetched)) {
+      failedEnd = fetched;
+      failure = await failureOf(fetched, 'get_sources');
+    }
   }
-  if (transfers !== undefined && !connectionLost && failure?.outcome !== 'canceled') {
+  let transfers: JobTransferRun | undefined;
+  if (prepareSucceeded && failedEnd?.kind !== 'error' && input.transfers !== undefined) {
+    transfers = await openTransfers(input.transfers, {
+      payload,
+      shell: connection,
+      projectDir: scripts.projectDir,
+      lookup: scripts.lookup,
+      write,
+      clock,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
+    if (failure === undefined) {
+      const end = await transfers.beforeScript();
+      if (end !== undefined) {
+        failure = end.outcome;
+        failedEnd = end.connectionLost ? { kind: 'error', error: end.outcome.detail } : undefined;
+      }
+    }
+  }
+
+  // GitLab Runner runs the user steps and after_script only once sources, cache and artifacts are in.
+  const reachedScripts = failure === undefined;
+  if (reachedScripts) {
+    failure = await runSteps();
+  }
+
+  // A stage that could not run at all (connection lost) leaves nothing to run after_script on;
+  // neither does GitLab ending the job, nor a job deadline already passed.
+  const connectionLost = failedEnd?.kind === 'error';
+  let lostInTransfer = false;
+  const abortedNow = (): boolean => failure?.outcome === 'canceled' && failure.aborted === true;
+  if (
+    reachedScripts &&
+    scripts.afterScript !== undefined &&
+    !connectionLost &&
+    !abortedNow() &&
+    leftMs() > 0
+  ) {
+    await runAfterScript(scripts.afterScript);
+  }
+  // A cancel before the user steps stops the whole job in GitLab Runner, so nothing is uploaded;
+  // a cancel during them still uploads what `when: on_failure|always` names.
+  const canceledEarly = failure?.outcome === 'canceled' && !reachedScripts;
+  if (
+    transfers !== undefined &&
+    !connectionLost &&
+    !abortedNow() &&
+    !canceledEarly &&
+    leftMs() > 0
+  ) {
     const end = await transfers.afterScript(failure === undefined);
     if (end !== undefined && failure === undefined) {
       failure = end.outcome;
