@@ -28,6 +28,10 @@ export interface AcquireSlotInput {
  * retryable registry error (Redis unreachable) counts as one more miss; any other is thrown.
  */
 export async function acquireSlot(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
+  // TODO(#5): claims are not in queue order. While the fleet grows, every accepted job polls and
+  // a new slot goes to whichever asks first, so a job may be overtaken by later ones (B35
+  // scenario: up to 11 with 12 slots, waits still within the fair-share bound). Potential-mode
+  // reservations keep the racers within the fleet's slots, and a full fleet has a slot for each.
   const deadlineMs = input.clock.now() + input.timeoutMs;
   for (;;) {
     const claim = await tryClaim(input);
