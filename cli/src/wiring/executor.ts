@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import { instanceGroupFor } from './instance-group';
 import type { RunningService } from './service';
+import { executorTuningFor } from './tuning';
 
 async function startRunnerExecutor(
   config: Config,
@@ -64,6 +65,7 @@ async function startRunnerExecutor(
     runnerDescription: runner.name,
     ...(cache === undefined ? {} : { cache }),
     instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
+    ...executorTuningFor(config),
     // An instance lost under a job leaves capacity at once (B45); the scaler replaces it.
     reportLostInstance: async (instanceId, jobId, reason) => {
       await registry.health.reportLost(instanceId, jobId, reason);

@@ -13,6 +13,7 @@ function config(input: {
   group?: string;
   listen?: string;
   prefix?: string;
+  tuning?: string;
 }): Config {
   const text = `
 concurrent = 4
@@ -32,6 +33,7 @@ ${input.listen === undefined ? '' : `listen_address = "${input.listen}"`}
       idle_count = ${input.idleCount ?? 3}
 [taskfleet]
   key_prefix = "${input.prefix ?? 'tf'}"
+  ${input.tuning ?? ''}
 `;
   return parseConfig(text, { env }).config;
 }
@@ -51,6 +53,23 @@ describe('reloadProblems (B48)', () => {
       'taskfleet.key_prefix: cannot change on reload (restart to apply)',
       'runners[0].request_concurrency: cannot change on reload (restart to apply)',
       'runners[0].autoscaler.plugin_config: cannot change on reload (restart to apply)',
+    ]);
+  });
+
+  it('names each [taskfleet] key the services read only at start-up', () => {
+    const tuning = [
+      'cluster_id = "c2"',
+      'instance_create_timeout = "5m"',
+      'heartbeat_interval = "1m"',
+      'idle_confirm_time = "10s"',
+      'disk_pressure_percent = 90',
+    ].join('\n  ');
+    expect(reloadProblems(config({}), config({ tuning }))).toEqual([
+      'taskfleet.cluster_id: cannot change on reload (restart to apply)',
+      'taskfleet.instance_create_timeout: cannot change on reload (restart to apply)',
+      'taskfleet.heartbeat_interval: cannot change on reload (restart to apply)',
+      'taskfleet.idle_confirm_time: cannot change on reload (restart to apply)',
+      'taskfleet.disk_pressure_percent: cannot change on reload (restart to apply)',
     ]);
   });
 

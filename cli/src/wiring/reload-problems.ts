@@ -38,6 +38,24 @@ export function reloadProblems(old: Config, next: Config): string[] {
     ],
     ['taskfleet.aws_endpoint_url', old.taskfleet.awsEndpointUrl, next.taskfleet.awsEndpointUrl],
     ['taskfleet.aws_region', old.taskfleet.awsRegion, next.taskfleet.awsRegion],
+    // The providers and the scalers' and executors' options are built once at start-up.
+    ['taskfleet.cluster_id', old.taskfleet.clusterId, next.taskfleet.clusterId],
+    [
+      'taskfleet.instance_create_timeout',
+      old.taskfleet.instanceCreateTimeoutMs,
+      next.taskfleet.instanceCreateTimeoutMs,
+    ],
+    [
+      'taskfleet.heartbeat_interval',
+      old.taskfleet.heartbeatIntervalMs,
+      next.taskfleet.heartbeatIntervalMs,
+    ],
+    ['taskfleet.idle_confirm_time', old.taskfleet.idleConfirmMs, next.taskfleet.idleConfirmMs],
+    [
+      'taskfleet.disk_pressure_percent',
+      old.taskfleet.diskPressurePercent,
+      next.taskfleet.diskPressurePercent,
+    ],
   ];
   for (const [key, was, now] of restartOnly) {
     if (!same(was, now)) {

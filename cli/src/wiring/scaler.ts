@@ -15,6 +15,7 @@ import { sharedPools } from './pools';
 import type { SharedPools } from './pools';
 import type { RunningService } from './service';
 import type { ServiceTelemetry } from './service-telemetry';
+import { scalerTuningFor } from './tuning';
 
 /**
  * Demand the registry does not already count: queued jobs beyond the registry's pending ones
@@ -68,6 +69,7 @@ function startRunnerScaler(
     startOffsetMs: pools.startOffsetMsFor(runner),
     accountBackoff: describer.backoff,
     creationBudget: pools.creationBudgetFor(runner),
+    ...scalerTuningFor(config),
     ...(watch === undefined ? {} : { observer: watch.observer }),
   });
   scaler.start();

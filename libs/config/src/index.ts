@@ -106,6 +106,7 @@ export type {
   RunnerConfig,
   Shell,
   TaskfleetConfig,
+  TaskfleetTuning,
 } from './types';
 export type {
   AutoscalerConfig,

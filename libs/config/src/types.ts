@@ -186,8 +186,36 @@ export interface EncryptionKey {
   toString(): string;
 }
 
+/** `[taskfleet]` keys of scaler and executor behaviour that GitLab Runner's config has no key for. */
+export interface TaskfleetTuning {
+  /**
+   * `instance_create_timeout`: an instance not ready (or a requested one not listed by the group)
+   * after this long is given up and reconciled.
+   * @defaultValue `600_000` (10 min)
+   */
+  readonly instanceCreateTimeoutMs: number;
+  /**
+   * `heartbeat_interval`: how often a ready instance gets a heartbeat (`exit 0` over SSH);
+   * `failure_threshold` failures in a row retire it. taskscaler checks every 5 minutes.
+   * @defaultValue `300_000` (5 min)
+   */
+  readonly heartbeatIntervalMs: number;
+  /**
+   * `idle_confirm_time`: an instance is removed for idleness only once two scaler passes at least
+   * this far apart both saw it idle (B29); `0s` lets one pass decide.
+   * @defaultValue `null` (twice each runner's `update_interval_when_expecting`)
+   */
+  readonly idleConfirmMs: number | null;
+  /**
+   * `disk_pressure_percent`: after each job an instance whose disk is at least this full is
+   * retired (B19); `0` turns the check off.
+   * @defaultValue `85`
+   */
+  readonly diskPressurePercent: number;
+}
+
 /** taskfleet's own settings (`[taskfleet]` table or `TASKFLEET_*` environment variables). */
-export interface TaskfleetConfig {
+export interface TaskfleetConfig extends TaskfleetTuning {
   /**
    * `redis_url` / `TASKFLEET_REDIS_URL`: `redis://` or `rediss://` (TLS) URL of the shared Redis.
    * @defaultValue `'redis://127.0.0.1:6379'`

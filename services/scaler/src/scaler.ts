@@ -58,7 +58,7 @@ export interface ScalerOptions {
   readonly leaseTtlMs?: number;
   /**
    * The create timeout: an instance not ready (or a creation not listed) after this is given up
-   * and reconciled. Default 10 min.
+   * and reconciled (`[taskfleet] instance_create_timeout`). Default 10 min.
    */
   readonly creationTimeoutMs?: number;
   /** Default 30 s. */
@@ -78,7 +78,7 @@ export interface ScalerOptions {
   readonly creationBudget?: PoolCreationBudget;
   /**
    * How often a ready instance gets a heartbeat (`exit 0` over SSH); taskscaler checks every 5
-   * minutes (reference/autoscaler.md §3.9). Default 300 s.
+   * minutes (reference/autoscaler.md §3.9); `[taskfleet] heartbeat_interval`. Default 300 s.
    */
   readonly heartbeatIntervalMs?: number;
   /** Bound on one heartbeat, connection included. Default 30 s. */
@@ -86,7 +86,7 @@ export interface ScalerOptions {
   /** Most ready checks and heartbeats running at once in the background. Default 16. */
   readonly maxConcurrentProbes?: number;
   /**
-   * `idle_confirm`: an instance is removed for idleness only after two passes at least this far
+   * `[taskfleet] idle_confirm_time`: an instance is removed for idleness only after two passes at least this far
    * apart both saw it idle in the registry (B29). Default two `update_interval_when_expecting`
    * (4 s with GitLab's defaults): our claims are written before a job starts, so no remote lag
    * needs covering, only a claim or release in flight; 0 lets one pass decide.
@@ -143,7 +143,6 @@ export class Scaler {
       maxConcurrent: options.maxConcurrentProbes ?? 16,
       logger: this.logger,
     });
-    // TODO(#4): heartbeatIntervalMs and idleConfirmMs are options only, no config.toml keys yet.
     this.idleConfirm = new IdleConfirmations(
       options.idleConfirmMs ?? 2 * this.timings.updateIntervalWhenExpectingMs,
     );

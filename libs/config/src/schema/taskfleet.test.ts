@@ -44,6 +44,10 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       awsEndpointUrl: 'http://127.0.0.1:5000',
       awsRegion: 'eu-west-1',
       clusterId: 'ci-eu/prod',
+      instanceCreateTimeoutMs: 600_000,
+      heartbeatIntervalMs: 300_000,
+      idleConfirmMs: null,
+      diskPressurePercent: 85,
     });
   });
 

@@ -6,6 +6,7 @@ import { secretString, tomlString } from './primitives';
 import type { ReadContext } from './read-context';
 import { isTable, joinPath, report } from './read-context';
 import { readTable } from './read-table';
+import { taskfleetTuningShape, tuningOf } from './taskfleet-tuning';
 
 const taskfleetSchema = z.object({
   redis_url: tomlString().optional(),
@@ -15,6 +16,7 @@ const taskfleetSchema = z.object({
   aws_endpoint_url: tomlString().optional(),
   aws_region: tomlString().optional(),
   cluster_id: tomlString().optional(),
+  ...taskfleetTuningShape,
 });
 
 // What EC2 accepts as a tag value; the cluster id is written into launch templates as one.
@@ -139,5 +141,6 @@ export function readTaskfleet(
     awsEndpointUrl,
     awsRegion: region.value ?? null,
     clusterId: cluster.value ?? null,
+    ...tuningOf(table),
   };
 }

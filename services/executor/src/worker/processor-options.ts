@@ -68,9 +68,8 @@ export interface JobProcessorOptions {
   /**
    * After each job the instance's disk use is read (`df`); at this percentage or more the
    * instance is retired (no new claims, removed once idle, reason `disk_pressure`, B19); 0 turns
-   * the check off. @defaultValue 85
+   * the check off; `[taskfleet] disk_pressure_percent`. @defaultValue 85
    */
-  // TODO(#5): not read from config.toml yet; `taskfleet run executor` always uses the default.
   readonly diskPressurePercent?: number;
   /** Between TERM and KILL when a canceled or timed-out stage is stopped. @defaultValue 10 s */
   readonly stopGraceMs?: number;

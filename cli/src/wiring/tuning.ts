@@ -1,0 +1,23 @@
+import type { Config } from '@taskfleet/config';
+import type { JobProcessorOptions } from '@taskfleet/executor';
+import type { ScalerOptions } from '@taskfleet/scaler';
+
+/** The scaler options `[taskfleet]` sets for every runner's loop. */
+export function scalerTuningFor(
+  config: Config,
+): Pick<ScalerOptions, 'creationTimeoutMs' | 'heartbeatIntervalMs' | 'idleConfirmMs'> {
+  const { taskfleet } = config;
+  return {
+    creationTimeoutMs: taskfleet.instanceCreateTimeoutMs,
+    heartbeatIntervalMs: taskfleet.heartbeatIntervalMs,
+    // Unset: the scaler's default, twice the runner's update_interval_when_expecting.
+    ...(taskfleet.idleConfirmMs === null ? {} : { idleConfirmMs: taskfleet.idleConfirmMs }),
+  };
+}
+
+/** The executor options `[taskfleet]` sets for every runner's worker. */
+export function executorTuningFor(
+  config: Config,
+): Pick<JobProcessorOptions, 'diskPressurePercent'> {
+  return { diskPressurePercent: config.taskfleet.diskPressurePercent };
+}

@@ -1,0 +1,65 @@
+import { ConfigError, parseConfig } from '../index';
+import { configText, testEnv } from '../testing/config-text';
+
+function load(table: string) {
+  return parseConfig(`${configText()}\n[taskfleet]\n${table}`, { env: testEnv });
+}
+
+function problems(table: string): string[] {
+  try {
+    load(table);
+  } catch (error) {
+    if (ConfigError.is(error)) {
+      return error.problems.map(problem => `${problem.path}: ${problem.message}`);
+    }
+    throw error;
+  }
+  return [];
+}
+
+describe('[taskfleet] scaler and executor tuning keys', () => {
+  it('applies the defaults when no key is set', () => {
+    expect(load('').config.taskfleet).toMatchObject({
+      instanceCreateTimeoutMs: 600_000,
+      heartbeatIntervalMs: 300_000,
+      idleConfirmMs: null,
+      diskPressurePercent: 85,
+    });
+  });
+
+  it('reads each key in its unit', () => {
+    const table = [
+      'instance_create_timeout = "15m"',
+      'heartbeat_interval = "1m30s"',
+      'idle_confirm_time = "0s"',
+      'disk_pressure_percent = 0',
+    ].join('\n');
+    expect(load(table).config.taskfleet).toMatchObject({
+      instanceCreateTimeoutMs: 900_000,
+      heartbeatIntervalMs: 90_000,
+      idleConfirmMs: 0,
+      diskPressurePercent: 0,
+    });
+  });
+
+  it('reports every bad value at once, each naming its key', () => {
+    const table = [
+      'instance_create_timeout = "0s"',
+      'heartbeat_interval = 300',
+      'idle_confirm_time = "-4s"',
+      'disk_pressure_percent = 120',
+    ].join('\n');
+    expect(problems(table)).toEqual([
+      'taskfleet.instance_create_timeout: must be longer than 0s',
+      'taskfleet.heartbeat_interval: must be a Go duration string such as "30s", got integer 300 (a unit is required)',
+      'taskfleet.idle_confirm_time: must not be negative, got "-4s"',
+      'taskfleet.disk_pressure_percent: must be from 0 to 100, got 120',
+    ]);
+  });
+
+  it('takes a near miss of a tuning key as a problem, not a silent default', () => {
+    expect(problems('heartbeat_intervall = "1m"')).toEqual([
+      'taskfleet.heartbeat_intervall: unknown key; did you mean "heartbeat_interval"?',
+    ]);
+  });
+});
