@@ -8,6 +8,8 @@ export type JobQueueErrorCode =
   | 'unsupported_envelope'
   /** The ciphertext failed authentication: tampered with, or encrypted under another key. */
   | 'payload_auth_failed'
+  /** The envelope names another key id: the writer's payload key differs from the reader's. */
+  | 'payload_key_mismatch'
   /** Redis could not be reached or answered with an error. */
   | 'redis_unavailable';
 

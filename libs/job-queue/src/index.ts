@@ -1,4 +1,6 @@
 export { JobQueueError } from './errors';
+export { FailBackRequests } from './fail-back';
+export type { FailBackReason, FailBackRequest } from './fail-back';
 export type { JobQueueErrorCode } from './errors';
 export {
   createJobQueue,
@@ -7,7 +9,12 @@ export {
   queuedJobName,
 } from './job-queue';
 export type { EnqueueResult, JobQueue, JobQueueOptions } from './job-queue';
-export { decryptPayload, encryptPayload, payloadEnvelopeVersion } from './payload-crypto';
+export {
+  decryptPayload,
+  encryptPayload,
+  payloadEnvelopeVersion,
+  payloadKeyId,
+} from './payload-crypto';
 export type { EncryptedPayload } from './payload-crypto';
 export { jobQueueName, jobQueuePrefix, queueJobId } from './queue-name';
 export type { QueuedJob } from './queued-job';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { JobQueueError } from './errors';
-import { decryptPayload, encryptPayload } from './payload-crypto';
+import { decryptPayload, encryptPayload, payloadKeyId } from './payload-crypto';
 import type { EncryptedPayload } from './payload-crypto';
 
 const key = randomBytes(32);
@@ -51,9 +51,24 @@ describe('payload crypto', () => {
     }
   });
 
-  it('refuses a payload encrypted under another key', () => {
+  it('names a payload encrypted under another key as a key mismatch', () => {
     const envelope = encryptPayload(json, key);
-    expectCode(() => decryptPayload(envelope, randomBytes(32)), 'payload_auth_failed');
+    expect(envelope.kid).toBe(payloadKeyId(key));
+    expectCode(() => decryptPayload(envelope, randomBytes(32)), 'payload_key_mismatch');
+  });
+
+  it('still refuses another key for an envelope written without a key id', () => {
+    const { v, alg, iv, tag, ct } = encryptPayload(json, key);
+    const older: EncryptedPayload = { v, alg, iv, tag, ct };
+    expect(decryptPayload(older, key)).toBe(json);
+    expectCode(() => decryptPayload(older, randomBytes(32)), 'payload_auth_failed');
+  });
+
+  it('gives a stable key id that differs between keys and does not contain the key', () => {
+    expect(payloadKeyId(key)).toMatch(/^[0-9a-f]{16}$/);
+    expect(payloadKeyId(Buffer.from(key))).toBe(payloadKeyId(key));
+    expect(payloadKeyId(randomBytes(32))).not.toBe(payloadKeyId(key));
+    expect(key.toString('hex')).not.toContain(payloadKeyId(key));
   });
 
   it('refuses keys that are not 32 bytes and unknown envelopes', () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 import { JobQueueError } from './errors';
 
@@ -10,14 +10,26 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-// TODO(#3): add a key id (`kid`) to the envelope once payload keys can be rotated.
+// TODO(#3): payload keys cannot be rotated yet (one key per deployment; `kid` only tells keys
+// apart, so a mismatch is named instead of looking like tampering).
 /** A job payload encrypted with AES-256-GCM, as stored in Redis (all binary fields base64). */
 export interface EncryptedPayload {
   readonly v: typeof payloadEnvelopeVersion;
   readonly alg: 'A256GCM';
+  /** The key's id ({@link payloadKeyId}); absent in envelopes written before it existed. */
+  readonly kid?: string;
   readonly iv: string;
   readonly tag: string;
   readonly ct: string;
+}
+
+/**
+ * A short public id of a payload key (HMAC-SHA256 of a fixed label under the key, 16 hex
+ * characters): equal ids mean equal keys, and the id tells nothing about the key itself.
+ */
+export function payloadKeyId(key: Buffer): string {
+  checkKey(key);
+  return createHmac('sha256', key).update('taskfleet payload key id').digest('hex').slice(0, 16);
 }
 
 function checkKey(key: Buffer): void {
@@ -36,6 +48,7 @@ export function encryptPayload(json: string, key: Buffer): EncryptedPayload {
   return {
     v: payloadEnvelopeVersion,
     alg: 'A256GCM',
+    kid: payloadKeyId(key),
     iv: iv.toString('base64'),
     tag: cipher.getAuthTag().toString('base64'),
     ct: ct.toString('base64'),
@@ -64,6 +77,13 @@ export function decryptPayload(payload: EncryptedPayload, key: Buffer): string {
     envelope.alg !== 'A256GCM'
   ) {
     throw new JobQueueError('unsupported_envelope', 'could not read payload envelope version');
+  }
+  if (typeof envelope.kid === 'string' && envelope.kid !== payloadKeyId(key)) {
+    // Checked before GCM so that a wrong key is named as such, not taken for tampering.
+    throw new JobQueueError(
+      'payload_key_mismatch',
+      'could not decrypt job payload: it was encrypted under another payload key',
+    );
   }
   const iv = decodeField(envelope.iv, IV_BYTES);
   const tag = decodeField(envelope.tag, TAG_BYTES);

@@ -8,6 +8,8 @@ export type ExecutorErrorCode =
   | 'builds_dir_unresolved'
   /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */
   | 'payload_unreadable'
+  /** A queued job was encrypted under another payload key than this executor's. */
+  | 'payload_key_mismatch'
   /** Redis could not be reached to read or change a job's durable record. */
   | 'job_record_unavailable'
   /** A job record's secrets could not be decrypted (another payload key, or altered). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { GitlabClient, buildRunnerInfo, unrefClock } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
-import { createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
+import { FailBackRequests, createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { defaultBackoff } from './backoff';
 import { PollerError } from './errors';
 import type { BackoffPolicy } from './backoff';
+import { runFailBackLoop } from './fail-back-loop';
 import { runnerJobLimit } from './intake-limits';
 import type { ConcurrentLimit } from './intake-limits';
 import { runRequestLoop } from './request-loop';
@@ -140,6 +141,13 @@ export class Poller {
       for (let i = 0; i < runner.requestConcurrency; i++) {
         this.loops.push(runRequestLoop(intake, signals));
       }
+      // Jobs an executor with another payload key could not open: this poller's key sealed them.
+      const failBacks = new FailBackRequests(
+        this.options.redis,
+        config.taskfleet.keyPrefix,
+        runnerKey,
+      );
+      this.loops.push(runFailBackLoop(intake, failBacks, signals));
       logger.info(
         { requestConcurrency: runner.requestConcurrency, jobLimit: intake.jobLimit },
         'poller runner started',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { encryptPayload } from '@taskfleet/job-queue';
+import type { EncryptedPayload } from '@taskfleet/job-queue';
 
 import { ExecutorError } from '../errors';
 import { decodeQueuedPayload } from './decode-payload';
@@ -27,14 +28,25 @@ describe('decodeQueuedPayload', () => {
     }
   });
 
-  it('refuses a payload under another key as payload_unreadable', () => {
+  it('names a payload under another key as payload_key_mismatch', () => {
     const sealed = encryptPayload(JSON.stringify({ id: 5, token: 't' }), randomBytes(32));
     expect(() => decodeQueuedPayload(sealed, key)).toThrow(ExecutorError);
     try {
       decodeQueuedPayload(sealed, key);
     } catch (error) {
-      expect((error as ExecutorError).code).toBe('payload_unreadable');
+      expect((error as ExecutorError).code).toBe('payload_key_mismatch');
       expect((error as ExecutorError).retryable).toBe(false);
+    }
+  });
+
+  it('refuses a payload under another key without a key id as payload_unreadable', () => {
+    const { v, alg, iv, tag, ct } = encryptPayload('{"id":5}', randomBytes(32));
+    const older: EncryptedPayload = { v, alg, iv, tag, ct };
+    try {
+      decodeQueuedPayload(older, key);
+      throw new Error('decoded');
+    } catch (error) {
+      expect((error as ExecutorError).code).toBe('payload_unreadable');
     }
   });
 

@@ -1,6 +1,6 @@
 import { parseJobPayload } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
-import { decryptPayload } from '@taskfleet/job-queue';
+import { JobQueueError, decryptPayload } from '@taskfleet/job-queue';
 import type { EncryptedPayload } from '@taskfleet/job-queue';
 
 import { ExecutorError } from '../errors';
@@ -18,13 +18,17 @@ export type DecodedPayload =
 /**
  * Decrypts a queued job's payload and reads it as a GitLab job. A payload that is not a valid
  * job but still names its id and token is `unrunnable`; one without them throws
- * `payload_unreadable`, since GitLab cannot then be told.
+ * `payload_unreadable`, since GitLab cannot then be told, and one sealed under another key
+ * throws `payload_key_mismatch`.
  */
 export function decodeQueuedPayload(payload: EncryptedPayload, key: Buffer): DecodedPayload {
   let json: unknown;
   try {
     json = JSON.parse(decryptPayload(payload, key));
   } catch (cause) {
+    if (cause instanceof JobQueueError && cause.code === 'payload_key_mismatch') {
+      throw new ExecutorError('payload_key_mismatch', cause.message, { cause });
+    }
     throw new ExecutorError('payload_unreadable', 'could not decrypt job payload', { cause });
   }
   const parsed = parseJobPayload(json);

@@ -2,7 +2,7 @@ import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
 import { randomBytes } from 'node:crypto';
 
-import { jobQueueName, jobQueuePrefix, queueJobId } from '@taskfleet/job-queue';
+import { FailBackRequests, jobQueueName, jobQueuePrefix, queueJobId } from '@taskfleet/job-queue';
 import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
 import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -20,7 +20,7 @@ import { RecoverySweep } from './recovery-sweep';
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
 export interface ExecutorWorkerOptions extends Omit<
   JobProcessorOptions,
-  'records' | 'registry' | 'instances' | 'client' | 'executorId' | 'stopping'
+  'records' | 'registry' | 'instances' | 'client' | 'executorId' | 'stopping' | 'failBacks'
 > {
   /**
    * A client with `maxRetriesPerRequest: null` (BullMQ's rule) and no `keyPrefix`; shared with
@@ -85,6 +85,7 @@ export class ExecutorWorker {
     this.processor = new JobProcessor({
       ...options,
       records: this.records,
+      failBacks: new FailBackRequests(options.redis, options.keyPrefix, options.runnerKey),
       executorId: options.executorId ?? `ex-${randomBytes(4).toString('hex')}`,
       stopping: this.stopping.signal,
     });

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { acquireSlot } from './acquire-slot';
 import type { HeldSlot } from './acquire-slot';
 import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
+import { handBack } from './hand-back';
 import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
@@ -41,16 +42,14 @@ export class JobProcessor {
     try {
       decoded = decodeQueuedPayload(queued.payload, options.payloadKey);
     } catch (error) {
-      logger.error({ err: errorName(error) }, 'could not decrypt job payload');
       const report = decodeReportEnvelope(queued.report, options.payloadKey);
       if (report === undefined || report.jobId !== jobId) {
-        // Neither envelope can be read (another payload key?), so GitLab cannot be told.
-        // TODO(#5): such a job stays running in GitLab until its timeout; a payload key id
-        // checked at executor start-up would refuse the misconfiguration before any job.
         await options.registry.dropPending(String(jobId));
         await options.registry.releaseSlot(String(jobId));
+        await handBack(options, queued, error, logger);
         throw error;
       }
+      logger.error({ err: errorName(error) }, 'could not decrypt job payload');
       decoded = {
         kind: 'unrunnable',
         jobId,

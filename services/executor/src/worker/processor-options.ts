@@ -1,5 +1,6 @@
 import type { ConnectInfo, InstanceGroup, SshConnection } from '@taskfleet/fleeting';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
+import type { FailBackRequests } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
@@ -40,6 +41,11 @@ export interface JobProcessorOptions {
   readonly client: GitlabClient;
   /** The AES-256 key the poller encrypted payloads with (32 bytes). */
   readonly payloadKey: Buffer;
+  /**
+   * Where a job sealed under another payload key is handed back for a poller to fail; without
+   * it such a job is only logged.
+   */
+  readonly failBacks?: FailBackRequests;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly buildsDir: string;
