@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import { checkProblemsExitCode, demoConfigToml, runCheck } from '@taskfleet/cli';
+import { startDemoWorld } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
 import { FailBackRequests, runnerKeyFor } from '@taskfleet/job-queue';
 import { Redis } from 'ioredis';
@@ -129,5 +130,19 @@ describe('payload key mismatch between poller and executor', () => {
       runnerKeyFor({ url: world.gitlab.url, id: world.runnerId, token: '' }),
     );
     await until('hand-backs cleared', async () => (await requests.list()).length === 0, 10_000);
+
+    // taskfleet check names the mismatch by key ids, whichever of the two configs it is given.
+    const [jobKeyId, executorKeyId] = [errors[0]?.jobKeyId, errors[0]?.executorKeyId];
+    for (const file of ['poller.toml', 'executor.toml']) {
+      const lines: string[] = [];
+      const code = await runCheck({ configPath: join(workDir, file) }, line => lines.push(line));
+      const named = lines.filter(line => line.includes('payload_key_mismatch'));
+      expect({ file, code }).toEqual({ file, code: checkProblemsExitCode });
+      expect(named.join('\n')).toContain(
+        `an executor with payload key id ${String(executorKeyId)} could not open a job sealed under key id ${String(jobKeyId)}`,
+      );
+      expect(lines.join('\n')).not.toContain(keys[0]);
+      expect(lines.join('\n')).not.toContain(keys[1]);
+    }
   });
 });

@@ -4,6 +4,8 @@ import type { GroupCheck } from '@taskfleet/provider-aws';
 import { pino } from 'pino';
 
 import { awsSettingsFor } from '../wiring/instance-group';
+import { connectRedis } from '../wiring/redis';
+import { payloadKeyProblems } from './check-payload-keys';
 import { configErrorExitCode, loadOrReport } from './run-command';
 import type { WriteLine } from './run-command';
 
@@ -69,8 +71,43 @@ export async function runCheck(
       writeLine(`${result.label}: ok`);
     }
   }
+  const keys = await checkPayloadKeys(config, writeLine);
+  problems += keys.problems;
+  unreadable += keys.unreadable;
   if (problems > 0) {
     return checkProblemsExitCode;
   }
   return unreadable > 0 ? checkUnreadableExitCode : 0;
+}
+
+async function checkPayloadKeys(
+  config: Config,
+  writeLine: WriteLine,
+): Promise<{ problems: number; unreadable: number }> {
+  let redis;
+  try {
+    redis = await connectRedis(config.taskfleet.redisUrl);
+  } catch (error) {
+    writeLine(
+      `payload keys: could not check: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return { problems: 0, unreadable: 1 };
+  }
+  try {
+    let problems = 0;
+    for (const result of await payloadKeyProblems(config, redis)) {
+      for (const problem of result.problems) {
+        writeLine(`runner ${JSON.stringify(result.runner.name)}: ${problem}`);
+        problems += 1;
+      }
+    }
+    return { problems, unreadable: 0 };
+  } catch (error) {
+    writeLine(
+      `payload keys: could not check: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return { problems: 0, unreadable: 1 };
+  } finally {
+    redis.disconnect();
+  }
 }

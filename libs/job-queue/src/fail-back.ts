@@ -18,6 +18,18 @@ export interface FailBackRequest {
   readonly reason: FailBackReason;
 }
 
+/** The last key mismatch an executor met: which key sealed the job, which one it holds. */
+export interface KeyMismatchSeen {
+  /** `kid` of the job's envelope (`payloadKeyId` of the poller's key). */
+  readonly jobKeyId: string;
+  /** `payloadKeyId` of the executor's key. */
+  readonly executorKeyId: string;
+  readonly atMs: number;
+}
+
+// Kept a day, so `taskfleet check` can still name a mismatch after the jobs were failed back.
+const mismatchTtlSeconds = 24 * 3600;
+
 // A request that no poller can open (every poller has yet another key) goes away by itself.
 const requestTtlSeconds = 7 * 24 * 3600;
 
@@ -37,6 +49,7 @@ function isRequest(value: unknown): value is FailBackRequest {
 /** One runner's fail-back requests: a Redis hash by GitLab job id under the queue's hash tag. */
 export class FailBackRequests {
   private readonly key: string;
+  private readonly mismatchKey: string;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -44,17 +57,40 @@ export class FailBackRequests {
     runnerKey: string,
   ) {
     this.key = `${jobQueuePrefix(keyPrefix, runnerKey)}:fail-back`;
+    this.mismatchKey = `${this.key}:last-mismatch`;
   }
 
-  /** Records a request; a second one for the same job replaces the first. */
-  async add(request: FailBackRequest): Promise<void> {
+  /**
+   * Records a request (a second one for the same job replaces the first) and the mismatch
+   * behind it.
+   */
+  async add(request: FailBackRequest, seen: KeyMismatchSeen): Promise<void> {
     await this.call(async () => {
       await this.redis
         .multi()
         .hset(this.key, String(request.gitlabJobId), JSON.stringify(request))
         .expire(this.key, requestTtlSeconds)
+        .set(this.mismatchKey, JSON.stringify(seen), 'EX', mismatchTtlSeconds)
         .exec();
     });
+  }
+
+  /** The last key mismatch recorded within a day, or undefined. */
+  async lastMismatch(): Promise<KeyMismatchSeen | undefined> {
+    const text = await this.call(() => this.redis.get(this.mismatchKey));
+    if (text === null) {
+      return undefined;
+    }
+    try {
+      const seen = JSON.parse(text) as Partial<KeyMismatchSeen>;
+      return typeof seen.jobKeyId === 'string' &&
+        typeof seen.executorKeyId === 'string' &&
+        typeof seen.atMs === 'number'
+        ? { jobKeyId: seen.jobKeyId, executorKeyId: seen.executorKeyId, atMs: seen.atMs }
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every request waiting; entries that are not requests are skipped. */

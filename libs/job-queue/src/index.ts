@@ -1,6 +1,6 @@
 export { JobQueueError } from './errors';
 export { FailBackRequests } from './fail-back';
-export type { FailBackReason, FailBackRequest } from './fail-back';
+export type { FailBackReason, FailBackRequest, KeyMismatchSeen } from './fail-back';
 export type { JobQueueErrorCode } from './errors';
 export {
   createJobQueue,

@@ -13,27 +13,28 @@ import type { JobProcessorOptions } from './processor-options';
  * Damaged: nothing can be told to GitLab, and the job stays running there until its timeout.
  */
 export async function handBack(
-  options: Pick<JobProcessorOptions, 'failBacks' | 'payloadKey'>,
+  options: Pick<JobProcessorOptions, 'failBacks' | 'payloadKey' | 'clock'>,
   queued: QueuedJob,
   error: unknown,
   logger: Logger,
 ): Promise<void> {
+  const { clock } = options;
   const mismatch = error instanceof ExecutorError && error.code === 'payload_key_mismatch';
   if (!mismatch || queued.report === undefined || options.failBacks === undefined) {
     logger.error({ err: errorName(error) }, 'could not decrypt job payload');
     return;
   }
-  await options.failBacks.add({
-    gitlabJobId: queued.gitlabJobId,
-    report: queued.report,
-    reason: 'payload_key_mismatch',
-  });
+  const seen = {
+    jobKeyId: queued.payload.kid ?? 'none',
+    executorKeyId: payloadKeyId(options.payloadKey),
+    atMs: clock.now(),
+  };
+  await options.failBacks.add(
+    { gitlabJobId: queued.gitlabJobId, report: queued.report, reason: 'payload_key_mismatch' },
+    seen,
+  );
   logger.error(
-    {
-      err: errorName(error),
-      jobKeyId: queued.payload.kid,
-      executorKeyId: payloadKeyId(options.payloadKey),
-    },
+    { err: errorName(error), jobKeyId: seen.jobKeyId, executorKeyId: seen.executorKeyId },
     'job encrypted under another payload_encryption_key than this executor has; handed back for a poller to fail',
   );
 }
