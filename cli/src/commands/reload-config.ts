@@ -54,8 +54,6 @@ export async function reloadConfig(input: {
   }
   telemetry.useConfig(next);
   telemetry.metrics.reloaded();
-  // TODO(#5): executors keep their start-up settings (concurrency, environment, cache) until
-  // a restart; only the poller and the scalers follow a reload.
   logger.info(
     {
       configPath: input.configPath,

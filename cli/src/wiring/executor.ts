@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 
 import { instanceGroupFor } from './instance-group';
 import type { RunningService } from './service';
-import { executorTuningFor } from './tuning';
+import { executorSettingsFor } from './executor-settings';
 
 async function startRunnerExecutor(
   config: Config,
@@ -34,7 +34,6 @@ async function startRunnerExecutor(
     logger: runnerLogger,
     runnerInfo: buildRunnerInfo({ version: runnerVersion, shell: runner.shell }),
   });
-  const { autoscaler } = runner;
   const cacheStore = runner.cache === null ? undefined : new S3CacheStore(runner.cache.s3);
   const cache: CacheSettings | undefined =
     runner.cache === null || cacheStore === undefined
@@ -59,25 +58,12 @@ async function startRunnerExecutor(
     clock: systemClock,
     logger: runnerLogger,
     buildsDir: runner.buildsDir,
-    shell: runner.shell,
-    outputLimitBytes: runner.outputLimitBytes,
-    runnerVariables: runner.environment.map(entry => ({ key: entry.name, value: entry.value })),
-    runnerDescription: runner.name,
     ...(cache === undefined ? {} : { cache }),
-    instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
-    ...executorTuningFor(config),
     // An instance lost under a job leaves capacity at once (B45); the scaler replaces it.
     reportLostInstance: async (instanceId, jobId, reason) => {
       await registry.health.reportLost(instanceId, jobId, reason);
     },
-    // Enough workers for every slot the group can ever offer, bounded by `concurrent`.
-    concurrency: Math.max(
-      1,
-      Math.min(
-        config.concurrent,
-        (autoscaler.maxInstanceCount ?? config.concurrent) * autoscaler.capacityPerInstance,
-      ),
-    ),
+    ...executorSettingsFor(config, runner),
   });
   await worker.start();
   return {
@@ -86,6 +72,13 @@ async function startRunnerExecutor(
       await worker.close();
       cacheStore?.close();
       await instances.shutdown();
+    },
+    reconfigure(next) {
+      // builds_dir and the cache are refused on reload (reload-problems.ts); the rest applies.
+      const same = next.runners.find(r => runnerKeyFor(r) === runnerKey);
+      if (same !== undefined) {
+        worker.reconfigure(executorSettingsFor(next, same));
+      }
     },
   };
 }

@@ -14,6 +14,7 @@ function config(input: {
   listen?: string;
   prefix?: string;
   tuning?: string;
+  runnerLines?: string;
 }): Config {
   const text = `
 concurrent = 4
@@ -25,6 +26,7 @@ ${input.listen === undefined ? '' : `listen_address = "${input.listen}"`}
   token = "${input.token ?? 'glrt-one'}"
   executor = "instance"
   request_concurrency = ${input.requestConcurrency ?? 1}
+  ${input.runnerLines ?? ''}
   [runners.autoscaler]
     plugin = "aws"
     [runners.autoscaler.plugin_config]
@@ -62,14 +64,30 @@ describe('reloadProblems (B48)', () => {
       'instance_create_timeout = "5m"',
       'heartbeat_interval = "1m"',
       'idle_confirm_time = "10s"',
-      'disk_pressure_percent = 90',
     ].join('\n  ');
     expect(reloadProblems(config({}), config({ tuning }))).toEqual([
       'taskfleet.cluster_id: cannot change on reload (restart to apply)',
       'taskfleet.instance_create_timeout: cannot change on reload (restart to apply)',
       'taskfleet.heartbeat_interval: cannot change on reload (restart to apply)',
       'taskfleet.idle_confirm_time: cannot change on reload (restart to apply)',
-      'taskfleet.disk_pressure_percent: cannot change on reload (restart to apply)',
+    ]);
+    // The executors apply this one to the jobs delivered after the reload.
+    expect(reloadProblems(config({}), config({ tuning: 'disk_pressure_percent = 90' }))).toEqual(
+      [],
+    );
+  });
+
+  it("refuses a new builds_dir or cache, which the executor's layout and client hold", () => {
+    const runnerLines = [
+      'builds_dir = "/srv/builds"',
+      '[runners.cache]',
+      '  Type = "s3"',
+      '  [runners.cache.s3]',
+      '    BucketName = "runner-cache"',
+    ].join('\n  ');
+    expect(reloadProblems(config({}), config({ runnerLines }))).toEqual([
+      'runners[0].builds_dir: cannot change on reload (restart to apply)',
+      'runners[0].cache: cannot change on reload (restart to apply)',
     ]);
   });
 

@@ -15,6 +15,14 @@ function runnerProblems(index: number, old: RunnerConfig, next: RunnerConfig): s
   if (!same(old.autoscaler.pluginConfig, next.autoscaler.pluginConfig)) {
     problems.push(`${at}.autoscaler.plugin_config: cannot change on reload (restart to apply)`);
   }
+  // The executor's work tree layout and its cache client are built once too (jobs that ran
+  // under the old ones may still be recovered).
+  if (old.buildsDir !== next.buildsDir) {
+    problems.push(`${at}.builds_dir: cannot change on reload (restart to apply)`);
+  }
+  if (!same(old.cache, next.cache)) {
+    problems.push(`${at}.cache: cannot change on reload (restart to apply)`);
+  }
   if (!same(old.autoscaler.connector, next.autoscaler.connector)) {
     problems.push(`${at}.autoscaler.connector_config: cannot change on reload (restart to apply)`);
   }
@@ -38,7 +46,7 @@ export function reloadProblems(old: Config, next: Config): string[] {
     ],
     ['taskfleet.aws_endpoint_url', old.taskfleet.awsEndpointUrl, next.taskfleet.awsEndpointUrl],
     ['taskfleet.aws_region', old.taskfleet.awsRegion, next.taskfleet.awsRegion],
-    // The providers and the scalers' and executors' options are built once at start-up.
+    // The providers and the scalers' options are built once at start-up.
     ['taskfleet.cluster_id', old.taskfleet.clusterId, next.taskfleet.clusterId],
     [
       'taskfleet.instance_create_timeout',
@@ -51,11 +59,6 @@ export function reloadProblems(old: Config, next: Config): string[] {
       next.taskfleet.heartbeatIntervalMs,
     ],
     ['taskfleet.idle_confirm_time', old.taskfleet.idleConfirmMs, next.taskfleet.idleConfirmMs],
-    [
-      'taskfleet.disk_pressure_percent',
-      old.taskfleet.diskPressurePercent,
-      next.taskfleet.diskPressurePercent,
-    ],
   ];
   for (const [key, was, now] of restartOnly) {
     if (!same(was, now)) {

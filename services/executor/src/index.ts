@@ -33,7 +33,12 @@ export type { ExecutorErrorCode, ExecutorErrorOptions } from './errors';
 export { ExecutorWorker } from './worker/executor-worker';
 export type { ExecutorWorkerOptions } from './worker/executor-worker';
 export { JobProcessor } from './worker/process-job';
-export type { JobProcessorOptions, JobRunHooks, ProcessResult } from './worker/processor-options';
+export type {
+  ExecutorSettings,
+  JobProcessorOptions,
+  JobRunHooks,
+  ProcessResult,
+} from './worker/processor-options';
 export { acquireSlot } from './worker/acquire-slot';
 export type { AcquireSlotInput, HeldSlot } from './worker/acquire-slot';
 export { JobRecords } from './worker/job-record';

@@ -14,7 +14,7 @@ import { ExecutorError } from '../errors';
 import { JobRecords } from './job-record';
 import { errorName } from './job-run';
 import { JobProcessor } from './process-job';
-import type { JobProcessorOptions, ProcessResult } from './processor-options';
+import type { ExecutorSettings, JobProcessorOptions, ProcessResult } from './processor-options';
 import { RecoverySweep } from './recovery-sweep';
 
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
@@ -71,8 +71,10 @@ export class ExecutorWorker {
   private readonly clock: Clock;
   private readonly queueName: string;
   private readonly queuePrefix: string;
+  private concurrency: number;
 
   constructor(private readonly options: ExecutorWorkerOptions) {
+    this.concurrency = options.concurrency;
     this.queueName = jobQueueName(options.runnerKey);
     this.queuePrefix = jobQueuePrefix(options.keyPrefix, options.runnerKey);
     this.logger = options.logger.child({ component: 'executor-worker', queue: this.queueName });
@@ -121,7 +123,7 @@ export class ExecutorWorker {
       (job, token, signal) => this.handle(job, token, signal),
       {
         connection: this.options.redis,
-        concurrency: this.options.concurrency,
+        concurrency: this.concurrency,
         prefix: this.queuePrefix,
         // A job whose executor died is always redelivered: the job record decides what then
         // happens (run, fail as started, or deliver its outbox), never BullMQ's stall limit.
@@ -140,7 +142,23 @@ export class ExecutorWorker {
     this.worker = worker;
     await worker.waitUntilReady();
     this.sweep.start();
-    this.logger.info({ concurrency: this.options.concurrency }, 'executor worker started');
+    this.logger.info({ concurrency: this.concurrency }, 'executor worker started');
+  }
+
+  /**
+   * Takes new settings (a config reload): jobs delivered from now on use them, running ones keep
+   * theirs; a new `concurrency` changes how many jobs the queue worker takes at once.
+   */
+  reconfigure(settings: ExecutorSettings & { readonly concurrency?: number }): void {
+    const { concurrency, ...jobSettings } = settings;
+    this.processor.reconfigure(jobSettings);
+    if (concurrency !== undefined) {
+      this.concurrency = concurrency;
+      if (this.worker !== undefined) {
+        this.worker.concurrency = concurrency;
+      }
+    }
+    this.logger.info({ concurrency: this.concurrency }, 'executor worker reconfigured');
   }
 
   /** Stops taking jobs and waits for the running ones to end; idempotent. */

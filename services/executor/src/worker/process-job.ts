@@ -11,7 +11,7 @@ import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
 import { JobRun, anySignal, deliverOutboxOf, errorName } from './job-run';
-import type { JobProcessorOptions, ProcessResult } from './processor-options';
+import type { ExecutorSettings, JobProcessorOptions, ProcessResult } from './processor-options';
 import { QueuedWatch, askStillWanted } from './queued-watch';
 import { bareTarget, targetOf } from './report-target';
 import type { ReportTarget } from './report-target';
@@ -29,8 +29,13 @@ const defaultQueuedCheckIntervalMs = 30_000;
 export class JobProcessor {
   private readonly leaseMs: number;
 
-  constructor(private readonly options: JobProcessorOptions) {
+  constructor(private options: JobProcessorOptions) {
     this.leaseMs = options.jobLeaseMs ?? defaultJobLeaseMs;
+  }
+
+  /** Takes new settings (a config reload) for the jobs delivered from now on. */
+  reconfigure(settings: ExecutorSettings): void {
+    this.options = { ...this.options, ...settings };
   }
 
   /** Processes one delivery; throws `payload_unreadable` when the payload cannot be decrypted. */

@@ -118,3 +118,17 @@ export type ProcessResult =
   | 'delivered_outbox'
   /** The executor is shutting down; the job is left for another executor to take over. */
   | 'handed_over';
+
+/**
+ * The settings a config reload may change while the executor runs (SIGHUP); a job takes them
+ * when it is delivered and keeps them to its end.
+ */
+export type ExecutorSettings = Pick<
+  JobProcessorOptions,
+  | 'instanceAcquireTimeoutMs'
+  | 'outputLimitBytes'
+  | 'shell'
+  | 'runnerVariables'
+  | 'runnerDescription'
+  | 'diskPressurePercent'
+>;
