@@ -48,6 +48,10 @@ export async function runPipeline(
   let lastLine = '';
   while (!isFinalPipelineStatus(view.status)) {
     if (signal.aborted) {
+      // The demo owns this GitLab: ending the demo cancels its pipeline as a user's forced
+      // cancel would, so the executor kills the running scripts instead of the shutdown
+      // waiting for them to end by themselves.
+      gitlab.admin.cancelPipeline(pipeline.id, 'forced');
       const timedOut = signal.reason instanceof Error && signal.reason.name === 'TimeoutError';
       throw new CliError(
         timedOut ? 'timeout' : 'interrupted',

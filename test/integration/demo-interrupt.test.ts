@@ -1,0 +1,88 @@
+// Ctrl-C during `taskfleet demo` while a job's script runs: the demo cancels its pipeline, the
+// executor kills the script on the instance, and the process exits with everything cleaned up
+// instead of waiting for the script to end by itself.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { until } from './support/taskfleet-processes';
+
+const root = join(__dirname, '..', '..');
+
+jest.setTimeout(150_000);
+
+/** The pids of processes whose command line contains `text` (pgrep's own excluded). */
+function processesWith(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', text], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('taskfleet demo interrupted while a job runs', () => {
+  let projectDir: string;
+
+  beforeAll(async () => {
+    projectDir = await mkdtemp(join(tmpdir(), 'demo-interrupt-'));
+  });
+
+  afterAll(async () => {
+    await rm(projectDir, { recursive: true, force: true });
+  });
+
+  it('cancels the pipeline, kills the script and exits without waiting for it', async () => {
+    // A sleep long past this test's bound, with a duration no other process uses.
+    const sleepArg = `900.${process.pid}`;
+    await writeFile(
+      join(projectDir, '.gitlab-ci.yml'),
+      `slow:\n  variables:\n    GIT_STRATEGY: none\n  script:\n    - sleep ${sleepArg}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [join(root, 'cli', 'dist', 'main.js'), 'demo', '--project', projectDir, '--timeout', '600'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.stdout.resume();
+    const exited = new Promise<number | null>(done =>
+      child.once('exit', code => {
+        done(code);
+      }),
+    );
+    try {
+      await until(
+        'the job script runs',
+        () => processesWith(`sleep ${sleepArg}`).length > 0,
+        90_000,
+      );
+      child.kill('SIGINT');
+      let bound: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<'still running'>(done => {
+          bound = setTimeout(() => {
+            done('still running');
+          }, 45_000);
+        }),
+      ]);
+      clearTimeout(bound);
+      expect(code).toBe(1);
+      expect(stderr).toContain('interrupted: cleaning up');
+      expect(stderr).toContain('could not finish pipeline');
+      expect(processesWith(`sleep ${sleepArg}`)).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
+      await exited;
+      for (const pid of processesWith(`sleep ${sleepArg}`)) {
+        process.kill(Number(pid), 'SIGKILL');
+      }
+    }
+  });
+});
