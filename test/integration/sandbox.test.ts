@@ -2,7 +2,7 @@
 // a separate `taskfleet run all` process serves it, and a pipeline made through the GitLab
 // emulator's admin API runs to success on a real sshd instance.
 import { execFile, spawn } from 'node:child_process';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -131,5 +131,41 @@ describe('taskfleet sandbox with taskfleet run all in another process', () => {
     expect(await sandboxExit).toBe(0);
     await expect(access(line.config)).rejects.toThrow();
     expect(await redis.keys(`*${line.keyPrefix}*`)).toEqual([]);
+  });
+});
+
+describe('taskfleet sandbox --config-out on a path it must not take', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'taskfleet-sandbox-refuse-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function sandboxFailure(configOut: string): Promise<{ code?: number; stderr?: string }> {
+    return execFileAsync(process.execPath, [cliMain, 'sandbox', '--config-out', configOut], {
+      timeout: 20_000,
+    }).then(
+      () => ({}),
+      (error: unknown) => error as { code?: number; stderr?: string },
+    );
+  }
+
+  it('refuses an existing file and leaves it as it was', async () => {
+    const existing = join(dir, 'config.toml');
+    await writeFile(existing, 'keep me\n');
+    const failure = await sandboxFailure(existing);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain(`could not write --config-out ${existing}: it exists already`);
+    expect(await readFile(existing, 'utf8')).toBe('keep me\n');
+  });
+
+  it('names the missing directory', async () => {
+    const failure = await sandboxFailure(join(dir, 'no-such-dir', 'c.toml'));
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain(`the directory ${join(dir, 'no-such-dir')} does not exist`);
   });
 });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 import type { Logger } from 'pino';
 
 import { demoConfigToml } from '../demo/demo-config';
 import { deleteKeys } from '../demo/redis-keys';
 import { startDemoWorld } from '../demo/demo-world';
+import { CliError } from '../errors';
 import { connectRedis } from '../wiring/redis';
 
 /** What `taskfleet sandbox` was asked to do. */
@@ -38,6 +39,24 @@ function hints(configPath: string, gitlabAdmin: string): string[] {
   ];
 }
 
+/** Creates the config file empty and private, refusing a path that exists or cannot be made. */
+async function claimConfigFile(configPath: string): Promise<void> {
+  try {
+    await writeFile(configPath, '', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST'
+        ? 'it exists already (the sandbox removes its config when it stops, so give a new path)'
+        : code === 'ENOENT'
+          ? `the directory ${dirname(configPath)} does not exist`
+          : `it cannot be created (${code ?? 'unknown error'})`;
+    throw new CliError('invalid_argument', `could not write --config-out ${configPath}: ${why}`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Starts both emulators with the demo's group and runner and writes a matching config.toml,
  * so `taskfleet run` can be tried by hand; runs until `stop` aborts, then cleans up.
@@ -49,10 +68,16 @@ export async function runSandbox(
   stop: AbortSignal,
 ): Promise<number> {
   const configPath = resolve(options.configOut);
-  const redis = await connectRedis(options.redisUrl);
+  // Claimed before anything starts: the file is removed at the end, so it must be ours.
+  await claimConfigFile(configPath);
+  const redis = await connectRedis(options.redisUrl).catch(async (error: unknown) => {
+    await rm(configPath, { force: true });
+    throw error;
+  });
   const keyPrefix = `sandbox-${randomBytes(4).toString('hex')}`;
   const world = await startDemoWorld(logger).catch(async (error: unknown) => {
     await redis.quit();
+    await rm(configPath, { force: true });
     throw error;
   });
   try {
