@@ -225,6 +225,54 @@ describe('requestJob (reference §3)', () => {
   });
 });
 
+describe('requestJob log lines an operator acts on', () => {
+  it('names the runner token as refused on 403, with the GitLab address', async () => {
+    const { client, log, server: s } = await scripted([{ status: 403 }]);
+    await client.requestJob({ token: runnerTokenFixture });
+    const line = log
+      .lines()
+      .split('\n')
+      .find(l => l.includes('job request refused'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      level: 40,
+      msg: 'job request refused: gitlab does not accept this runner token',
+      status: 403,
+      url: new URL(s.url).origin,
+    });
+    expect(log.lines()).not.toContain(runnerTokenFixture);
+  });
+
+  it('says GitLab was not reached when nothing answers, with the errno', async () => {
+    const { server: s } = await scripted([{ status: 204 }]);
+    const url = s.url;
+    await s.close();
+    server = undefined;
+    const log = captureLogger();
+    const client = new GitlabClient({
+      url,
+      logger: log.logger,
+      runnerInfo: testRunnerInfo,
+      clock: new ManualClock(Date.UTC(2026, 0, 1), { autoAdvance: true }),
+      retryPolicy: { maxAttempts: 1 },
+    });
+    expect(await client.requestJob({ token: runnerTokenFixture })).toMatchObject({
+      kind: 'error',
+      error: { code: 'network' },
+    });
+    const line = log
+      .lines()
+      .split('\n')
+      .find(l => l.includes('gitlab not reached'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      level: 40,
+      code: 'network',
+      errno: 'ECONNREFUSED',
+      url: new URL(url).origin,
+    });
+    expect(log.lines()).not.toContain(runnerTokenFixture);
+  });
+});
+
 describe('requestJob cancellation', () => {
   it('ends a held long poll when the caller aborts', async () => {
     server = await startScriptedServer(() => new Promise<ScriptedResponse>(() => undefined));

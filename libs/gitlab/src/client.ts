@@ -8,7 +8,7 @@ import type {
 } from './artifacts';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
-import { GitlabApiError, classifyGitlabError, codeForStatus } from './errors';
+import { GitlabApiError, classifyGitlabError, codeForStatus, errnoOf } from './errors';
 import { HttpTransport } from './http';
 import type { FetchLike, HttpRequest, HttpResponse } from './http';
 import { tokenRef } from './redact';
@@ -87,10 +87,13 @@ export class GitlabClient {
   private readonly logger: Logger;
   private readonly info: RunnerInfo;
   private readonly lastUpdates = new Map<string, string>();
+  /** The GitLab address for logs: scheme, host and port only, so no userinfo is ever logged. */
+  private readonly origin: string;
 
   constructor(private readonly options: GitlabClientOptions) {
     this.logger = options.logger.child({ component: 'gitlab-client' });
     this.info = options.runnerInfo;
+    this.origin = new URL(apiBaseUrl(options.url)).origin;
     this.http = new HttpTransport({
       apiBaseUrl: apiBaseUrl(options.url),
       userAgent: userAgentFor(options.runnerInfo),
@@ -156,7 +159,20 @@ export class GitlabClient {
         logFields: { runner: tokenRef(input.token) },
       });
     } catch (err) {
-      return { kind: 'error', error: classifyGitlabError(err), unhealthy: false, lastUpdate };
+      const error = classifyGitlabError(err);
+      if (error.code !== 'aborted') {
+        // Without this line a URL that answers nothing looks like a quiet GitLab.
+        this.logger.warn(
+          {
+            runner: tokenRef(input.token),
+            url: this.origin,
+            code: error.code,
+            errno: errnoOf(error.cause),
+          },
+          'job request failed: gitlab not reached',
+        );
+      }
+      return { kind: 'error', error, unhealthy: false, lastUpdate };
     }
     const header = response.headers.get('x-gitlab-last-update');
     // An empty header never replaces the value already known (GitLab Runner's setLastUpdate).
@@ -172,6 +188,11 @@ export class GitlabClient {
       this.logger.warn(
         { ...fields, jobId: result.jobId, problems: result.problems },
         'gitlab assigned an undecodable job',
+      );
+    } else if (result.kind === 'error' && (response.status === 401 || response.status === 403)) {
+      this.logger.warn(
+        { ...fields, url: this.origin, code: result.error.code },
+        'job request refused: gitlab does not accept this runner token',
       );
     } else if (result.kind === 'error') {
       this.logger.warn({ ...fields, code: result.error.code }, 'job request failed');

@@ -91,8 +91,14 @@ const NETWORK_ERRNO = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-function errnoOf(err: unknown): string | undefined {
-  for (let current = err, depth = 0; current instanceof Object && depth < 5; depth++) {
+/** The first `code` string on an error or its causes (ECONNREFUSED, UND_ERR_…), for logs. */
+export function errnoOf(err: unknown): string | undefined {
+  // typeof, not instanceof: fetch's errors can come from another realm (Jest's vm contexts).
+  for (
+    let current = err, depth = 0;
+    typeof current === 'object' && current !== null && depth < 5;
+    depth++
+  ) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') {
       return code;
