@@ -34,7 +34,8 @@ ${taskfleet}
 describe('executorSettingsFor', () => {
   it('maps the runner entry and [taskfleet] to the settings a reload may change', () => {
     const settings = settingsOf(
-      'shell = "sh"\n  output_limit = 8\n  environment = ["A=1", "B=x=y"]',
+      'shell = "sh"\n  output_limit = 8\n  environment = ["A=1", "B=x=y"]\n' +
+        '  pre_get_sources_script = "echo pre"',
       'disk_pressure_percent = 70',
     );
     expect(settings).toEqual({
@@ -44,6 +45,7 @@ describe('executorSettingsFor', () => {
         { key: 'A', value: '1' },
         { key: 'B', value: 'x=y' },
       ],
+      runnerScripts: { preGetSourcesScript: 'echo pre', postGetSourcesScript: null },
       runnerDescription: 'linux',
       instanceAcquireTimeoutMs: 120_000,
       diskPressurePercent: 70,

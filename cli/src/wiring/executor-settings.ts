@@ -13,6 +13,10 @@ export function executorSettingsFor(
     shell: runner.shell,
     outputLimitBytes: runner.outputLimitBytes,
     runnerVariables: runner.environment.map(entry => ({ key: entry.name, value: entry.value })),
+    runnerScripts: {
+      preGetSourcesScript: runner.preGetSourcesScript,
+      postGetSourcesScript: runner.postGetSourcesScript,
+    },
     runnerDescription: runner.name,
     instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,
     ...executorTuningFor(config),

@@ -126,6 +126,25 @@ export interface RunnerConfig {
    */
   readonly environment: readonly EnvironmentEntry[];
   /**
+   * `pre_get_sources_script`: shell commands run in get_sources before the fetch, ahead of the
+   * job's own `hooks:pre_get_sources_script` (skipped with `GIT_STRATEGY=none`).
+   * @defaultValue `null` (also for an empty string)
+   */
+  readonly preGetSourcesScript: string | null;
+  /**
+   * `post_get_sources_script`: shell commands run in get_sources after checkout and submodules,
+   * after the job's own post hook (skipped with `GIT_STRATEGY=none`).
+   * @defaultValue `null` (also for an empty string)
+   */
+  readonly postGetSourcesScript: string | null;
+  /**
+   * `[runners.custom_build_dir] enabled`: whether a job may choose its work tree with
+   * `GIT_CLONE_PATH` (inside `builds_dir`).
+   * @defaultValue `false`
+   */
+  // TODO(#5): parsed and validated; the executor does not act on it yet (GIT_CLONE_PATH).
+  readonly customBuildDirEnabled: boolean;
+  /**
    * `output_limit` (integer KiB in the file): most job log bytes sent to GitLab.
    * @defaultValue 4194304 (4096 KiB; also for 0)
    */

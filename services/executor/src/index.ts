@@ -6,6 +6,7 @@ export type {
   BuildScriptsOptions,
   JobScripts,
   JobStatusForAfterScript,
+  RunnerScriptSettings,
   ScriptShell,
   StepStage,
 } from './job/build-scripts';
@@ -13,7 +14,12 @@ export { shellQuote } from './job/bash-quote';
 export { expandValue, expandVariables } from './job/expand-variables';
 export type { ShellVariable } from './job/expand-variables';
 export { sourcesSettings, splitCredentials } from './job/get-sources';
-export type { GitStrategy, SourcesSettings, SubmoduleStrategy } from './job/get-sources';
+export type {
+  GetSourcesHooks,
+  GitStrategy,
+  SourcesSettings,
+  SubmoduleStrategy,
+} from './job/get-sources';
 export { failedOutcome } from './job/failure-mapping';
 export type { JobOutcome, StageEnd } from './job/failure-mapping';
 export { runJob } from './job/run-job';

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { runJob } from '@taskfleet/executor';
-import type { JobOutcome, JobTransfers } from '@taskfleet/executor';
+import type { JobOutcome, JobTransfers, RunnerScriptSettings } from '@taskfleet/executor';
 import { dial } from '@taskfleet/fleeting';
 import type { SshConnection } from '@taskfleet/fleeting';
 import {
@@ -39,6 +39,8 @@ export interface FinishedJob {
 /** How a test steers one run. */
 export interface RunControl {
   readonly cancelWhen?: (logSoFar: string) => boolean;
+  /** config.toml's get_sources scripts and custom_build_dir, as the executor passes them. */
+  readonly runnerScripts?: RunnerScriptSettings;
 }
 
 /** The running parts; `close` undoes everything. */
@@ -157,6 +159,7 @@ export async function startTransferWorld(options: {
         connection,
         trace: { write, waitForDrain: () => writer.waitForDrain() },
         cancelSignal: cancel.signal,
+        ...(control.runnerScripts === undefined ? {} : { runnerScripts: control.runnerScripts }),
         buildsDir: 'builds',
         slot: 0,
         clock: systemClock,

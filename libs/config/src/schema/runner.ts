@@ -32,6 +32,8 @@ const runnerSchema = z.object({
   builds_dir: nonEmptyString().optional(),
   cache_dir: nonEmptyString().optional(),
   environment: stringArray().optional(),
+  pre_get_sources_script: tomlString().optional(),
+  post_get_sources_script: tomlString().optional(),
   output_limit: tomlInt().optional(),
   unhealthy_requests_limit: tomlInt().optional(),
   unhealthy_interval: goDuration().optional(),
@@ -44,8 +46,18 @@ const runnerSchema = z.object({
 
 type RawRunner = z.output<typeof runnerSchema>;
 
-// `custom_build_dir` is an empty table `register` writes; it has no meaning for this executor.
 const nestedTables = ['autoscaler', 'cache', 'custom_build_dir'];
+
+const customBuildDirSchema = z.object({ enabled: tomlBoolean().optional() });
+
+/** `[runners.custom_build_dir]`: `register` writes it empty; `enabled` defaults to false. */
+function readCustomBuildDir(ctx: ReadContext, path: string, raw: unknown): boolean | undefined {
+  if (raw === undefined) {
+    return false;
+  }
+  const read = readTable(ctx, path, raw, customBuildDirSchema);
+  return read?.value === undefined ? undefined : (read.value.enabled ?? false);
+}
 
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -138,7 +150,19 @@ export function readRunner(
       ? undefined
       : readAutoscaler(ctx, joinPath(path, 'autoscaler'), raw.autoscaler, localTimeZone);
   const cache = readCache(ctx, joinPath(path, 'cache'), raw.cache);
-  if (!valid || !runner || !environment || !autoscaler || cache === undefined) {
+  const customBuildDirEnabled = readCustomBuildDir(
+    ctx,
+    joinPath(path, 'custom_build_dir'),
+    raw.custom_build_dir,
+  );
+  if (
+    !valid ||
+    !runner ||
+    !environment ||
+    !autoscaler ||
+    cache === undefined ||
+    customBuildDirEnabled === undefined
+  ) {
     return undefined;
   }
   return {
@@ -154,6 +178,10 @@ export function readRunner(
     buildsDir: runner.builds_dir ?? 'builds',
     cacheDir: runner.cache_dir ?? 'cache',
     environment,
+    // GitLab Runner treats an empty script as none.
+    preGetSourcesScript: runner.pre_get_sources_script || null,
+    postGetSourcesScript: runner.post_get_sources_script || null,
+    customBuildDirEnabled,
     outputLimitBytes: orDefault(runner.output_limit, defaultOutputLimitKiB) * 1024,
     unhealthyRequestsLimit: orDefault(runner.unhealthy_requests_limit, 3),
     unhealthyIntervalMs: orDefault(runner.unhealthy_interval, 60 * 60_000),

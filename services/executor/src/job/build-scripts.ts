@@ -7,7 +7,7 @@ import { printLine, shellNamePattern, shellQuote } from './bash-quote';
 import { expandVariables } from './expand-variables';
 import type { ShellVariable } from './expand-variables';
 import { getSourcesLines, sourcesSettings } from './get-sources';
-import type { SourcesSettings } from './get-sources';
+import type { GetSourcesHooks, SourcesSettings } from './get-sources';
 import { stageBody } from './stages';
 
 /** The shell the scripts are written for. */
@@ -15,6 +15,14 @@ export type ScriptShell = 'bash' | 'sh';
 
 /** The value CI_JOB_STATUS has while after_script runs. */
 export type JobStatusForAfterScript = 'success' | 'failed' | 'canceled';
+
+/** What config.toml's `[[runners]]` adds to every job's scripts. */
+export interface RunnerScriptSettings {
+  /** `pre_get_sources_script`: run in get_sources before the fetch. */
+  readonly preGetSourcesScript?: string | null;
+  /** `post_get_sources_script`: run in get_sources after checkout and submodules. */
+  readonly postGetSourcesScript?: string | null;
+}
 
 /** Where and how the job's scripts run on the instance. */
 export interface BuildScriptsOptions {
@@ -27,6 +35,7 @@ export interface BuildScriptsOptions {
   readonly runnerVariables?: readonly ShellVariable[];
   /** Named in "Running on <hostname> via <name>...". */
   readonly via?: string;
+  readonly runnerScripts?: RunnerScriptSettings;
 }
 
 /** One user step (`script`, `release`, …) as a stage. */
@@ -136,7 +145,7 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   const getSources = script([
     ...preambleFor('running'),
     `mkdir -p ${shellQuote(buildsDir)}`,
-    ...getSourcesLines(sourcesInput, sources),
+    ...getSourcesLines(sourcesInput, sources, getSourcesHooks(payload, options.runnerScripts)),
   ]);
   const steps = payload.steps
     .filter(step => step.name !== 'after_script')
@@ -176,6 +185,25 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     cleanup,
     skippedVariables,
     lookup: name => lastValue.get(name),
+  };
+}
+
+/**
+ * The get_sources hooks in GitLab Runner's order: the config's pre script before the job's pre
+ * hook, the job's post hook before the config's post script (the config's script is one command,
+ * however many lines it has).
+ */
+function getSourcesHooks(
+  payload: JobPayload,
+  runner: RunnerScriptSettings | undefined,
+): GetSourcesHooks {
+  const hook = (name: string): readonly string[] =>
+    payload.hooks.find(entry => entry.name === name)?.script ?? [];
+  const config = (script: string | null | undefined): string[] =>
+    script === undefined || script === null || script === '' ? [] : [script];
+  return {
+    pre: [...config(runner?.preGetSourcesScript), ...hook('pre_get_sources_script')],
+    post: [...hook('post_get_sources_script'), ...config(runner?.postGetSourcesScript)],
   };
 }
 

@@ -1,4 +1,5 @@
 import { printLine, shellQuote } from './bash-quote';
+import { stageBody } from './stages';
 
 /** How the work tree is brought to the job's commit (`GIT_STRATEGY`). */
 export type GitStrategy = 'clone' | 'fetch' | 'none';
@@ -70,6 +71,16 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
   return { strategy, depth, cleanFlags, submodules, attempts, fetchFlags, checkout };
 }
 
+/** Commands around the fetch: the runner's config script and the job's `hooks`, in run order. */
+export interface GetSourcesHooks {
+  /** `pre_get_sources_script` of config.toml, then the job's pre hook lines. */
+  readonly pre: readonly string[];
+  /** The job's post hook lines, then `post_get_sources_script` of config.toml. */
+  readonly post: readonly string[];
+}
+
+const noHooks: GetSourcesHooks = { pre: [], post: [] };
+
 /** The repository URL without credentials, and a Basic `Authorization` header for them. */
 export function splitCredentials(repoUrl: string): { url: string; authorization?: string } {
   let parsed: URL;
@@ -93,9 +104,15 @@ export function splitCredentials(repoUrl: string): { url: string; authorization?
  * The get_sources body: fetch the refspecs into the project directory and check out the exact
  * sha, printing GitLab Runner's lines. The token never reaches the log, the command line or
  * `.git/config`: the remote URL is stored without it and git gets it as an `http.<url>.extraHeader`
- * through `GIT_CONFIG_*` environment variables, scoped to the GitLab server.
+ * through `GIT_CONFIG_*` environment variables, scoped to the GitLab server. The pre hooks run
+ * first, where the shell starts and before the credentials are exported; the post hooks run last
+ * in the project directory; with `GIT_STRATEGY=none` neither runs, as in GitLab Runner.
  */
-export function getSourcesLines(input: SourcesInput, settings: SourcesSettings): string[] {
+export function getSourcesLines(
+  input: SourcesInput,
+  settings: SourcesSettings,
+  hooks: GetSourcesHooks = noHooks,
+): string[] {
   const dir = shellQuote(input.projectDir);
   if (settings.strategy === 'none') {
     return [
@@ -105,6 +122,18 @@ export function getSourcesLines(input: SourcesInput, settings: SourcesSettings):
       ...submoduleLines(settings),
     ];
   }
+  const lines = [...hookLines(hooks.pre), ...fetchLines(input, settings)];
+  lines.push(...hookLines(hooks.post));
+  return lines;
+}
+
+/** Hook commands echoed and run as a step's are; a failing one fails get_sources. */
+function hookLines(commands: readonly string[]): string[] {
+  return commands.some(command => command.trim() !== '') ? [stageBody(commands)] : [];
+}
+
+function fetchLines(input: SourcesInput, settings: SourcesSettings): string[] {
+  const dir = shellQuote(input.projectDir);
   const { url, authorization } = splitCredentials(input.repoUrl);
   const lines: string[] = ['export GIT_TERMINAL_PROMPT=0'];
   if (authorization !== undefined) {
@@ -150,8 +179,8 @@ export function getSourcesLines(input: SourcesInput, settings: SourcesSettings):
     lines.push(`git clean ${settings.cleanFlags.map(shellQuote).join(' ')}`);
   }
   lines.push(...submoduleLines(settings));
-  // TODO(#5): pre/post_get_sources_script hooks, GIT_CLONE_PATH, Git LFS, GIT_SUBMODULE_PATHS and
-  // GIT_SUBMODULE_UPDATE_FLAGS are not read yet.
+  // TODO(#5): GIT_CLONE_PATH, Git LFS, GIT_SUBMODULE_PATHS and GIT_SUBMODULE_UPDATE_FLAGS are
+  // not read yet.
   return lines;
 }
 

@@ -5,7 +5,7 @@ import { openTransfers } from '../artifacts/job-transfers';
 import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
 import { ExecutorError } from '../errors';
 import { buildJobScripts } from './build-scripts';
-import type { ScriptShell } from './build-scripts';
+import type { RunnerScriptSettings, ScriptShell } from './build-scripts';
 import type { ShellVariable } from './expand-variables';
 import { failedOutcome, stageSucceeded } from './failure-mapping';
 import type { JobOutcome, StageEnd } from './failure-mapping';
@@ -54,6 +54,8 @@ export interface RunJobInput {
   /** @defaultValue 'bash' */
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
+  /** config.toml's get_sources scripts and `custom_build_dir`. */
+  readonly runnerScripts?: RunnerScriptSettings;
   readonly runnerDescription?: string;
   /** Artifacts (GitLab) and cache (S3); without it those stages are skipped. */
   readonly transfers?: JobTransfers;
@@ -139,6 +141,7 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       shell,
       via: connection.instanceId,
       ...(input.runnerVariables === undefined ? {} : { runnerVariables: input.runnerVariables }),
+      ...(input.runnerScripts === undefined ? {} : { runnerScripts: input.runnerScripts }),
     });
   } catch (error) {
     return finish(failedOutcome({ kind: 'error', error }, serverReasons));

@@ -132,6 +132,7 @@ export class JobRun {
         ...(options.runnerVariables === undefined
           ? {}
           : { runnerVariables: options.runnerVariables }),
+        ...(options.runnerScripts === undefined ? {} : { runnerScripts: options.runnerScripts }),
         ...(options.runnerDescription === undefined
           ? {}
           : { runnerDescription: options.runnerDescription }),

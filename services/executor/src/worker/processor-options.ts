@@ -5,7 +5,7 @@ import type { Registry } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
 import type { CacheSettings } from '../cache/cache-stages';
-import type { ScriptShell } from '../job/build-scripts';
+import type { RunnerScriptSettings, ScriptShell } from '../job/build-scripts';
 import type { ShellVariable } from '../job/expand-variables';
 import type { JobRecords } from './job-record';
 
@@ -82,6 +82,8 @@ export interface JobProcessorOptions {
   readonly outputLimitBytes?: number;
   readonly shell?: ScriptShell;
   readonly runnerVariables?: readonly ShellVariable[];
+  /** config.toml's `pre/post_get_sources_script` and `custom_build_dir`. */
+  readonly runnerScripts?: RunnerScriptSettings;
   readonly runnerDescription?: string;
   /** `[runners.cache]` as a store and object naming; without it caches are skipped. */
   readonly cache?: CacheSettings;
@@ -129,6 +131,7 @@ export type ExecutorSettings = Pick<
   | 'outputLimitBytes'
   | 'shell'
   | 'runnerVariables'
+  | 'runnerScripts'
   | 'runnerDescription'
   | 'diskPressurePercent'
 >;
