@@ -30,7 +30,7 @@ describe('scenario: get_sources hooks from config.toml and the job', () => {
     await world.close();
   });
 
-  it('runs config pre, job pre, the fetch, then config post in the work tree; a failing hook fails the job', async () => {
+  it('runs config pre, job pre, fetch, then config post in the tree; a failing hook fails the job', async () => {
     const runnerScripts = {
       preGetSourcesScript: 'echo "config pre hook"',
       postGetSourcesScript:
