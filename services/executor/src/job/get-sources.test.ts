@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 
 import { runLocal, testPayload } from '../testing/local-shell';
 import { buildJobScripts } from './build-scripts';
-import type { RunnerScriptSettings } from './build-scripts';
 import { sourcesSettings, splitCredentials } from './get-sources';
 import type { SourcesInput } from './get-sources';
 
@@ -44,12 +43,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface ScriptExtras {
-  readonly hooks?: readonly { name: string; script: string[] }[];
-  readonly runnerScripts?: RunnerScriptSettings;
-}
-
-function scriptsWith(variables: Record<string, string>, depth = 1, extras: ScriptExtras = {}) {
+function scriptsWith(variables: Record<string, string>, depth = 1) {
   const payload = testPayload({
     git_info: {
       repo_url: `file://${origin}`,
@@ -59,22 +53,12 @@ function scriptsWith(variables: Record<string, string>, depth = 1, extras: Scrip
       depth,
     },
     variables: Object.entries(variables).map(([key, value]) => ({ key, value })),
-    ...(extras.hooks === undefined ? {} : { hooks: extras.hooks }),
   });
-  return buildJobScripts(payload, {
-    buildsDir: join(dir, 'builds'),
-    slot: 0,
-    shell: 'bash',
-    ...(extras.runnerScripts === undefined ? {} : { runnerScripts: extras.runnerScripts }),
-  });
+  return buildJobScripts(payload, { buildsDir: join(dir, 'builds'), slot: 0, shell: 'bash' });
 }
 
-async function getSources(
-  variables: Record<string, string> = {},
-  depth = 1,
-  extras: ScriptExtras = {},
-) {
-  const scripts = scriptsWith(variables, depth, extras);
+async function getSources(variables: Record<string, string> = {}, depth = 1) {
+  const scripts = scriptsWith(variables, depth);
   const run = await runLocal('bash', scripts.getSources, { cwd: dir, env: gitEnv });
   return { scripts, run };
 }
@@ -226,64 +210,6 @@ describe('get_sources with real git', () => {
   });
 });
 
-describe('get_sources hooks with real git', () => {
-  const hooks = [
-    { name: 'pre_get_sources_script', script: ['echo "job pre in $(basename "$PWD")"'] },
-    { name: 'post_get_sources_script', script: ['echo "job post sees $(cat README.md)"'] },
-  ];
-  const runnerScripts = {
-    // One command however many lines, echoed as GitLab Runner echoes a multi-line command.
-    preGetSourcesScript:
-      'echo config pre\ntest ! -e builds/0/acme/widgets/.git && echo no-repo-yet',
-    postGetSourcesScript: 'echo "config post at $(git rev-parse HEAD)"',
-  };
-
-  it('runs the config pre script, the job pre hook, the fetch, the job post hook, the config post script', async () => {
-    const { run } = await getSources({}, 1, { hooks, runnerScripts });
-    expect(run.exitCode).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    const output = run.output.replace(/\u001b\[[0-9;]*m/g, '');
-    const order = [
-      '$ echo config pre # collapsed multi-line command\nconfig pre\nno-repo-yet\n',
-      `$ echo "job pre in $(basename "$PWD")"\njob pre in ${dir.split('/').pop() ?? ''}\n`,
-      'Fetching changes with git depth set to 1...',
-      `Checking out ${sha.slice(0, 8)}`,
-      '$ echo "job post sees $(cat README.md)"\njob post sees second\n',
-      `$ echo "config post at $(git rev-parse HEAD)"\nconfig post at ${sha}\n`,
-    ].map(text => output.indexOf(text));
-    expect(order.every(index => index >= 0)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-  });
-
-  it('fails get_sources on a failing pre hook before anything is fetched', async () => {
-    const { scripts, run } = await getSources({}, 1, {
-      runnerScripts: { preGetSourcesScript: 'echo checking; exit 7' },
-    });
-    expect(run.exitCode).toBe(7);
-    expect(run.output).not.toContain('Fetching changes');
-    await expect(stat(join(scripts.projectDir, '.git'))).rejects.toThrow();
-  });
-
-  it('runs the post hooks after a fetch without checkout, and neither hook with GIT_STRATEGY=none', async () => {
-    const noCheckout = await getSources({ GIT_CHECKOUT: 'false' }, 1, {
-      hooks: [
-        {
-          name: 'post_get_sources_script',
-          script: ['git rev-parse refs/remotes/origin/main', 'cat README.md'],
-        },
-      ],
-    });
-    // README.md is not checked out, so the job's post hook fails the stage, as it would there.
-    expect(noCheckout.run.exitCode).toBe(1);
-    expect(noCheckout.run.output).toContain('Skipping Git checkout\n');
-    expect(noCheckout.run.output).toContain('$ cat README.md');
-    expect(noCheckout.run.output).toContain('README.md: No such file or directory');
-    const none = await getSources({ GIT_STRATEGY: 'none' }, 1, { hooks, runnerScripts });
-    expect(none.run.exitCode).toBe(0);
-    expect(none.run.output).toBe('Skipping Git repository setup\nSkipping Git submodules setup\n');
-  });
-});
-
 describe('sourcesSettings and credentials', () => {
   const input = (variables: Record<string, string>, allowGitFetch = false): SourcesInput => ({
     projectDir: '/b/0/p',
@@ -305,7 +231,20 @@ describe('sourcesSettings and credentials', () => {
       attempts: 1,
       fetchFlags: ['--prune', '--quiet'],
       checkout: true,
+      submodulePaths: [],
+      submoduleUpdateFlags: [],
     });
+    expect(
+      sourcesSettings(input({ GIT_SUBMODULE_PATHS: ' a  :(exclude)b ' })).submodulePaths,
+    ).toEqual(['a', ':(exclude)b']);
+    // GitLab Runner's invalid pathspec: the magic word split from its path.
+    expect(sourcesSettings(input({ GIT_SUBMODULE_PATHS: ':(exclude) b' })).submodulePaths).toEqual({
+      invalid: ':(exclude) b',
+    });
+    expect(
+      sourcesSettings(input({ GIT_SUBMODULE_UPDATE_FLAGS: '--remote  --jobs 4' }))
+        .submoduleUpdateFlags,
+    ).toEqual(['--remote', '--jobs', '4']);
     expect(sourcesSettings(input({ GIT_FETCH_EXTRA_FLAGS: 'none' })).fetchFlags).toEqual([]);
     expect(sourcesSettings(input({ GIT_CHECKOUT: 'false' })).checkout).toBe(false);
     expect(sourcesSettings(input({ GIT_STRATEGY: 'bogus' }, true)).strategy).toBe('fetch');

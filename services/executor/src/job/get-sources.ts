@@ -32,6 +32,13 @@ export interface SourcesSettings {
   readonly fetchFlags: readonly string[];
   /** `GIT_CHECKOUT`: false leaves the work tree as it was after the fetch. */
   readonly checkout: boolean;
+  /**
+   * `GIT_SUBMODULE_PATHS`: the pathspecs given to `git submodule sync|update` after `--`
+   * (`:(exclude)path` excludes one); a bare `:(exclude)` is GitLab Runner's invalid pathspec.
+   */
+  readonly submodulePaths: readonly string[] | { readonly invalid: string };
+  /** `GIT_SUBMODULE_UPDATE_FLAGS`: extra `git submodule update` flags, e.g. `--remote --jobs 4`. */
+  readonly submoduleUpdateFlags: readonly string[];
 }
 
 /** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
@@ -68,7 +75,27 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
   const fetchFlags =
     fetchValue === 'none' ? [] : (fetchValue === '' ? '--prune --quiet' : fetchValue).split(/\s+/);
   const checkout = input.variable('GIT_CHECKOUT') !== 'false';
-  return { strategy, depth, cleanFlags, submodules, attempts, fetchFlags, checkout };
+  const pathsValue = input.variable('GIT_SUBMODULE_PATHS') ?? '';
+  const paths = fields(pathsValue);
+  // `:(exclude) name` splits into a magic word with nothing to apply to, which GitLab Runner refuses.
+  const submodulePaths = paths.includes(':(exclude)') ? { invalid: pathsValue } : paths;
+  const submoduleUpdateFlags = fields(input.variable('GIT_SUBMODULE_UPDATE_FLAGS') ?? '');
+  return {
+    strategy,
+    depth,
+    cleanFlags,
+    submodules,
+    attempts,
+    fetchFlags,
+    checkout,
+    submodulePaths,
+    submoduleUpdateFlags,
+  };
+}
+
+/** Go's strings.Fields: the words between runs of white space. */
+function fields(value: string): string[] {
+  return value.split(/\s+/).filter(word => word !== '');
 }
 
 /** Commands around the fetch: the runner's config script and the job's `hooks`, in run order. */
@@ -179,8 +206,7 @@ function fetchLines(input: SourcesInput, settings: SourcesSettings): string[] {
     lines.push(`git clean ${settings.cleanFlags.map(shellQuote).join(' ')}`);
   }
   lines.push(...submoduleLines(settings));
-  // TODO(#5): GIT_CLONE_PATH, Git LFS, GIT_SUBMODULE_PATHS and GIT_SUBMODULE_UPDATE_FLAGS are
-  // not read yet.
+  // TODO(#5): Git LFS is not pulled (git-lfs is not on the instances).
   return lines;
 }
 
@@ -195,16 +221,26 @@ function submoduleLines(settings: SourcesSettings): string[] {
       'exit 1',
     ];
   }
+  if (!Array.isArray(settings.submodulePaths)) {
+    const written = JSON.stringify((settings.submodulePaths as { invalid: string }).invalid);
+    return [
+      printLine(`ERROR: GIT_SUBMODULE_PATHS: invalid submodule pathspec ${written}`),
+      'exit 1',
+    ];
+  }
   const recursive = submodules === 'recursive' ? ' --recursive' : '';
   const cleanFlags = settings.cleanFlags === 'none' ? undefined : settings.cleanFlags;
+  const quoted = (words: readonly string[]): string => words.map(w => ` ${shellQuote(w)}`).join('');
+  const paths: readonly string[] = settings.submodulePaths;
+  const pathArgs = paths.length > 0 ? ` --${quoted(paths)}` : '';
   const lines = [
     printLine(
       submodules === 'recursive'
         ? 'Updating/initializing submodules recursively...'
         : 'Updating/initializing submodules...',
     ),
-    `git submodule sync${recursive}`,
-    `git submodule update --init${recursive}`,
+    `git submodule sync${recursive}${pathArgs}`,
+    `git submodule update --init${recursive}${quoted(settings.submoduleUpdateFlags)}${pathArgs}`,
   ];
   if (cleanFlags !== undefined) {
     lines.push(
