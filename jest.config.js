@@ -1,10 +1,17 @@
 /** Two projects: unit tests beside the source, integration tests against real parts. */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+  // The OTLP exporter loads `http` with import(), which Jest's module sandbox refuses without
+  // --experimental-vm-modules; compiled to require() it runs as in a plain Node process.
+  '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
 
 const common = {
   transform,
+  transformIgnorePatterns: ['/node_modules/(?!@opentelemetry/otlp-exporter-base/)'],
   testEnvironment: 'node',
   restoreMocks: true,
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,4 +1,4 @@
-/** Telemetry: Prometheus metrics, liveness and readiness, served on `listen_address`. */
+/** Telemetry: Prometheus metrics, OpenTelemetry tracing, liveness and readiness. */
 export { TelemetryError } from './errors';
 export type { TelemetryErrorCode } from './errors';
 export { metricNames } from './metric-names';
@@ -16,3 +16,11 @@ export type { ProcessSources } from './process-metrics';
 export { startTelemetryServer } from './telemetry-server';
 export type { TelemetryServer, TelemetrySources } from './telemetry-server';
 export { Registry } from 'prom-client';
+export { spanEventNames, spanNames, traceAttributes } from './trace-names';
+export type { SpanName, TraceAttribute } from './trace-names';
+export { noopTracer, startTracing, tracerName } from './tracing';
+export type { Tracing, TracingEnvironment, TracingOptions } from './tracing';
+export { contextFromTraceparent, inSpan, traceparentOf } from './trace-context';
+export type { InSpanOptions } from './trace-context';
+export { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+export type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
