@@ -37,7 +37,7 @@ function stopSignal(): AbortSignal {
 
 buildProgram({
   async run(options) {
-    process.exitCode = await runServices(options, writeLine);
+    process.exitCode = await runServices(options, writeLine, process.env);
   },
   async check(options) {
     process.exitCode = await runCheck(options, line => {

@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import type { ReadinessReport } from '@taskfleet/telemetry';
+import { TelemetryError, startTracing } from '@taskfleet/telemetry';
+import type { ReadinessReport, Tracing, TracingEnvironment } from '@taskfleet/telemetry';
 
 import { readinessChecksFor, RedisHolder } from '../wiring/readiness-checks';
 import { closeAll } from '../wiring/service';
@@ -73,9 +74,14 @@ function waitingLogger(logger: Logger): (report: ReadinessReport) => void {
 
 /**
  * Runs the asked services until SIGINT or SIGTERM; returns the process exit status. Nothing
- * starts before the readiness checks pass (B53); SIGHUP reloads the config (B48).
+ * starts before the readiness checks pass (B53); SIGHUP reloads the config (B48). `env` holds
+ * the `OTEL_*` tracing switches (main.ts passes the process environment).
  */
-export async function runServices(options: RunOptions, writeLine: WriteLine): Promise<number> {
+export async function runServices(
+  options: RunOptions,
+  writeLine: WriteLine,
+  env: TracingEnvironment = {},
+): Promise<number> {
   const loaded = await loadOrReport(options.configPath, writeLine);
   if (loaded === undefined) {
     return configErrorExitCode;
@@ -86,6 +92,22 @@ export async function runServices(options: RunOptions, writeLine: WriteLine): Pr
   for (const warning of warnings) {
     logger.warn({ warning }, 'config warning');
   }
+  let tracing: Tracing;
+  try {
+    tracing = startTracing({
+      serviceName: `taskfleet-${options.role}`,
+      endpoint: config.taskfleet.telemetryEndpoint,
+      env,
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof TelemetryError) {
+      writeLine(error.message);
+      return configErrorExitCode;
+    }
+    throw error;
+  }
+  logger.info({ enabled: tracing.enabled, destination: tracing.destination }, 'tracing set up');
   const stop = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
   const onStop = (signal: NodeJS.Signals): void => {
@@ -120,6 +142,7 @@ export async function runServices(options: RunOptions, writeLine: WriteLine): Pr
     config,
     checks: readinessChecksFor(config, redisHolder),
     logger,
+    tracing,
   });
   const ready = await telemetry.gate.waitUntilReady({
     intervalMs: readinessIntervalMs,

@@ -4,6 +4,7 @@ import type { CacheSettings } from '@taskfleet/executor';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -16,6 +17,7 @@ async function startRunnerExecutor(
   runner: RunnerConfig,
   redis: Redis,
   logger: Logger,
+  tracer: Tracer | undefined,
 ): Promise<RunningService> {
   const runnerKey = runnerKeyFor(runner);
   const runnerLogger = logger.child({ runnerKey });
@@ -58,6 +60,8 @@ async function startRunnerExecutor(
     clock: systemClock,
     logger: runnerLogger,
     buildsDir: runner.buildsDir,
+    ...(tracer === undefined ? {} : { tracer }),
+    ...(runner.id === null ? {} : { runnerId: runner.id }),
     ...(cache === undefined ? {} : { cache }),
     // An instance lost under a job leaves capacity at once (B45); the scaler replaces it.
     reportLostInstance: async (instanceId, jobId, reason) => {
@@ -88,10 +92,11 @@ export async function startExecutors(
   config: Config,
   redis: Redis,
   logger: Logger,
+  tracer?: Tracer,
 ): Promise<RunningService[]> {
   const services: RunningService[] = [];
   for (const runner of config.runners) {
-    services.push(await startRunnerExecutor(config, runner, redis, logger));
+    services.push(await startRunnerExecutor(config, runner, redis, logger, tracer));
   }
   return services;
 }

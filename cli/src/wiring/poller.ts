@@ -17,7 +17,9 @@ export function startPoller(
     config,
     redis,
     logger,
-    ...(telemetry === undefined ? {} : { observer: telemetry.intakeObserver }),
+    ...(telemetry === undefined
+      ? {}
+      : { observer: telemetry.intakeObserver, tracer: telemetry.tracer }),
   });
   poller.start();
   return {

@@ -71,6 +71,8 @@ function startRunnerScaler(
     creationBudget: pools.creationBudgetFor(runner),
     ...scalerTuningFor(config),
     ...(watch === undefined ? {} : { observer: watch.observer }),
+    ...(telemetry === undefined ? {} : { tracer: telemetry.tracer }),
+    pool: { group: runner.autoscaler.pluginConfig.groupName, runnerKey },
   });
   scaler.start();
   return {

@@ -3,7 +3,7 @@ import type { IntakeObserver } from '@taskfleet/poller';
 import type { Registry as FleetRegistry } from '@taskfleet/registry';
 import type { ScalerObserver } from '@taskfleet/scaler';
 import { ReportExporter, poolKey } from '@taskfleet/telemetry';
-import type { PoolIdentity, ProcessMetrics, Registry } from '@taskfleet/telemetry';
+import type { PoolIdentity, ProcessMetrics, Registry, Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import { poolOf } from './pool-identity';
@@ -18,6 +18,8 @@ export interface ServiceTelemetry {
     registry: Pick<FleetRegistry, 'snapshot'>,
   ): { readonly observer: ScalerObserver; stopped(): void };
   readonly intakeObserver: IntakeObserver;
+  /** Every service's spans; the no-op tracer when tracing is off. */
+  readonly tracer: Tracer;
 }
 
 /** Planners running in this process per pool, for the no-second-planner figure (B48). */
@@ -50,9 +52,11 @@ export function serviceTelemetry(input: {
   readonly metrics: ProcessMetrics;
   readonly planners: PlannerCounts;
   readonly logger: Logger;
+  readonly tracer: Tracer;
 }): ServiceTelemetry {
   const exporter = new ReportExporter<TickView>(input.registry, tickFigures);
   return {
+    tracer: input.tracer,
     scalerObserver(runner, registry) {
       const pool = poolOf(runner());
       const stopped = input.planners.started(pool);

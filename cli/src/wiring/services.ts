@@ -29,7 +29,8 @@ export async function startServices(
   const started: RunningService[] = [];
   try {
     if (role === 'executor' || role === 'all') {
-      started.push(...(await startExecutors(config, redis, logger.child({ service: 'executor' }))));
+      const executorLogger = logger.child({ service: 'executor' });
+      started.push(...(await startExecutors(config, redis, executorLogger, telemetry?.tracer)));
     }
     if (role === 'scaler' || role === 'all') {
       started.push(...startScalers(config, redis, logger.child({ service: 'scaler' }), telemetry));

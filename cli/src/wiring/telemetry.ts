@@ -4,15 +4,16 @@ import {
   ProcessMetrics,
   ReadinessGate,
   Registry,
+  noopTracer,
   startTelemetryServer,
 } from '@taskfleet/telemetry';
-import type { ReadinessCheck, TelemetryServer } from '@taskfleet/telemetry';
+import type { ReadinessCheck, TelemetryServer, Tracing } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import { PlannerCounts, serviceTelemetry } from './service-telemetry';
 import type { ServiceTelemetry } from './service-telemetry';
 
-/** The process's telemetry: metrics, readiness gate, liveness and their listener. */
+/** The process's telemetry: metrics, tracing, readiness gate, liveness and their listener. */
 export interface ProcessTelemetry {
   readonly gate: ReadinessGate;
   readonly metrics: ProcessMetrics;
@@ -23,6 +24,7 @@ export interface ProcessTelemetry {
   useConfig(config: Config): void;
   /** The services run: /readyz now re-runs the checks on every request. */
   servicesStarted(): void;
+  /** Stops the listener, then flushes the spans still buffered (after the services stopped). */
   close(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export async function startProcessTelemetry(input: {
   readonly checks: readonly ReadinessCheck[];
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** The process's tracing (runServices sets it up first); spans are off without it. */
+  readonly tracing?: Tracing;
 }): Promise<ProcessTelemetry> {
   let config = input.config;
   const clock = input.clock ?? Date.now;
@@ -49,10 +53,15 @@ export async function startProcessTelemetry(input: {
     readiness: gate,
     plannerCounts: () => planners.list(),
   });
-  const services = serviceTelemetry({ registry, metrics, planners, logger: input.logger });
+  const services = serviceTelemetry({
+    registry,
+    metrics,
+    planners,
+    logger: input.logger,
+    tracer: input.tracing?.tracer ?? noopTracer,
+  });
   const logger = input.logger.child({ component: 'telemetry' });
   const address = config.listenAddress;
-  // TODO(#4): no OpenTelemetry spans yet (poll → queue → run) and `telemetry_endpoint` is unused.
   const server =
     address === null
       ? undefined
@@ -98,6 +107,7 @@ export async function startProcessTelemetry(input: {
     },
     close: async () => {
       await server?.close();
+      await input.tracing?.shutdown();
     },
   };
 }

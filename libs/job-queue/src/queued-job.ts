@@ -13,4 +13,10 @@ export interface QueuedJob {
    * that is damaged or too odd to read can still be failed back to GitLab with them.
    */
   readonly report?: EncryptedPayload;
+  /**
+   * The W3C `traceparent` of the poller's enqueue span, in the clear: it holds only random trace
+   * and span ids, never job data, and lets the executor continue the job's trace. Absent when
+   * the poller does not trace.
+   */
+  readonly traceparent?: string;
 }

@@ -67,13 +67,21 @@ export const traceAttributes = {
   jobStage: 'taskfleet.job.stage',
   exitCode: 'taskfleet.exit_code',
   failureReason: 'taskfleet.failure_reason',
-  planDesiredInstances: 'taskfleet.plan.desired_instances',
-  planCurrentInstances: 'taskfleet.plan.current_instances',
-  planDemandJobs: 'taskfleet.plan.demand_jobs',
-  planIdleSlots: 'taskfleet.plan.idle_slots',
-  planIncrease: 'taskfleet.plan.increase',
-  planRemove: 'taskfleet.plan.remove',
-  planCapped: 'taskfleet.plan.capped',
+  /** The scaler's plan figures (libs/taskscaler `Plan`) and what the tick did with them. */
+  planQueuedJobs: 'taskfleet.plan.queued_jobs',
+  planPendingJobs: 'taskfleet.plan.pending_jobs',
+  planInUseSlots: 'taskfleet.plan.in_use_slots',
+  planIdleTargetSlots: 'taskfleet.plan.idle_target_slots',
+  planInstances: 'taskfleet.plan.instances',
+  planTargetInstances: 'taskfleet.plan.target_instances',
+  planToCreate: 'taskfleet.plan.to_create',
+  planLimitedBy: 'taskfleet.plan.limited_by',
+  planRemovals: 'taskfleet.plan.removals',
+  increaseGranted: 'taskfleet.increase.granted',
+  increaseRequested: 'taskfleet.increase.requested',
+  terminated: 'taskfleet.terminated',
+  /** Why an instance is removed (idle_timeout, excess, boot_failed, …). */
+  removalReason: 'taskfleet.removal.reason',
   /** Bytes sent in one `PATCH /trace` (a span event, not a span, to keep volume down). */
   traceBytes: 'taskfleet.trace.bytes',
 } as const;

@@ -6,6 +6,14 @@ import type { GitlabClient, JobPayload, UpdateJobResult } from '@taskfleet/gitla
 import { JobQueueError } from '@taskfleet/job-queue';
 import type { JobQueue, QueuedJob } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
+import {
+  SpanKind,
+  noopTracer,
+  spanNames,
+  startRecordingTracing,
+  traceAttributes,
+} from '@taskfleet/telemetry';
+import type { Tracer } from '@taskfleet/telemetry';
 import { pino } from 'pino';
 
 import { handOffJob } from './job-handoff';
@@ -21,6 +29,7 @@ const accepted = { kind: 'accepted', status: 200 } as unknown as UpdateJobResult
 function intakeWith(parts: {
   acceptJob: () => Promise<UpdateJobResult>;
   enqueue: (entry: QueuedJob) => Promise<{ queueJobId: string }>;
+  tracer?: Tracer;
 }) {
   const calls = { convert: 0, release: 0, errors: 0, updates: [] as unknown[] };
   const logger = pino({ level: 'silent' });
@@ -62,6 +71,7 @@ function intakeWith(parts: {
     jobLimit: 10,
     concurrentLimit: { concurrent: 10, registries: [] },
     unhealthyCount: 0,
+    tracer: parts.tracer ?? noopTracer,
   };
   return { intake, calls };
 }
@@ -126,5 +136,54 @@ describe('handOffJob', () => {
     expect(calls.convert).toBe(0);
     // Failed back once, so GitLab does not show it running until its stale timeout.
     expect(calls.updates).toEqual([{ state: 'failed', failureReason: 'runner_system_failure' }]);
+  });
+
+  it('traces accept (with its attempts) and enqueue, and carries the enqueue span in the entry', async () => {
+    const tracing = startRecordingTracing();
+    try {
+      const entries: QueuedJob[] = [];
+      const answers = [{ kind: 'failed', status: 502 }, accepted] as unknown as UpdateJobResult[];
+      const { intake } = intakeWith({
+        acceptJob: () => Promise.resolve(answers.shift()!),
+        enqueue: entry => {
+          entries.push(entry);
+          return Promise.resolve({ queueJobId: 'gl-77' });
+        },
+        tracer: tracing.tracer,
+      });
+      expect(await handOffJob(intake, job, 'r5', new AbortController().signal)).toBe('enqueued');
+      const spans = tracing.spans();
+      const accept = spans.find(s => s.name === spanNames.pollerAccept);
+      const enqueue = spans.find(s => s.name === spanNames.pollerEnqueue);
+      expect(accept?.attributes).toEqual({
+        [traceAttributes.attempts]: 2,
+        [traceAttributes.outcome]: 'accepted',
+      });
+      expect([enqueue?.kind, enqueue?.attributes]).toEqual([
+        SpanKind.PRODUCER,
+        { [traceAttributes.outcome]: 'enqueued' },
+      ]);
+      const { traceId, spanId } = enqueue!.spanContext();
+      expect(entries[0]?.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+      // Invariant 7: the job token reaches no span.
+      expect(
+        JSON.stringify(spans.map(s => [s.name, s.attributes, s.events, s.status])),
+      ).not.toContain('glcbt-job-token');
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('adds no traceparent to the entry when tracing is off', async () => {
+    const entries: QueuedJob[] = [];
+    const { intake } = intakeWith({
+      acceptJob: () => Promise.resolve(accepted),
+      enqueue: entry => {
+        entries.push(entry);
+        return Promise.resolve({ queueJobId: 'gl-77' });
+      },
+    });
+    await handOffJob(intake, job, 'r5', new AbortController().signal);
+    expect(entries[0]).not.toHaveProperty('traceparent');
   });
 });

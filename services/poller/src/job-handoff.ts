@@ -1,6 +1,7 @@
 import { effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { encryptPayload } from '@taskfleet/job-queue';
+import { SpanKind, inSpan, spanNames, traceAttributes, traceparentOf } from '@taskfleet/telemetry';
 
 import { backoffDelayMs } from './backoff';
 import type { RunnerIntake } from './runner-intake';
@@ -17,12 +18,28 @@ export type HandoffOutcome =
 /** Attempts at turning the reservation into pending demand before leaving it to expire. */
 const CONVERT_ATTEMPTS = 5;
 
-async function acceptJob(
+function acceptJob(
   intake: RunnerIntake,
   job: JobPayload,
   force: AbortSignal,
 ): Promise<'accepted' | 'refused' | 'abandoned'> {
+  return inSpan(intake.tracer, spanNames.pollerAccept, {}, async span => {
+    const outcome = await acceptWithRetries(intake, job, force, attempts => {
+      span.setAttribute(traceAttributes.attempts, attempts);
+    });
+    span.setAttribute(traceAttributes.outcome, outcome);
+    return outcome;
+  });
+}
+
+async function acceptWithRetries(
+  intake: RunnerIntake,
+  job: JobPayload,
+  force: AbortSignal,
+  attempted: (attempts: number) => void,
+): Promise<'accepted' | 'refused' | 'abandoned'> {
   for (let failures = 1; ; failures++) {
+    attempted(failures);
     const result = await intake.client.acceptJob(job.id, job.token);
     // 412 asks for the trace again; the job is running on GitLab's side all the same.
     if (result.kind === 'accepted' || result.kind === 'trace-reset') {
@@ -42,11 +59,27 @@ async function acceptJob(
   }
 }
 
-async function enqueueJob(
+function enqueueJob(
   intake: RunnerIntake,
   job: JobPayload,
   acceptedAtMs: number,
   force: AbortSignal,
+): Promise<boolean> {
+  return inSpan(intake.tracer, spanNames.pollerEnqueue, { kind: SpanKind.PRODUCER }, async span => {
+    // The executor's job span becomes this span's child, across the queue.
+    const traceparent = traceparentOf();
+    const done = await enqueueWithRetries(intake, job, acceptedAtMs, force, traceparent);
+    span.setAttribute(traceAttributes.outcome, done ? 'enqueued' : 'abandoned');
+    return done;
+  });
+}
+
+async function enqueueWithRetries(
+  intake: RunnerIntake,
+  job: JobPayload,
+  acceptedAtMs: number,
+  force: AbortSignal,
+  traceparent: string | undefined,
 ): Promise<boolean> {
   const payload = encryptPayload(JSON.stringify(job), intake.payloadKey);
   // A second, tiny envelope: enough to fail the job back if the payload cannot be read.
@@ -54,7 +87,14 @@ async function enqueueJob(
     JSON.stringify({ id: job.id, token: job.token }),
     intake.payloadKey,
   );
-  const entry = { gitlabJobId: job.id, runnerKey: intake.runnerKey, acceptedAtMs, payload, report };
+  const entry = {
+    gitlabJobId: job.id,
+    runnerKey: intake.runnerKey,
+    acceptedAtMs,
+    payload,
+    report,
+    ...(traceparent === undefined ? {} : { traceparent }),
+  };
   for (let failures = 1; ; failures++) {
     try {
       await intake.jobQueue.enqueue(entry);

@@ -5,6 +5,8 @@ import { GitlabClient, buildRunnerInfo, unrefClock } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
 import { FailBackRequests, createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
+import { noopTracer } from '@taskfleet/telemetry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -40,6 +42,8 @@ export interface PollerOptions {
   readonly handoffGraceMs?: number;
   /** Told about every request and refusal (liveness, metrics). */
   readonly observer?: IntakeObserver;
+  /** Traces each job's intake; its enqueue span's context travels in the queue entry. */
+  readonly tracer?: Tracer;
 }
 
 /** Reservations outlive GitLab's 50 s long poll with margin (registry README: no renewal). */
@@ -133,6 +137,7 @@ export class Poller {
         concurrentLimit,
         unhealthyCount: 0,
         observer: this.options.observer,
+        tracer: this.options.tracer ?? noopTracer,
       };
       this.intakes.push(intake);
       const signals = { stop: this.stopController.signal, force: this.forceController.signal };

@@ -1,4 +1,5 @@
 import { activePolicy } from '@taskfleet/taskscaler';
+import { context, inSpan, spanNames, traceAttributes } from '@taskfleet/telemetry';
 
 import { backoffDelayMs } from './backoff';
 import { failInvalidJob } from './fail-invalid-job';
@@ -79,6 +80,8 @@ async function oneRound(
     return { kind: 'wait', ms: settings.noCapacityWakeMs };
   }
   const startedAtMs = clock.now();
+  // Span times are wall time whatever clock drives the loop; empty polls make no span.
+  const requestStartedAtMs = Date.now();
   tell(intake, { kind: 'request-started' });
   const result = await intake.client
     .requestJob({ token: runner.token, signal: signals.stop })
@@ -96,7 +99,25 @@ async function oneRound(
   if (result.kind === 'job') {
     failures.n = 0;
     intake.unhealthyCount = 0;
-    await handOffJob(intake, result.job, reservation.id, signals.force);
+    const job = result.job;
+    const attributes = {
+      [traceAttributes.gitlabJobId]: job.id,
+      [traceAttributes.runnerKey]: intake.runnerKey,
+      ...(runner.id === null ? {} : { [traceAttributes.runnerId]: runner.id }),
+    };
+    const tracer = intake.tracer;
+    await inSpan(
+      tracer,
+      spanNames.pollerJob,
+      { attributes, startTimeMs: requestStartedAtMs },
+      async span => {
+        tracer
+          .startSpan(spanNames.pollerRequest, { startTime: requestStartedAtMs }, context.active())
+          .end();
+        const outcome = await handOffJob(intake, job, reservation.id, signals.force);
+        span.setAttribute(traceAttributes.outcome, outcome);
+      },
+    );
     // GitLab Runner asks again at once after a job unless strict_check_interval is set.
     return runner.strictCheckInterval ? { kind: 'wait', ms: paceMs } : { kind: 'again' };
   }

@@ -2,6 +2,7 @@ import type { RunnerConfig } from '@taskfleet/config';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
 import type { JobQueue } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import type { BackoffPolicy } from './backoff';
@@ -41,6 +42,8 @@ export interface RunnerIntake {
   /** The global `concurrent` over every runner entry, shared by all intakes of the poller. */
   concurrentLimit: ConcurrentLimit;
   readonly observer?: IntakeObserver | undefined;
+  /** Spans of each job's intake (request, accept, enqueue); the no-op tracer when off. */
+  readonly tracer: Tracer;
   /** Consecutive unhealthy (403) answers across this runner's loops. */
   unhealthyCount: number;
 }

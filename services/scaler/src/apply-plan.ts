@@ -1,4 +1,5 @@
 import type { Plan } from '@taskfleet/taskscaler';
+import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
 
 import type { ScalerRemoval } from './boot-failures';
 import type { TickContext } from './context';
@@ -51,7 +52,17 @@ async function increase(
     pending.push(ctx.nowMs);
   }
   await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);
-  const result = await ctx.provider.increase(granted);
+  const attributes = { [traceAttributes.increaseGranted]: granted };
+  const result = await inSpan(
+    ctx.tracer ?? noopTracer,
+    spanNames.scalerIncrease,
+    { attributes },
+    async span => {
+      const answer = await ctx.provider.increase(granted);
+      span.setAttribute(traceAttributes.increaseRequested, answer.requested);
+      return answer;
+    },
+  );
   const requested = Math.max(0, Math.min(granted, result.requested));
   pending.splice(pending.length - (granted - requested), granted - requested);
   if (requested > 0) {
@@ -115,8 +126,21 @@ export async function applyPlan(
     ) {
       await ctx.hooks.afterIdleRead(removal.id);
     }
-    const outcome = await guarded(ctx, removal.id, 'remove', () =>
-      drainAndTerminate(ctx, removal.id, removal.reason, idleBound),
+    const attributes = {
+      [traceAttributes.instanceId]: removal.id,
+      [traceAttributes.removalReason]: removal.reason,
+    };
+    const outcome = await inSpan(
+      ctx.tracer ?? noopTracer,
+      spanNames.scalerTerminate,
+      { attributes },
+      async span => {
+        const result = await guarded(ctx, removal.id, 'remove', () =>
+          drainAndTerminate(ctx, removal.id, removal.reason, idleBound),
+        );
+        span.setAttribute(traceAttributes.outcome, result ?? 'failed');
+        return result;
+      },
     );
     (outcome === 'terminated' ? terminated : outcome === 'refused' ? refused : failed).push(
       removal.id,

@@ -1,5 +1,6 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import type { CapacityGuard } from './capacity-guard';
@@ -38,6 +39,8 @@ export interface TickContext {
   readonly probes: HealthProbes;
   /** Heartbeat interval and the bound on one heartbeat, connection included. */
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
+  /** Spans of the tick's increase and terminate calls. @defaultValue the no-op tracer */
+  readonly tracer?: Tracer;
 }
 
 /** A shared creation budget and the key of the pool asking it. */

@@ -1,5 +1,7 @@
 import type { InstanceGroup } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
+import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
+import type { Attributes, Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import type { PoolCreationBudget } from './context';
@@ -74,6 +76,10 @@ export interface ScalerOptions {
   readonly startOffsetMs?: number;
   /** While it runs, the next tick waits at least until it ends (B59). Default none. */
   readonly accountBackoff?: AccountBackoff;
+  /** One span per led tick, with the plan's figures, and spans of its increase and terminate calls. */
+  readonly tracer?: Tracer;
+  /** The pool's names on its spans: the group and the runner key (never the token). */
+  readonly pool?: { readonly group: string; readonly runnerKey: string };
   /** The account's creation budget this pool shares with the others (B13). Default none. */
   readonly creationBudget?: PoolCreationBudget;
   /**
@@ -115,6 +121,8 @@ export class Scaler {
   private settings: ScalerSettings;
   private readonly lease: LeaderLease;
   private readonly logger: Logger;
+  private readonly tracer: Tracer;
+  private readonly poolAttributes: Attributes;
   private initMaxSize: number | undefined;
   private running: Promise<TickOutcome> | undefined;
   private timer: unknown;
@@ -133,6 +141,14 @@ export class Scaler {
     this.clock = options.clock ?? Date.now;
     this.timers = options.timers ?? defaultTimers;
     this.logger = options.logger.child({ component: 'scaler', holderId: options.holderId });
+    this.tracer = options.tracer ?? noopTracer;
+    this.poolAttributes =
+      options.pool === undefined
+        ? {}
+        : {
+            [traceAttributes.group]: options.pool.group,
+            [traceAttributes.runnerKey]: options.pool.runnerKey,
+          };
     this.lease = new LeaderLease(
       options.registry,
       options.holderId,
@@ -270,6 +286,7 @@ export class Scaler {
         removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
       },
       hooks: this.options.hooks ?? {},
+      tracer: this.tracer,
       ...(this.options.creationBudget === undefined
         ? {}
         : { creationBudget: this.options.creationBudget }),
@@ -291,7 +308,16 @@ export class Scaler {
     }
     const setup = await this.setupFor(fencingToken);
     const queued = await this.options.demand.queuedJobCount();
-    const report = await runTick(setup, queued, this.initMaxSize ?? 0);
+    const report = await inSpan(
+      this.tracer,
+      spanNames.scalerTick,
+      { attributes: this.poolAttributes },
+      async span => {
+        const tick = await runTick(setup, queued, this.initMaxSize ?? 0);
+        span.setAttributes(tickAttributes(tick));
+        return tick;
+      },
+    );
     if (!this.setupChecked) {
       // The setup is known once the provider has described the group (init or update).
       this.setupChecked = true;
@@ -332,4 +358,23 @@ export class Scaler {
         });
     }, delayMs);
   }
+}
+
+/** The span attributes of one tick: the plan's figures and what was done with them. */
+function tickAttributes(tick: TickReport): Attributes {
+  const { plan, apply } = tick;
+  return {
+    [traceAttributes.planQueuedJobs]: plan.queued,
+    [traceAttributes.planPendingJobs]: plan.pending,
+    [traceAttributes.planInUseSlots]: plan.inUseSlots,
+    [traceAttributes.planIdleTargetSlots]: plan.idleTargetSlots,
+    [traceAttributes.planInstances]: plan.instanceCount,
+    [traceAttributes.planTargetInstances]: plan.targetInstances,
+    [traceAttributes.planToCreate]: plan.toCreate,
+    [traceAttributes.planLimitedBy]: plan.limitedBy ?? 'none',
+    [traceAttributes.planRemovals]: tick.removals.length,
+    [traceAttributes.increaseGranted]: apply.granted,
+    [traceAttributes.increaseRequested]: apply.requested,
+    [traceAttributes.terminated]: apply.terminated.length,
+  };
 }

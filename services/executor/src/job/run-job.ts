@@ -1,5 +1,7 @@
 import type { SshConnection } from '@taskfleet/fleeting';
 import type { Clock, JobPayload } from '@taskfleet/gitlab';
+import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
+import type { Tracer } from '@taskfleet/telemetry';
 
 import { openTransfers } from '../artifacts/job-transfers';
 import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
@@ -59,11 +61,14 @@ export interface RunJobInput {
   readonly runnerDescription?: string;
   /** Artifacts (GitLab) and cache (S3); without it those stages are skipped. */
   readonly transfers?: JobTransfers;
+  /** One span per log section and per transfer phase. @defaultValue the no-op tracer */
+  readonly tracer?: Tracer;
 }
 
 /** Runs every stage of the job on the instance, streaming the log, and returns how it ended. */
 export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   const { payload, connection, trace, clock } = input;
+  const tracer = input.tracer ?? noopTracer;
   const shell = input.shell ?? 'bash';
   const serverReasons = payload.features.failure_reasons;
   const write = async (chunk: Uint8Array | string): Promise<void> => {
@@ -105,12 +110,24 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     name: string,
     title: string,
     body: () => Promise<StageEnd | undefined>,
-  ): Promise<StageEnd | undefined> => {
-    await write(sectionHeader(name, title, clock.now()));
-    const end = await body();
-    await write(sectionEnd(name, clock.now()));
-    return end;
-  };
+  ): Promise<StageEnd | undefined> =>
+    inSpan(
+      tracer,
+      spanNames.executorStage,
+      { attributes: { [traceAttributes.stage]: name } },
+      async span => {
+        await write(sectionHeader(name, title, clock.now()));
+        const end = await body();
+        await write(sectionEnd(name, clock.now()));
+        if (end !== undefined) {
+          span.setAttribute(traceAttributes.outcome, end.kind);
+          if (end.kind === 'exited' && end.result.exitCode !== null) {
+            span.setAttribute(traceAttributes.exitCode, end.result.exitCode);
+          }
+        }
+        return end;
+      },
+    );
   const finish = async (outcome: JobOutcome): Promise<JobOutcome> => {
     // Whatever the job left running on the instance ends with it.
     await stages.sweep('KILL', { removeRecord: true });
@@ -267,7 +284,10 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
     if (failure === undefined) {
-      const end = await transfers.beforeScript();
+      const opened = transfers;
+      const end = await inSpan(tracer, spanNames.executorTransfersBefore, {}, () =>
+        opened.beforeScript(),
+      );
       if (end !== undefined) {
         failure = end.outcome;
         failedEnd = end.connectionLost ? { kind: 'error', error: end.outcome.detail } : undefined;
@@ -305,7 +325,11 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     !canceledEarly &&
     leftMs() > 0
   ) {
-    const end = await transfers.afterScript(failure === undefined);
+    const opened = transfers;
+    const succeeded = failure === undefined;
+    const end = await inSpan(tracer, spanNames.executorTransfersAfter, {}, () =>
+      opened.afterScript(succeeded),
+    );
     if (end !== undefined && failure === undefined) {
       failure = end.outcome;
     }

@@ -2,6 +2,7 @@ import { dial } from '@taskfleet/fleeting';
 import type { ConnectInfo, SshConnection } from '@taskfleet/fleeting';
 import { LogMasker, TraceWriter, effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
+import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import { diskUsePercent } from '../job/disk-check';
@@ -12,6 +13,7 @@ import type { HeldSlot } from './acquire-slot';
 import { deliverOutbox } from './deliver-outbox';
 import type { JobLease } from './job-lease';
 import type { OutboxEntry } from './job-record';
+import { patchEvents } from './patch-events';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
 import type { ReportTarget } from './report-target';
 
@@ -86,18 +88,22 @@ export class JobRun {
     const { options, logger } = this;
     const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
     log.info({ existing: held.existing }, 'slot claimed');
+    const tracer = options.tracer ?? noopTracer;
     let connection: SshConnection;
     try {
-      const info = await options.instances.connectInfo(held.instanceId);
-      const timeoutMs = options.dialTimeoutMs ?? 30_000;
-      // TODO(#4): pool connections per instance; each job dials its own session for now.
-      connection = await (options.connect ?? defaultConnect)(info, timeoutMs, {
-        ...(options.keepaliveIntervalMs === undefined
-          ? {}
-          : { keepaliveIntervalMs: options.keepaliveIntervalMs }),
-        ...(options.keepaliveCountMax === undefined
-          ? {}
-          : { keepaliveCountMax: options.keepaliveCountMax }),
+      const attributes = { [traceAttributes.instanceId]: held.instanceId };
+      connection = await inSpan(tracer, spanNames.executorSshConnect, { attributes }, async () => {
+        const info = await options.instances.connectInfo(held.instanceId);
+        const timeoutMs = options.dialTimeoutMs ?? 30_000;
+        // TODO(#4): pool connections per instance; each job dials its own session for now.
+        return (options.connect ?? defaultConnect)(info, timeoutMs, {
+          ...(options.keepaliveIntervalMs === undefined
+            ? {}
+            : { keepaliveIntervalMs: options.keepaliveIntervalMs }),
+          ...(options.keepaliveCountMax === undefined
+            ? {}
+            : { keepaliveCountMax: options.keepaliveCountMax }),
+        });
       });
     } catch (error) {
       log.error({ err: errorName(error) }, 'could not connect to instance');
@@ -124,6 +130,7 @@ export class JobRun {
         },
         buildsDir: options.buildsDir,
         slot: held.slot,
+        tracer,
         clock: options.clock,
         signal: anySignal(trace.abortSignal, this.lease.lost),
         cancelSignal: trace.cancelSignal,
@@ -237,7 +244,7 @@ export class JobRun {
   private traceWriter(): TraceWriter {
     const { options, logger, target } = this;
     const trace = new TraceWriter({
-      client: options.client,
+      client: patchEvents(options.client),
       jobId: target.id,
       jobToken: target.token,
       logger,
@@ -307,6 +314,26 @@ export async function deliverOutboxOf(
   outbox: OutboxEntry,
   lease: JobLease,
 ): Promise<void> {
+  const tracer = options.tracer ?? noopTracer;
+  await inSpan(tracer, spanNames.executorFinalUpdate, {}, async span => {
+    const kind = await deliverOutboxUnderLease(options, logger, target, outbox, lease);
+    span.setAttributes({
+      [traceAttributes.outcome]: kind,
+      ...(outbox.failureReason === undefined
+        ? {}
+        : { [traceAttributes.failureReason]: outbox.failureReason }),
+      ...(outbox.exitCode === undefined ? {} : { [traceAttributes.exitCode]: outbox.exitCode }),
+    });
+  });
+}
+
+async function deliverOutboxUnderLease(
+  options: JobProcessorOptions,
+  logger: Logger,
+  target: ReportTarget,
+  outbox: OutboxEntry,
+  lease: JobLease,
+): Promise<string> {
   // Shutting down: one attempt (a healthy GitLab takes it), no waiting; else wait until stopped.
   const stoppingAlready = options.stopping?.aborted === true;
   const outcome = await deliverOutbox({
@@ -326,7 +353,7 @@ export async function deliverOutboxOf(
     // Shutting down, or another executor took over: the outbox stays for the next owner.
     logger.info({ attempts: outcome.attempts }, 'final update handed over');
     await lease.release();
-    return;
+    return 'handed_over';
   }
   if (outcome.kind === 'deadline-exceeded' || outcome.kind === 'retries-exhausted') {
     logger.error(
@@ -335,6 +362,7 @@ export async function deliverOutboxOf(
     );
   }
   await options.records.markDelivered(target.id, options.clock.now());
+  return outcome.kind;
 }
 
 /** An AbortSignal that aborts when any of `signals` does. */

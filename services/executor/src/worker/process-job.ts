@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 
 import type { QueuedJob } from '@taskfleet/job-queue';
+import {
+  SpanKind,
+  contextFromTraceparent,
+  inSpan,
+  noopTracer,
+  spanNames,
+  traceAttributes,
+} from '@taskfleet/telemetry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import { acquireSlot } from './acquire-slot';
@@ -28,9 +37,11 @@ const defaultQueuedCheckIntervalMs = 30_000;
  */
 export class JobProcessor {
   private readonly leaseMs: number;
+  private readonly tracer: Tracer;
 
   constructor(private options: JobProcessorOptions) {
     this.leaseMs = options.jobLeaseMs ?? defaultJobLeaseMs;
+    this.tracer = options.tracer ?? noopTracer;
   }
 
   /** Takes new settings (a config reload) for the jobs delivered from now on. */
@@ -38,8 +49,31 @@ export class JobProcessor {
     this.options = { ...this.options, ...settings };
   }
 
-  /** Processes one delivery; throws `payload_unreadable` when the payload cannot be decrypted. */
-  async process(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
+  /**
+   * Processes one delivery in a span that continues the poller's trace from the entry's
+   * `traceparent`; throws `payload_unreadable` when the payload cannot be decrypted.
+   */
+  process(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
+    const attributes = {
+      [traceAttributes.gitlabJobId]: queued.gitlabJobId,
+      [traceAttributes.runnerKey]: queued.runnerKey,
+      ...(this.options.runnerId === undefined
+        ? {}
+        : { [traceAttributes.runnerId]: this.options.runnerId }),
+    };
+    return inSpan(
+      this.tracer,
+      spanNames.executorJob,
+      { attributes, kind: SpanKind.CONSUMER, parent: contextFromTraceparent(queued.traceparent) },
+      async span => {
+        const result = await this.processDelivery(queued, signal);
+        span.setAttribute(traceAttributes.outcome, result);
+        return result;
+      },
+    );
+  }
+
+  private async processDelivery(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
     const { options } = this;
     const jobId = queued.gitlabJobId;
     const logger = options.logger.child({ jobId });
@@ -64,7 +98,11 @@ export class JobProcessor {
     }
     const target =
       decoded.kind === 'job' ? targetOf(decoded.job) : bareTarget(decoded.jobId, decoded.jobToken);
-    const owned = await this.takeOrWait(jobId, target, logger, signal);
+    const owned = await inSpan(this.tracer, spanNames.executorClaim, {}, async span => {
+      const taken = await this.takeOrWait(jobId, target, logger, signal);
+      span.setAttribute(traceAttributes.jobStage, taken?.taken.stage ?? 'handed_over');
+      return taken;
+    });
     if (owned === undefined) {
       return 'handed_over';
     }
@@ -110,14 +148,26 @@ export class JobProcessor {
       watch.start();
       let held: HeldSlot | undefined;
       try {
-        held = await acquireSlot({
-          registry: options.registry,
-          jobId: String(jobId),
-          clock: options.clock,
-          timeoutMs: options.instanceAcquireTimeoutMs,
-          pollIntervalMs: options.slotPollIntervalMs ?? 1000,
-          logger,
-          signal: anySignal(signal, watch.canceled),
+        held = await inSpan(this.tracer, spanNames.executorSlotWait, {}, async span => {
+          const slot = await acquireSlot({
+            registry: options.registry,
+            jobId: String(jobId),
+            clock: options.clock,
+            timeoutMs: options.instanceAcquireTimeoutMs,
+            pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+            logger,
+            signal: anySignal(signal, watch.canceled),
+          });
+          if (slot === undefined) {
+            span.setAttribute(traceAttributes.outcome, 'no_slot');
+          } else {
+            span.setAttributes({
+              [traceAttributes.instanceId]: slot.instanceId,
+              [traceAttributes.slot]: slot.slot,
+              [traceAttributes.outcome]: 'claimed',
+            });
+          }
+          return slot;
         });
       } finally {
         await watch.stop();

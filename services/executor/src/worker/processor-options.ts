@@ -2,6 +2,7 @@ import type { ConnectInfo, InstanceGroup, SshConnection } from '@taskfleet/fleet
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
 import type { FailBackRequests } from '@taskfleet/job-queue';
 import type { Registry } from '@taskfleet/registry';
+import type { Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
 import type { CacheSettings } from '../cache/cache-stages';
@@ -87,6 +88,10 @@ export interface JobProcessorOptions {
   readonly runnerDescription?: string;
   /** `[runners.cache]` as a store and object naming; without it caches are skipped. */
   readonly cache?: CacheSettings;
+  /** Traces each delivery (claim, slot wait, SSH, stages, final update). @defaultValue no-op */
+  readonly tracer?: Tracer;
+  /** `[[runners]] id`, as a span attribute; never the token. */
+  readonly runnerId?: number;
   /** Opens the SSH session; `dial` unless a test swaps it. */
   readonly connect?: (
     info: ConnectInfo,
