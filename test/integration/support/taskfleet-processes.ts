@@ -15,12 +15,19 @@ export interface TaskfleetProcess {
   stderr: string;
 }
 
-/** Starts `taskfleet run <role> --config <configPath>` with the current node binary. */
-export function startTaskfleetRun(role: string, configPath: string): TaskfleetProcess {
+/**
+ * Starts `taskfleet run <role> --config <configPath>` with the current node binary, in this
+ * process's environment or `env`.
+ */
+export function startTaskfleetRun(
+  role: string,
+  configPath: string,
+  env?: NodeJS.ProcessEnv,
+): TaskfleetProcess {
   const child = spawn(
     process.execPath,
     ['--no-warnings', cliMain, 'run', role, '--config', configPath],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], ...(env === undefined ? {} : { env }) },
   );
   const entry: TaskfleetProcess = {
     role,
