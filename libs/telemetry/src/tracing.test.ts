@@ -211,6 +211,30 @@ describe('startTracing', () => {
     }
   });
 
+  it('lets OTEL_SERVICE_NAME win over the role name', async () => {
+    const saved = process.env.OTEL_SERVICE_NAME;
+    process.env.OTEL_SERVICE_NAME = 'from-env';
+    try {
+      const exporter = new InMemorySpanExporter();
+      tracing = startTracing({
+        serviceName: 'taskfleet-poller',
+        endpoint: null,
+        env: {},
+        logger,
+        exporter,
+        processor: e => new SimpleSpanProcessor(e),
+      });
+      await inSpan(tracing.tracer, spanNames.pollerJob, {}, () => Promise.resolve());
+      expect(exporter.getFinishedSpans()[0]?.resource.attributes['service.name']).toBe('from-env');
+    } finally {
+      if (saved === undefined) {
+        delete process.env.OTEL_SERVICE_NAME;
+      } else {
+        process.env.OTEL_SERVICE_NAME = saved;
+      }
+    }
+  });
+
   it('shutdown twice is one shutdown, and the context manager is released', async () => {
     tracing = startTracing({
       serviceName: 't',

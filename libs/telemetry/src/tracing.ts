@@ -1,4 +1,4 @@
-import { context, diag, DiagLogLevel, ProxyTracerProvider } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -159,7 +159,9 @@ export function startTracing(options: TracingOptions): Tracing {
   const shutdown = async (): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>(resolve => {
-      timer = setTimeout(() => resolve('timeout'), shutdownTimeoutMs);
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, shutdownTimeoutMs);
       timer.unref();
     });
     try {
@@ -186,5 +188,9 @@ export function startTracing(options: TracingOptions): Tracing {
   };
 }
 
-/** OpenTelemetry's no-op tracer: the default of every service built without tracing. */
-export const noopTracer: Tracer = new ProxyTracerProvider().getTracer(tracerName);
+/**
+ * The tracer of every service built without tracing: the global API's, which is OpenTelemetry's
+ * no-op tracer because taskfleet never registers a global provider (each process hands its own
+ * tracer to its services instead).
+ */
+export const noopTracer: Tracer = trace.getTracer(tracerName);

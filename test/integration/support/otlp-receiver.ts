@@ -118,7 +118,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans: () => bodies.flatMap(decode),
     close: () =>
       new Promise(resolve => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

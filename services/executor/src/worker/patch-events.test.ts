@@ -47,7 +47,7 @@ describe('patchEvents', () => {
   });
 
   it('returns the client itself when no span records (tracing off)', () => {
-    const client = {} as GitlabClient;
+    const client = {} as unknown as GitlabClient;
     expect(patchEvents(client)).toBe(client);
   });
 });
