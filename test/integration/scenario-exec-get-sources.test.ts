@@ -19,9 +19,25 @@ failing-hook:
       - echo about to fail && exit 3
   script:
     - echo never-runs
+custom-dir:
+  variables:
+    GIT_CLONE_PATH: $CI_BUILDS_DIR/go/src/$CI_CONCURRENT_ID/widgets
+  script:
+    - echo "in $PWD as $CI_PROJECT_DIR"
+    - test -f .gitlab-ci.yml && echo checked-out-here
+custom-dir-not-enabled:
+  variables:
+    GIT_CLONE_PATH: $CI_BUILDS_DIR/go/src/widgets
+  script:
+    - echo never-runs
+custom-dir-outside:
+  variables:
+    GIT_CLONE_PATH: /tmp/taskfleet-outside-builds
+  script:
+    - echo never-runs
 `;
 
-describe('scenario: get_sources hooks from config.toml and the job', () => {
+describe('scenario: get_sources hooks and GIT_CLONE_PATH from config.toml and the job', () => {
   let world: TransferWorld;
   beforeAll(async () => {
     world = await startTransferWorld({ files: { '.gitlab-ci.yml': ciYaml }, tag: 'hooks' });
@@ -65,5 +81,40 @@ describe('scenario: get_sources hooks from config.toml and the job', () => {
     expect(failingLog).not.toContain('Fetching changes');
     expect(failingLog).not.toContain('never-runs');
     expect(failingLog).toContain('ERROR: Job failed: exit code 3');
+  });
+
+  it('moves the work tree to GIT_CLONE_PATH only with custom_build_dir and inside builds_dir', async () => {
+    const custom = await world.runNext({}, { runnerScripts: { customBuildDirEnabled: true } });
+    expect(custom.job.job_info.name).toBe('custom-dir');
+    expect(custom.outcome).toEqual({ outcome: 'success' });
+    const log = plain(custom.trace);
+    expect(log).toMatch(/\nin (\/\S+\/builds\/go\/src\/0\/widgets) as \1\n/);
+    expect(log).toContain('\nchecked-out-here\n');
+
+    const disabled = await world.runNext({}, { runnerScripts: { customBuildDirEnabled: false } });
+    expect(disabled.job.job_info.name).toBe('custom-dir-not-enabled');
+    // GitLab Runner's configuration error, which this GitLab lists, so it is sent as such.
+    expect(disabled.outcome).toMatchObject({
+      outcome: 'failed',
+      failureReason: 'runner_configuration_error',
+    });
+    expect(disabled.status).toBe('failed');
+    expect(world.emulator.admin.getJob(disabled.job.id).failureReason).toBe(
+      'runner_configuration_error',
+    );
+    expect(plain(disabled.trace)).toContain(
+      'ERROR: Job failed: setting GIT_CLONE_PATH is not allowed, enable `custom_build_dir` feature\n',
+    );
+    expect(plain(disabled.trace)).not.toContain('never-runs');
+
+    const outside = await world.runNext({}, { runnerScripts: { customBuildDirEnabled: true } });
+    expect(outside.job.job_info.name).toBe('custom-dir-outside');
+    expect(outside.outcome).toMatchObject({
+      outcome: 'failed',
+      failureReason: 'runner_configuration_error',
+    });
+    expect(plain(outside.trace)).toMatch(
+      /ERROR: Job failed: the GIT_CLONE_PATH="\/tmp\/taskfleet-outside-builds" has to be within "\/\S+\/builds"\n/,
+    );
   });
 });

@@ -45,7 +45,11 @@ describe('executorSettingsFor', () => {
         { key: 'A', value: '1' },
         { key: 'B', value: 'x=y' },
       ],
-      runnerScripts: { preGetSourcesScript: 'echo pre', postGetSourcesScript: null },
+      runnerScripts: {
+        preGetSourcesScript: 'echo pre',
+        postGetSourcesScript: null,
+        customBuildDirEnabled: false,
+      },
       runnerDescription: 'linux',
       instanceAcquireTimeoutMs: 120_000,
       diskPressurePercent: 70,

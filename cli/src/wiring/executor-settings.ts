@@ -16,6 +16,7 @@ export function executorSettingsFor(
     runnerScripts: {
       preGetSourcesScript: runner.preGetSourcesScript,
       postGetSourcesScript: runner.postGetSourcesScript,
+      customBuildDirEnabled: runner.customBuildDirEnabled,
     },
     runnerDescription: runner.name,
     instanceAcquireTimeoutMs: autoscaler.instanceAcquireTimeoutMs,

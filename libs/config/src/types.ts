@@ -142,7 +142,6 @@ export interface RunnerConfig {
    * `GIT_CLONE_PATH` (inside `builds_dir`).
    * @defaultValue `false`
    */
-  // TODO(#5): parsed and validated; the executor does not act on it yet (GIT_CLONE_PATH).
   readonly customBuildDirEnabled: boolean;
   /**
    * `output_limit` (integer KiB in the file): most job log bytes sent to GitLab.

@@ -4,6 +4,11 @@ export type ExecutorErrorCode =
   | 'invalid_builds_dir'
   /** The job's project path would put its work tree outside its slot's directory. */
   | 'invalid_project_path'
+  /**
+   * `GIT_CLONE_PATH` is set while `[runners.custom_build_dir]` is off, or names a directory
+   * outside the builds dir: the job's configuration error, as GitLab Runner reports it.
+   */
+  | 'invalid_clone_path'
   /** The instance did not report its login directory, so a relative builds dir has no base. */
   | 'builds_dir_unresolved'
   /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */

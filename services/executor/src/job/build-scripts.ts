@@ -22,6 +22,8 @@ export interface RunnerScriptSettings {
   readonly preGetSourcesScript?: string | null;
   /** `post_get_sources_script`: run in get_sources after checkout and submodules. */
   readonly postGetSourcesScript?: string | null;
+  /** `[runners.custom_build_dir] enabled`: a job may set `GIT_CLONE_PATH`. @defaultValue false */
+  readonly customBuildDirEnabled?: boolean;
 }
 
 /** Where and how the job's scripts run on the instance. */
@@ -83,33 +85,48 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   const projectPath =
     payload.job_info.project_full_path || `project-${payload.job_info.project_id}`;
   const slotDir = posix.join(buildsDir, String(options.slot));
-  const projectDir = posix.join(slotDir, projectPath);
+  const slotProjectDir = posix.join(slotDir, projectPath);
   // The clone strategy empties projectDir with rm -rf, so it must lie strictly inside the slot's
   // directory whatever the payload says (the payload parser refuses such paths too).
-  if (!projectDir.startsWith(`${slotDir}/`)) {
+  if (!slotProjectDir.startsWith(`${slotDir}/`)) {
     throw new ExecutorError(
       'invalid_project_path',
       `could not build the job scripts: project path ${JSON.stringify(projectPath)} leaves the slot's directory`,
     );
   }
-  const fileVariablesDir = `${projectDir}.tmp`;
-  const filePathOf = (key: string): string => posix.join(fileVariablesDir, key);
-
-  const base: ShellVariable[] = [
-    { key: 'CI_BUILDS_DIR', value: buildsDir },
-    { key: 'CI_PROJECT_DIR', value: projectDir },
-    { key: 'CI_CONCURRENT_ID', value: String(options.slot) },
-    { key: 'CI_CONCURRENT_PROJECT_ID', value: String(options.slot) },
-    { key: 'CI_SERVER', value: 'yes' },
-    { key: 'CI_SHARED_ENVIRONMENT', value: 'true' },
-    { key: 'CI_RUNNER_VERSION', value: runnerVersion },
-    { key: 'CI_RUNNER_REVISION', value: 'taskfleet' },
-    { key: 'CI_RUNNER_EXECUTABLE_ARCH', value: `${process.platform}/${process.arch}` },
-    ...(options.runnerVariables ?? []),
-    ...payload.variables,
-  ];
-  const skippedVariables = base.filter(v => !shellNamePattern.test(v.key)).map(v => v.key);
-  const usable = base.filter(v => shellNamePattern.test(v.key));
+  const variablesFor = (projectDir: string) => {
+    const fileVariablesDir = `${projectDir}.tmp`;
+    const filePathOf = (key: string): string => posix.join(fileVariablesDir, key);
+    const base: ShellVariable[] = [
+      { key: 'CI_BUILDS_DIR', value: buildsDir },
+      { key: 'CI_PROJECT_DIR', value: projectDir },
+      { key: 'CI_CONCURRENT_ID', value: String(options.slot) },
+      { key: 'CI_CONCURRENT_PROJECT_ID', value: String(options.slot) },
+      { key: 'CI_SERVER', value: 'yes' },
+      { key: 'CI_SHARED_ENVIRONMENT', value: 'true' },
+      { key: 'CI_RUNNER_VERSION', value: runnerVersion },
+      { key: 'CI_RUNNER_REVISION', value: 'taskfleet' },
+      { key: 'CI_RUNNER_EXECUTABLE_ARCH', value: `${process.platform}/${process.arch}` },
+      ...(options.runnerVariables ?? []),
+      ...payload.variables,
+    ];
+    const usable = base.filter(v => shellNamePattern.test(v.key));
+    const expanded = expandVariables(usable, filePathOf);
+    const lastValue = new Map(
+      expanded.map(v => [v.key, v.file === true ? filePathOf(v.key) : v.value]),
+    );
+    const skippedVariables = base.filter(v => !shellNamePattern.test(v.key)).map(v => v.key);
+    return { fileVariablesDir, filePathOf, usable, lastValue, skippedVariables };
+  };
+  // GIT_CLONE_PATH is expanded like any variable (CI_BUILDS_DIR and all), then the work tree and
+  // CI_PROJECT_DIR move there, as GitLab Runner's custom build dir does.
+  const clonePath = variablesFor(slotProjectDir).lastValue.get('GIT_CLONE_PATH') ?? '';
+  const projectDir =
+    clonePath === ''
+      ? slotProjectDir
+      : customProjectDir(clonePath, buildsDir, options.runnerScripts?.customBuildDirEnabled);
+  const { fileVariablesDir, filePathOf, usable, lastValue, skippedVariables } =
+    variablesFor(projectDir);
 
   const preambleFor = (status: string): string[] => {
     const variables = expandVariables(
@@ -121,10 +138,6 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
       ...exportLines(variables, fileVariablesDir, filePathOf),
     ];
   };
-  const expanded = expandVariables(usable, filePathOf);
-  const lastValue = new Map(
-    expanded.map(v => [v.key, v.file === true ? filePathOf(v.key) : v.value]),
-  );
   const sourcesInput = {
     projectDir,
     repoUrl: payload.git_info.repo_url,
@@ -186,6 +199,41 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     skippedVariables,
     lookup: name => lastValue.get(name),
   };
+}
+
+/**
+ * The work tree `GIT_CLONE_PATH` names, checked as GitLab Runner checks it: only with
+ * `custom_build_dir` enabled and inside the builds dir. The builds dir itself is refused too: the
+ * clone strategy empties the work tree, which would take every slot's tree with it.
+ */
+function customProjectDir(value: string, buildsDir: string, enabled: boolean | undefined): string {
+  if (enabled !== true) {
+    throw new ExecutorError(
+      'invalid_clone_path',
+      'setting GIT_CLONE_PATH is not allowed, enable `custom_build_dir` feature',
+    );
+  }
+  if (!posix.isAbsolute(value)) {
+    throw new ExecutorError(
+      'invalid_clone_path',
+      `Rel: can't make ${value} relative to ${buildsDir}`,
+    );
+  }
+  const cleaned = posix.normalize(value).replace(/(.)\/+$/, '$1');
+  const relative = posix.relative(buildsDir, cleaned);
+  if (relative.startsWith('..')) {
+    throw new ExecutorError(
+      'invalid_clone_path',
+      `the GIT_CLONE_PATH=${JSON.stringify(value)} has to be within ${JSON.stringify(buildsDir)}`,
+    );
+  }
+  if (relative === '') {
+    throw new ExecutorError(
+      'invalid_clone_path',
+      `the GIT_CLONE_PATH=${JSON.stringify(value)} has to name a directory inside ${JSON.stringify(buildsDir)}, not the builds directory itself`,
+    );
+  }
+  return cleaned;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SshConnection } from '@taskfleet/fleeting';
+import { effectiveFailureReason } from '@taskfleet/gitlab';
 import type { Clock, JobPayload } from '@taskfleet/gitlab';
 import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
 import type { Tracer } from '@taskfleet/telemetry';
@@ -161,6 +162,14 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       ...(input.runnerScripts === undefined ? {} : { runnerScripts: input.runnerScripts }),
     });
   } catch (error) {
+    if (error instanceof ExecutorError && error.code === 'invalid_clone_path') {
+      // GitLab Runner's configuration error: the job's own fault, never the instance's.
+      return finish({
+        outcome: 'failed',
+        failureReason: effectiveFailureReason('runner_configuration_error', serverReasons),
+        detail: error.message,
+      });
+    }
     return finish(failedOutcome({ kind: 'error', error }, serverReasons));
   }
   for (const name of scripts.skippedVariables) {
