@@ -24,7 +24,12 @@ export class AwsApiError extends Error {
   }
 }
 
-const THROTTLING_CODES = new Set(['Throttling', 'RequestLimitExceeded', 'ThrottlingException']);
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'RequestThrottled',
+]);
 
 /** Auto Scaling's general bad-request error. */
 export function validationError(message: string): AwsApiError {

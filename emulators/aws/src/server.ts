@@ -15,6 +15,8 @@ import { encodeJsonError, encodeJsonResult, parseJsonBody } from './protocol/jso
 import { QueryParams } from './protocol/query-request';
 import { encodeQueryError, encodeQueryResult } from './protocol/query-response';
 import type { WireResponse } from './protocol/wire-response';
+import { sqsActions } from './sqs/sqs-actions';
+import { SQS_TARGET, encodeSqsError, encodeSqsResult } from './sqs/sqs-protocol';
 
 const INSTANCE_CONNECT_TARGET = 'AWSEC2InstanceConnectService.';
 
@@ -26,7 +28,7 @@ interface Routed {
   readonly fail: (error: AwsApiError) => WireResponse;
 }
 
-/** Creates the AWS API server: one port for Auto Scaling, EC2 and EC2 Instance Connect. */
+/** Creates the AWS API server: one port for Auto Scaling, EC2, EC2 Instance Connect and SQS. */
 export function createAwsApiServer(model: AwsModel, calls: CallLog): Server {
   return createServer((request, response) => {
     void handle(model, calls, request).then(
@@ -95,6 +97,9 @@ async function handle(
 
 function route(model: AwsModel, request: IncomingMessage, body: string, requestId: string): Routed {
   const target = header(request, 'x-amz-target');
+  if (target?.startsWith(SQS_TARGET) === true) {
+    return routeSqs(model, request, body, requestId, target.slice(SQS_TARGET.length));
+  }
   if (target !== undefined) {
     const action = target.startsWith(INSTANCE_CONNECT_TARGET)
       ? target.slice(INSTANCE_CONNECT_TARGET.length)
@@ -155,6 +160,37 @@ function route(model: AwsModel, request: IncomingMessage, body: string, requestI
       return encodeQueryResult(action, await handler(model, params), requestId);
     },
     fail: error => encodeQueryError(error, requestId),
+  };
+}
+
+function routeSqs(
+  model: AwsModel,
+  request: IncomingMessage,
+  body: string,
+  requestId: string,
+  action: string,
+): Routed {
+  let params: Record<string, unknown> = {};
+  // Queue URLs name the host the client called, as SQS's own do.
+  const baseUrl = `http://${header(request, 'host') ?? '127.0.0.1'}`;
+  return {
+    service: 'sqs',
+    action,
+    get params() {
+      return params;
+    },
+    run: async () => {
+      params = parseJsonBody(body);
+      const handler = sqsActions.get(action);
+      if (handler === undefined) {
+        throw new AwsApiError(
+          'UnknownOperationException',
+          `Unknown operation ${SQS_TARGET}${action}`,
+        );
+      }
+      return encodeSqsResult(await handler({ model, baseUrl, input: params }), requestId);
+    },
+    fail: error => encodeSqsError(error, requestId),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   startInstanceRefresh,
   terminateFromOutside,
 } from './admin-operations';
+import { SPOT_WARNING_LEAD_MS, warnSpotInterruption } from './spot-interruption';
 import { stateSnapshot } from './state-snapshot';
 
 /** One admin request after routing: method, path segments, query and parsed JSON body. */
@@ -76,6 +77,10 @@ const refreshBody = z.object({
   replacement: z.enum(['launch-at-once', 'after-termination']).default('launch-at-once'),
 });
 const terminateBody = z.object({ reason: z.enum(['user', 'spot']).default('user') });
+const spotWarningBody = z.object({
+  queueName: z.string().min(1),
+  delayMs: z.number().int().nonnegative().default(SPOT_WARNING_LEAD_MS),
+});
 const advanceBody = z.object({ ms: z.number().nonnegative() });
 const setClockBody = z.object({ nowMs: z.number().int() });
 
@@ -184,6 +189,8 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
     case 'POST /instances/:id/terminate':
       terminateFromOutside(model, second ?? '', parse(terminateBody, request.body).reason);
       return { ok: true };
+    case 'POST /instances/:id/spot-interruption':
+      return warnSpotInterruption(model, second ?? '', parse(spotWarningBody, request.body));
     case 'POST /instances/:id/hide-once':
       requireInstance(model, second ?? '');
       model.faults.hiddenOnce.add(second ?? '');

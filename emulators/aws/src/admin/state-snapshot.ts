@@ -66,6 +66,16 @@ export function stateSnapshot(model: AwsModel): Record<string, unknown> {
       endTime: iso(a.endTimeMs),
     })),
     pushedKeys: model.pushedKeys.list().map(k => ({ ...k, expiresAt: iso(k.expiresAtMs) })),
+    queues: model.sqs.all().map(q => ({
+      name: q.name,
+      visibilityTimeoutSec: q.visibilityTimeoutSec,
+      messages: q.messages.map(m => ({
+        messageId: m.messageId,
+        body: m.body,
+        sentAt: iso(m.sentAtMs),
+        receiveCount: m.receiveCount,
+      })),
+    })),
     faults: {
       throttles: model.faults.throttles,
       capacityWindows: model.faults.capacityWindows,

@@ -3,10 +3,11 @@ import { Ec2InstanceStore } from '../ec2/instance-store';
 import { KeyPairStore } from '../ec2/key-pairs';
 import { LaunchTemplateStore } from '../ec2/launch-templates';
 import { PushedKeyStore } from '../instance-connect/pushed-keys';
+import { SqsQueueStore } from '../sqs/queue-store';
 import type { ModelContext } from './context';
 import { FaultState } from './faults';
 
-/** The whole emulated region: EC2, Auto Scaling, Instance Connect keys and injected faults. */
+/** The whole emulated region: EC2, Auto Scaling, Instance Connect keys, SQS queues and faults. */
 export class AwsModel {
   readonly ctx: ModelContext;
   readonly faults = new FaultState();
@@ -15,6 +16,7 @@ export class AwsModel {
   readonly keyPairs: KeyPairStore;
   readonly autoscaling: GroupRuntime;
   readonly pushedKeys: PushedKeyStore;
+  readonly sqs: SqsQueueStore;
 
   constructor(ctx: ModelContext) {
     this.ctx = ctx;
@@ -28,5 +30,6 @@ export class AwsModel {
       faults: this.faults,
     });
     this.pushedKeys = new PushedKeyStore(ctx);
+    this.sqs = new SqsQueueStore(ctx);
   }
 }

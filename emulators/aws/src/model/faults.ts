@@ -1,7 +1,7 @@
 import type { BootMode } from '../instances/instance-host';
 
 /** Which API a throttle applies to. */
-export type ServiceName = 'autoscaling' | 'ec2' | 'ec2-instance-connect';
+export type ServiceName = 'autoscaling' | 'ec2' | 'ec2-instance-connect' | 'sqs';
 
 /** Error codes the admin API can inject besides throttling. */
 export type InjectedErrorCode =

@@ -56,5 +56,7 @@ function throttleError(service: ServiceName): AwsApiError {
       });
     case 'ec2-instance-connect':
       return new AwsApiError('ThrottlingException', 'Rate exceeded');
+    case 'sqs':
+      return new AwsApiError('RequestThrottled', 'Request is throttled.');
   }
 }
