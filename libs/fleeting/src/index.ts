@@ -21,6 +21,11 @@ export type {
 } from './port/instance-group';
 export { supportsInspect, supportsRemovalHolds } from './port/instance-group';
 export type { InstanceFacts, LostReason } from './port/instance-facts';
+export type {
+  InterruptionMessage,
+  InterruptionNotice,
+  InterruptionSource,
+} from './port/interruption-notice';
 export type { InstanceState, InstanceStatus, RemovalHold } from './port/instance-state';
 export type { ProviderCapability, ProviderInfo } from './port/provider-info';
 export { classifySshError } from './ssh/classify-ssh-error';

@@ -26,3 +26,7 @@ export { DESCRIBE_NAMES_PER_CALL, SharedGroupDescriber } from './shared-describe
 export type { SharedGroupDescriberOptions } from './shared-describer';
 export { ApiBackoff } from './api-backoff';
 export type { ApiBackoffOptions } from './api-backoff';
+export { SqsInterruptionQueue } from './interruption-queue';
+export type { SqsInterruptionQueueOptions } from './interruption-queue';
+export { parseInterruptionEvent } from './interruption-event';
+export type { ParsedInterruption } from './interruption-event';

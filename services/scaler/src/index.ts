@@ -28,3 +28,11 @@ export type { ShutdownDeletionReport } from './shutdown';
 export { demandOf, instanceViews, toInstanceView } from './plan-inputs';
 export { runReadyCheck } from './ready-check';
 export type { ReadyCheckInput, ReadyCheckResult } from './ready-check';
+export { InterruptionWatch } from './interruption-watch';
+export type {
+  InterruptionTarget,
+  InterruptionWatchOptions,
+  WatchBackoff,
+} from './interruption-watch';
+export { SPOT_INTERRUPTION_REASON } from './spot-warnings';
+export type { InterruptionOutcome } from './spot-warnings';

@@ -30,6 +30,11 @@ export class LeaderLease {
     return this.token;
   }
 
+  /** Whether the last ensure() took or extended the lease (no Redis call). */
+  leading(): boolean {
+    return this.token !== undefined;
+  }
+
   /** Gives the lease up, if held, so another replica can lead at once. */
   async release(): Promise<void> {
     if (this.token === undefined) {

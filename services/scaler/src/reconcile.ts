@@ -5,6 +5,7 @@ import { readFacts } from './cloud-facts';
 import type { TickContext } from './context';
 import { guarded } from './guarded';
 import { markLost } from './lost-instances';
+import { SPOT_INTERRUPTION_REASON } from './spot-warnings';
 import { endOrphanPass, newOrphanPass, sweepUnknown } from './orphan-sweep';
 import type { OrphanPass } from './orphan-sweep';
 import { expirePendingCreations, trimPendingCreations } from './pending-creations';
@@ -47,6 +48,10 @@ type MutableReport = {
 
 const leaving = new Set(['deleting', 'deleted']);
 
+/** Taken out of service by a spot warning (B50); the reclaim is still to be recorded. */
+const warned = (record: InstanceRecord) =>
+  record.state === 'deleting' && record.reason === SPOT_INTERRUPTION_REASON;
+
 async function adopt(ctx: TickContext, member: MemberState): Promise<void> {
   await ctx.registry.registerInstance(ctx.fencingToken, {
     instanceId: member.id,
@@ -81,8 +86,9 @@ async function followKnown(
   }
   if (leaving.has(member.state)) {
     if (lostBy !== undefined && !neverReady(record)) {
-      // Ended under us without notice (B33): gone at once, not merely deleting.
-      await markLost(ctx, record.instanceId, lostBy);
+      // Ended under us without notice (B33), or reclaimed after a spot warning (B50): gone at
+      // once, not merely deleting.
+      await markLost(ctx, record.instanceId, lostBy, record.reason);
       report.lost.push(record.instanceId);
     } else if (record.state !== 'deleting') {
       const failed = neverReady(record);
@@ -157,7 +163,11 @@ function idsToInspect(
   records: ReadonlyMap<string, InstanceRecord>,
 ): string[] {
   const intents = new Set(snapshot.terminationIntents.map(i => i.instanceId));
-  const ours = (id: string) => intents.has(id) || records.get(id)?.state === 'deleting';
+  // Deleting on a spot warning (B50) is the cloud's doing, not ours: its end is looked up.
+  const ours = (id: string) => {
+    const record = records.get(id);
+    return intents.has(id) || (record?.state === 'deleting' && !warned(record));
+  };
   const listed = new Set(members.map(m => m.id));
   return [
     ...members
@@ -274,8 +284,8 @@ export async function reconcile(
     }
     await guarded(ctx, record.instanceId, 'clear', async () => {
       const lostBy = inputs.facts.get(record.instanceId)?.lostBy;
-      if (lostBy !== undefined && record.state !== 'deleting') {
-        await markLost(ctx, record.instanceId, lostBy);
+      if (lostBy !== undefined && (record.state !== 'deleting' || warned(record))) {
+        await markLost(ctx, record.instanceId, lostBy, record.reason);
         report.lost.push(record.instanceId);
       } else if (record.state !== 'deleting') {
         await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, 'gone_from_group');

@@ -1,4 +1,4 @@
-import type { InstanceGroup } from '@taskfleet/fleeting';
+import type { InstanceGroup, InterruptionNotice } from '@taskfleet/fleeting';
 import type { Registry } from '@taskfleet/registry';
 import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
 import type { Attributes, Tracer } from '@taskfleet/telemetry';
@@ -19,6 +19,8 @@ import type { ShutdownDeletionReport } from './shutdown';
 import { runTick } from './tick';
 import type { TickReport, TickSetup } from './tick';
 import { delayWithBackoffMs } from './tick-schedule';
+import { SPOT_INTERRUPTION_REASON, takeInterruption } from './spot-warnings';
+import type { InterruptionOutcome } from './spot-warnings';
 
 /** Where demand comes from: the count of accepted jobs waiting in the queue. */
 export interface DemandSource {
@@ -134,6 +136,8 @@ export class Scaler {
   private readonly removalHoldsExtendedAtMs = new Map<string, number>();
   private readonly probes: HealthProbes;
   private readonly idleConfirm: IdleConfirmations;
+  /** Removals made between ticks (spot warnings), counted in the next tick's report. */
+  private carriedRemovals: string[] = [];
 
   constructor(private readonly options: ScalerOptions) {
     this.settings = options.settings;
@@ -225,6 +229,33 @@ export class Scaler {
     return this.probes.settled();
   }
 
+  /** Whether this replica held the leader lease at its last tick or notice (no Redis call). */
+  leading(): boolean {
+    return !this.closed && this.lease.leading();
+  }
+
+  /**
+   * Acts on a cloud's interruption notice at once, between ticks, if this replica leads (fenced
+   * by the lease's token); a spot warning takes the instance out of service (B50).
+   */
+  async handleInterruption(notice: InterruptionNotice): Promise<InterruptionOutcome> {
+    if (this.closed) {
+      return 'not_leader';
+    }
+    const fencingToken = await this.lease.ensure();
+    if (fencingToken === undefined) {
+      return 'not_leader';
+    }
+    const outcome = await takeInterruption(
+      { registry: this.options.registry, logger: this.logger, fencingToken },
+      notice,
+    );
+    if (outcome === 'taken_out') {
+      this.carriedRemovals.push(SPOT_INTERRUPTION_REASON);
+    }
+    return outcome;
+  }
+
   /** Runs one tick now (or joins the one running); rejects after close. */
   tick(): Promise<TickOutcome> {
     if (this.closed) {
@@ -308,16 +339,29 @@ export class Scaler {
     }
     const setup = await this.setupFor(fencingToken);
     const queued = await this.options.demand.queuedJobCount();
-    const report = await inSpan(
-      this.tracer,
-      spanNames.scalerTick,
-      { attributes: this.poolAttributes },
-      async span => {
-        const tick = await runTick(setup, queued, this.initMaxSize ?? 0);
-        span.setAttributes(tickAttributes(tick));
-        return tick;
-      },
-    );
+    const carried = this.carriedRemovals;
+    this.carriedRemovals = [];
+    let report: TickReport;
+    try {
+      report = await inSpan(
+        this.tracer,
+        spanNames.scalerTick,
+        { attributes: this.poolAttributes },
+        async span => {
+          const tick = await runTick(
+            { ...setup, carriedRemovals: carried },
+            queued,
+            this.initMaxSize ?? 0,
+          );
+          span.setAttributes(tickAttributes(tick));
+          return tick;
+        },
+      );
+    } catch (error) {
+      // Not reported yet: the next tick counts them.
+      this.carriedRemovals.unshift(...carried);
+      throw error;
+    }
     if (!this.setupChecked) {
       // The setup is known once the provider has described the group (init or update).
       this.setupChecked = true;

@@ -76,6 +76,8 @@ export interface TickReport {
 /** A tick's context before the per-tick guard and tally are made. */
 export type TickSetup = Omit<TickContext, 'guard' | 'tally'> & {
   readonly idleConfirm: IdleConfirmations;
+  /** Removals made since the last tick outside it (spot warnings), counted in this report. */
+  readonly carriedRemovals?: readonly string[];
 };
 
 function readCapacity(setup: TickSetup, initMaxSize: number, expected: number | undefined) {
@@ -130,6 +132,9 @@ export async function runTick(
     guard: new CapacityGuard(capacity.actualDesired, busy),
     tally: new RemovalTally(),
   };
+  for (const reason of setup.carriedRemovals ?? []) {
+    ctx.tally.add(reason);
+  }
   const reconciled = await reconcile(ctx, members, before, capacity.actualDesired);
   const openedNow = await startReadyChecks(ctx, reconciled.toCheck);
   const snapshot = await ctx.registry.snapshot();

@@ -1,0 +1,60 @@
+import type { InterruptionNotice } from '@taskfleet/fleeting';
+import type { Registry } from '@taskfleet/registry';
+import type { Logger } from 'pino';
+
+/**
+ * The removal reason of an instance taken out of service by a spot interruption warning (B50);
+ * the registry keeps it until the reclaim tombstones the instance.
+ */
+export const SPOT_INTERRUPTION_REASON = 'spot_interruption';
+
+/** What became of one interruption notice. */
+export type InterruptionOutcome =
+  /** Taken out of service now: no new claim lands on it; its running jobs go on until the reclaim. */
+  | 'taken_out'
+  /** It was leaving service already (deleting); nothing to do. */
+  | 'already_leaving'
+  /** Seen, not acted on (a rebalance recommendation). */
+  | 'ignored'
+  /** Not an instance of this pool. */
+  | 'unknown'
+  /** This replica does not lead: the leader must handle it, so the message stays. */
+  | 'not_leader';
+
+/**
+ * Acts on a notice as the leader: a spot warning takes a known instance out of service at once
+ * (`deleting` with reason `spot_interruption`), so no claim can take it in the two minutes left.
+ * Running jobs keep their claims; the reclaim that follows fails them as `runner_system_failure`
+ * and the lost-instance path tombstones the instance. Returns the reason to count, if any.
+ */
+export async function takeInterruption(
+  deps: { readonly registry: Registry; readonly logger: Logger; readonly fencingToken: number },
+  notice: InterruptionNotice,
+): Promise<InterruptionOutcome> {
+  const { registry, logger } = deps;
+  const record = await registry.getInstance(notice.instanceId);
+  if (record === undefined) {
+    return 'unknown';
+  }
+  if (notice.kind === 'rebalance_recommendation') {
+    // TODO(#4): a rebalance recommendation could start a replacement early (as the group's
+    // CapacityRebalance does); it is only logged for now.
+    logger.info({ instanceId: notice.instanceId }, 'rebalance recommendation seen');
+    return 'ignored';
+  }
+  if (record.state === 'deleting') {
+    return 'already_leaving';
+  }
+  await registry.markDeleting(notice.instanceId, deps.fencingToken, SPOT_INTERRUPTION_REASON);
+  logger.warn(
+    {
+      instanceId: notice.instanceId,
+      action: notice.action,
+      previousState: record.state,
+      claimedSlots: record.claimedSlots,
+      noticedAtMs: notice.noticedAtMs,
+    },
+    'spot interruption warning: instance out of service',
+  );
+  return 'taken_out';
+}
