@@ -57,6 +57,7 @@ describe('defaults', () => {
         configFile: null,
         credentialsFile: null,
         region: null,
+        interruptionQueueUrl: null,
       },
     ],
     [

@@ -152,6 +152,13 @@ export interface AwsPluginConfig {
    * @defaultValue `null` (taskfleet's `aws_region`, else the SDK's default chain)
    */
   readonly region: string | null;
+  /**
+   * `interruption_queue_url` (taskfleet's own key; the plugin ignores it): the SQS queue an
+   * EventBridge rule sends `EC2 Spot Instance Interruption Warning` events to. The scaler's
+   * leader long-polls it and takes a warned instance out of service at once (B50).
+   * @defaultValue `null` (warnings are not read; a reclaim is seen when it happens)
+   */
+  readonly interruptionQueueUrl: string | null;
 }
 
 /** `[runners.autoscaler.connector_config]` (reference/autoscaler.md §2.3); SSH only. */

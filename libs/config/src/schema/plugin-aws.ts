@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AwsPluginConfig } from '../types-autoscaler';
 import { nonEmptyString } from './primitives';
 import type { ReadContext } from './read-context';
+import { joinPath, report } from './read-context';
 import { readTable } from './read-table';
 
 // Plugin references GitLab users write for the AWS plugin (reference/autoscaler.md §2.2):
@@ -35,7 +36,26 @@ const pluginConfigSchema = z.object({
   config_file: nonEmptyString().optional(),
   credentials_file: nonEmptyString().optional(),
   region: nonEmptyString().optional(),
+  interruption_queue_url: nonEmptyString().optional(),
 });
+
+// An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> in AWS; any host (an
+// emulator) as long as the path names the account and the queue.
+const queuePathPattern = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/** Why `text` is not an SQS queue URL, or undefined when it is one. */
+export function queueUrlProblem(text: string): string | undefined {
+  if (!URL.canParse(text) || !['http:', 'https:'].includes(new URL(text).protocol)) {
+    return `must be an SQS queue URL such as "https://sqs.eu-central-1.amazonaws.com/123456789012/spot-warnings", got ${JSON.stringify(text)}`;
+  }
+  if (!queuePathPattern.test(new URL(text).pathname)) {
+    return `must end in /<12-digit account id>/<queue name>, got path ${JSON.stringify(new URL(text).pathname)}`;
+  }
+  if (new URL(text).pathname.endsWith('.fifo')) {
+    return 'must be a standard queue: EventBridge delivers EC2 events to standard queues';
+  }
+  return undefined;
+}
 
 /** Reads `[runners.autoscaler.plugin_config]` as fleeting-plugin-aws defines it. */
 export function readAwsPluginConfig(
@@ -47,11 +67,18 @@ export function readAwsPluginConfig(
   if (config === undefined) {
     return undefined;
   }
+  const queueUrl = config.interruption_queue_url;
+  const queueProblem = queueUrl === undefined ? undefined : queueUrlProblem(queueUrl);
+  if (queueProblem !== undefined) {
+    report(ctx, joinPath(path, 'interruption_queue_url'), queueProblem);
+    return undefined;
+  }
   return {
     groupName: config.name,
     profile: config.profile ?? null,
     configFile: config.config_file ?? null,
     credentialsFile: config.credentials_file ?? null,
     region: config.region ?? null,
+    interruptionQueueUrl: queueUrl ?? null,
   };
 }
