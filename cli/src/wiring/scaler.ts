@@ -11,6 +11,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { instanceGroupFor } from './instance-group';
+import { startInterruptionWatches } from './interruption-watches';
+import type { RunnerScaler } from './interruption-watches';
 import { sharedPools } from './pools';
 import type { SharedPools } from './pools';
 import type { RunningService } from './service';
@@ -41,7 +43,7 @@ function startRunnerScaler(
   logger: Logger,
   telemetry: ServiceTelemetry | undefined,
   pools: SharedPools,
-): RunningService {
+): { readonly service: RunningService; readonly watched: RunnerScaler } {
   const runnerKey = runnerKeyFor(runner);
   let current = runner;
   const runnerLogger = logger.child({ runnerKey });
@@ -75,7 +77,7 @@ function startRunnerScaler(
     pool: { group: runner.autoscaler.pluginConfig.groupName, runnerKey },
   });
   scaler.start();
-  return {
+  const service: RunningService = {
     name: `scaler ${runner.name}`,
     async close() {
       await scaler.close();
@@ -92,6 +94,7 @@ function startRunnerScaler(
       }
     },
   };
+  return { service, watched: { runner, scaler } };
 }
 
 /**
@@ -107,8 +110,15 @@ export function startScalers(
   random: () => number = Math.random,
 ): RunningService[] {
   const pools = sharedPools(config, logger, random);
-  const scalers = config.runners.map(runner =>
+  const started = config.runners.map(runner =>
     startRunnerScaler(config, runner, redis, logger, telemetry, pools),
+  );
+  const scalers = started.map(s => s.service);
+  // After the scalers in the list, so closeAll (reverse order) stops the watches first.
+  const watches = startInterruptionWatches(
+    config,
+    started.map(s => s.watched),
+    logger,
   );
   // First in the list, so closeAll (reverse order) closes it after every scaler that uses it.
   return [
@@ -120,5 +130,6 @@ export function startScalers(
       },
     },
     ...scalers,
+    ...watches,
   ];
 }
