@@ -14,7 +14,7 @@ export interface InterruptionNotice {
 
 /** One message of an interruption source: a notice, or a message that is none (with why). */
 export type InterruptionMessage =
-  | { readonly handle: string; readonly notice: InterruptionNotice }
+  | { readonly handle: string; readonly notice: InterruptionNotice; readonly problem?: undefined }
   | { readonly handle: string; readonly notice?: undefined; readonly problem: string };
 
 /** Where a cloud's interruption notices arrive (on AWS an SQS queue fed by EventBridge). */
