@@ -3,7 +3,8 @@
 // reclaims i-3 two minutes later (compressed to 2 s here): i-3 is taken out of service at the
 // warning (deleting, reason spot_interruption), then gone; the job fails as runner_system_failure;
 // GitLab's retry of it runs on a different instance; and no SSH connection is opened to i-3
-// after the warning. The whole system runs as `taskfleet run all` on the demo's emulators.
+// after the warning: its sshd logs none, and no Instance Connect key (which every login of ours
+// pushes first, also one that would meet a dead address after the reclaim) is sent for it. The whole system runs as `taskfleet run all` on the demo's emulators.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,14 @@ describe('B50 spot interruption warning', () => {
       .calls('SendSSHPublicKey')
       .filter(c => c.params.InstanceId === instanceId && c.httpStatus === 200).length;
 
+  /** Connections the instance's own sshd logged as accepted (kept after it is terminated). */
+  const sshdConnectionsTo = (instanceId: string) => {
+    const { instances } = world.aws.state.snapshot() as {
+      instances: { instanceId: string; sshdConnections?: number }[];
+    };
+    return instances.find(i => i.instanceId === instanceId)?.sshdConnections;
+  };
+
   it('drains the warned instance at once, fails its job as a system failure and retries elsewhere', async () => {
     const sourceDir = join(workDir, 'project');
     await mkdir(sourceDir);
@@ -127,6 +136,8 @@ describe('B50 spot interruption warning', () => {
     expect(spot).toMatch(/^i-/);
     const pushesBeforeWarning = keyPushesTo(spot);
     expect(pushesBeforeWarning).toBeGreaterThan(0);
+    const connectionsBeforeWarning = sshdConnectionsTo(spot) ?? 0;
+    expect(connectionsBeforeWarning).toBeGreaterThan(0);
 
     const warned = await fetch(`${world.aws.adminEndpoint}/instances/${spot}/spot-interruption`, {
       method: 'POST',
@@ -201,6 +212,7 @@ describe('B50 spot interruption warning', () => {
 
     // Not one SSH login to i-3 after the warning, from the scaler or an executor.
     expect(keyPushesTo(spot)).toBe(pushesBeforeWarning);
+    expect(sshdConnectionsTo(spot)).toBe(connectionsBeforeWarning);
     // Counted once, under the warning's reason, not again as a plain spot loss.
     const samples = await scrape(port);
     const group = { group: world.groupName };

@@ -48,6 +48,7 @@ export function stateSnapshot(model: AwsModel): Record<string, unknown> {
       shutdownCause: i.shutdownCause,
       tags: i.tags,
       hasProcess: i.process !== undefined,
+      sshdConnections: i.process?.sshdConnectionCount(),
     })),
     launchTemplates: model.templates.list().map(t => ({
       launchTemplateId: t.launchTemplateId,

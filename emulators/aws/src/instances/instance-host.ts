@@ -31,6 +31,11 @@ export interface InstanceProcess {
   /** The sshd host public key in OpenSSH format, for clients that pin it. */
   readonly hostPublicKey: string;
 
+  /**
+   * TCP connections the instance's sshd accepted so far, as its own log reports them (kept after
+   * termination); 0 for an instance that never answers SSH (no sshd behind the port).
+   */
+  sshdConnectionCount(): number;
   /** Lets `publicKey` log in as the OS user until revoked; returns a handle for the revoke. */
   authorizeTemporaryKey(publicKey: string): Promise<string>;
   /** Stops a temporary key from authenticating new logins; open sessions stay open. */

@@ -36,7 +36,8 @@ export function renderSshdConfig(input: SshdConfigInput): string {
     'X11Forwarding no',
     'AllowTcpForwarding yes',
     'Subsystem sftp internal-sftp',
-    'LogLevel ERROR',
+    // VERBOSE for sshd's "Connection from" line: the emulator counts accepted connections.
+    'LogLevel VERBOSE',
   ];
   return `${lines.join('\n')}\n`;
 }

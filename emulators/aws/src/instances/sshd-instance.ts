@@ -67,6 +67,11 @@ export class SshdInstance implements SshdInstanceProcess {
     return this.signals.list().map(entry => entry.pid);
   }
 
+  sshdConnectionCount(): number {
+    const server = this.parts.server;
+    return server.kind === 'sshd' ? server.sshd.connectionCount : 0;
+  }
+
   async authorizeTemporaryKey(publicKey: string): Promise<string> {
     this.assertRunning('authorize a key');
     return this.parts.temporaryKeys.authorize(publicKey);

@@ -21,6 +21,8 @@ const namespaceScript = [
 ].join('\n');
 
 const stderrTailLines = 20;
+// OpenSSH logs each accepted connection at VERBOSE: `Connection from A port P on B port Q …`.
+const acceptedPattern = /^Connection from \S+ port \d+ on \S+ port \d+/;
 
 /** A listening sshd started in its own mount namespace. */
 export class SshdProcess {
@@ -29,6 +31,7 @@ export class SshdProcess {
   readonly exited: Promise<void>;
   private exitedFlag = false;
   private readonly stderrLines: string[] = [];
+  private connections = 0;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -51,6 +54,9 @@ export class SshdProcess {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         logger.debug({ sshdPid: this.pid, line }, 'sshd stderr');
+        if (acceptedPattern.test(line)) {
+          this.connections += 1;
+        }
         this.stderrLines.push(line);
         if (this.stderrLines.length > stderrTailLines) {
           this.stderrLines.shift();
@@ -94,6 +100,11 @@ export class SshdProcess {
       });
     });
     return new SshdProcess(child, logger);
+  }
+
+  /** TCP connections sshd logged as accepted ("Connection from … port … on …"). */
+  get connectionCount(): number {
+    return this.connections;
   }
 
   /** Whether the listener has exited. */

@@ -41,6 +41,7 @@ export class FakeInstanceHost implements InstanceHost {
         osUser: spec.osUser,
         homeDir: `/nonexistent/${spec.instanceId}`,
         hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForUnitTestsOnly fake-host',
+        sshdConnectionCount: () => 0,
         authorizeTemporaryKey: publicKey => {
           const handle = `key-${++handles}`;
           temporaryKeys.set(handle, publicKey);
