@@ -59,7 +59,7 @@ export interface TickReport {
   readonly capacity: CapacityReading;
   /** Instances wanted (within `max_instances`) that the group's max size cut off (B58). */
   readonly cappedByAsgMax: number;
-  /** Terminations sent this tick (and failed creations seen), by reason. */
+  /** Terminations sent this tick (and failed creations, losses and spot warnings seen), by reason. */
   readonly removalsByReason: Readonly<Record<string, number>>;
   /**
    * Seconds since the oldest current orphan (a member without a record) was first seen; 0 when
