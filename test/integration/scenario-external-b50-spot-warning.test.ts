@@ -4,7 +4,8 @@
 // warning (deleting, reason spot_interruption), then gone; the job fails as runner_system_failure;
 // GitLab's retry of it runs on a different instance; and no SSH connection is opened to i-3
 // after the warning: its sshd logs none, and no Instance Connect key (which every login of ours
-// pushes first, also one that would meet a dead address after the reclaim) is sent for it. The whole system runs as `taskfleet run all` on the demo's emulators.
+// pushes first, also one that would meet a dead address after the reclaim) is sent for it.
+// The whole system runs as `taskfleet run all` on the demo's emulators.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

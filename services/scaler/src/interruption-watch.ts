@@ -88,7 +88,7 @@ export class InterruptionWatch {
         messages = await source.receive(this.abort.signal);
         backoff.noteAnswered();
       } catch (error) {
-        if (this.closed) {
+        if (this.abort.signal.aborted) {
           break;
         }
         const delayMs = backoff.noteThrottled();

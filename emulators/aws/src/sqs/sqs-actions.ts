@@ -79,8 +79,8 @@ function queueOf(call: SqsCall): SqsQueue {
 }
 
 function wantsAttribute(input: Record<string, unknown>, name: string): boolean {
-  const asked = [input.AttributeNames, input.MessageSystemAttributeNames].flatMap(v =>
-    Array.isArray(v) ? v : [],
+  const asked = [input.AttributeNames, input.MessageSystemAttributeNames].flatMap((v): unknown[] =>
+    Array.isArray(v) ? (v as unknown[]) : [],
   );
   return asked.includes('All') || asked.includes(name);
 }
@@ -105,7 +105,7 @@ function messageView(input: Record<string, unknown>, message: SqsMessage): Recor
   };
 }
 
-/** The SQS actions the emulator answers (AWS JSON 1.0, as @aws-sdk/client-sqs v3 speaks it). */
+/** The SQS actions the emulator answers (AWS JSON 1.0, as `@aws-sdk/client-sqs` v3 speaks it). */
 export const sqsActions: ReadonlyMap<string, SqsHandler> = new Map<string, SqsHandler>([
   [
     'CreateQueue',

@@ -46,10 +46,12 @@ const queuePathPattern = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 /** Why `text` is not an SQS queue URL, or undefined when it is one. */
 export function queueUrlProblem(text: string): string | undefined {
   if (!URL.canParse(text) || !['http:', 'https:'].includes(new URL(text).protocol)) {
-    return `must be an SQS queue URL such as "https://sqs.eu-central-1.amazonaws.com/123456789012/spot-warnings", got ${JSON.stringify(text)}`;
+    const example = 'https://sqs.eu-central-1.amazonaws.com/123456789012/spot-warnings';
+    return `must be an SQS queue URL such as "${example}", got ${JSON.stringify(text)}`;
   }
   if (!queuePathPattern.test(new URL(text).pathname)) {
-    return `must end in /<12-digit account id>/<queue name>, got path ${JSON.stringify(new URL(text).pathname)}`;
+    const path = JSON.stringify(new URL(text).pathname);
+    return `must end in /<12-digit account id>/<queue name>, got path ${path}`;
   }
   if (new URL(text).pathname.endsWith('.fifo')) {
     return 'must be a standard queue: EventBridge delivers EC2 events to standard queues';
