@@ -1,7 +1,8 @@
 import type { InterruptionMessage, InterruptionSource } from '@taskfleet/fleeting';
 import type { Logger } from 'pino';
 
-import type { ScalerTimers } from './scaler';
+import { defaultTimers } from './scaler-options';
+import type { ScalerTimers } from './scaler-options';
 import type { InterruptionOutcome } from './spot-warnings';
 
 /** A pool's scaler as the watch sees it. */
@@ -48,12 +49,7 @@ export class InterruptionWatch {
   private closed = false;
 
   constructor(private readonly options: InterruptionWatchOptions) {
-    this.timers = options.timers ?? {
-      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-      clearTimeout: handle => {
-        clearTimeout(handle as ReturnType<typeof setTimeout>);
-      },
-    };
+    this.timers = options.timers ?? defaultTimers;
   }
 
   /** Starts the loop; a second call does nothing. */
