@@ -130,6 +130,8 @@ export class InterruptionWatch {
     if (leaderMissing) {
       return;
     }
+    // TODO(#4): a queue shared with pools of another process loses their warnings here; one
+    // queue per process (or per group) is needed until unknown ids are left for the others.
     logger.info(
       { instanceId: notice.instanceId, kind: notice.kind },
       'interruption of an unknown instance',
