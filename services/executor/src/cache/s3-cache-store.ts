@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 import { ExecutorError } from '../errors';
 
@@ -35,15 +36,22 @@ export interface CacheStore {
   describe(objectName: string): string;
 }
 
+/** How long an assumed cache role's credentials last; the SDK renews them before they end. */
+const roleSessionSeconds = 3600;
+
 /** Builds the S3 client options GitLab Runner's s3 adapter would use for these settings. */
 export function s3ClientConfig(settings: S3CacheSettings): S3ClientConfig {
   const custom = settings.serverAddress !== null;
+  // GitLab Runner talks to us-east-1 when no location is set.
+  const region = settings.bucketLocation ?? 'us-east-1';
+  const endpoint = custom
+    ? `${settings.insecure ? 'http' : 'https'}://${settings.serverAddress}`
+    : undefined;
   const config: S3ClientConfig = {
-    // GitLab Runner talks to us-east-1 when no location is set.
-    region: settings.bucketLocation ?? 'us-east-1',
+    region,
     forcePathStyle: settings.pathStyle ?? custom,
-    ...(custom
-      ? { endpoint: `${settings.insecure ? 'http' : 'https'}://${settings.serverAddress}` }
+    ...(endpoint !== undefined
+      ? { endpoint }
       : { useDualstackEndpoint: settings.dualStack, useAccelerateEndpoint: settings.accelerate }),
   };
   if (
@@ -58,7 +66,20 @@ export function s3ClientConfig(settings: S3CacheSettings): S3ClientConfig {
     };
   }
   // 'iam' leaves credentials to the SDK's default chain (instance profile, env, ...).
-  // TODO(#5): RoleARN (assume the role through STS before cache calls) is read but not used.
+  if (settings.roleArn !== null) {
+    // The role's temporary credentials sign every cache call; the keys above (or the default
+    // chain) only call STS, at the S3 server's address when one is set (one endpoint in tests).
+    const stsCaller = config.credentials;
+    config.credentials = fromTemporaryCredentials({
+      params: {
+        RoleArn: settings.roleArn,
+        RoleSessionName: 'taskfleet-cache',
+        DurationSeconds: roleSessionSeconds,
+      },
+      ...(stsCaller === undefined ? {} : { masterCredentials: stsCaller }),
+      clientConfig: { region, ...(endpoint === undefined ? {} : { endpoint }) },
+    });
+  }
   return config;
 }
 
