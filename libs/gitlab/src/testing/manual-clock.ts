@@ -40,11 +40,16 @@ export class ManualClock implements Clock {
       );
     }
     return new Promise(resolve => {
+      // Removed again on wake-up, so a long-lived signal does not collect one per sleep.
+      const onAbort = (): void => {
+        sleeper.resolve();
+      };
       const sleeper: Sleeper = {
         dueMs: this.nowMs + durationMs,
         durationMs,
         resolve: () => {
           this.sleepers.delete(sleeper);
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         },
       };
@@ -52,13 +57,7 @@ export class ManualClock implements Clock {
         resolve();
         return;
       }
-      signal?.addEventListener(
-        'abort',
-        () => {
-          sleeper.resolve();
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.sleepers.add(sleeper);
       for (const wake of this.waiters.splice(0)) {
         wake();
