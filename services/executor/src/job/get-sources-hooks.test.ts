@@ -1,44 +1,23 @@
 // get_sources options beyond the basics, with real git over file://: the get_sources hooks of
 // config.toml and the job, and the submodule pathspecs and update flags.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { isolatedGitEnv, makeGitOrigin } from '../testing/git-origin';
 import { runLocal, testPayload } from '../testing/local-shell';
 import { buildJobScripts } from './build-scripts';
 import type { RunnerScriptSettings } from './build-scripts';
 
 const exec = promisify(execFile);
-const gitEnv = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const gitEnv = isolatedGitEnv;
 
 let dir: string;
 let origin: string;
 let sha: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'executor-sources-'));
-  origin = join(dir, 'origin');
-  await mkdir(origin);
-  const git = (...args: string[]) =>
-    exec('git', args, {
-      cwd: origin,
-      env: {
-        ...process.env,
-        ...gitEnv,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@example.com',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@example.com',
-      },
-    });
-  await git('init', '-q', '-b', 'main');
-  await writeFile(join(origin, 'README.md'), 'first\n');
-  await git('add', '.');
-  await git('commit', '-q', '-m', 'first');
-  await writeFile(join(origin, 'README.md'), 'second\n');
-  await git('commit', '-q', '-am', 'second');
-  sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+  ({ dir, origin, sha } = await makeGitOrigin('executor-sources-'));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
