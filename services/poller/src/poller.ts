@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { GitlabClient, buildRunnerInfo, unrefClock } from '@taskfleet/gitlab';
@@ -158,6 +159,10 @@ export class Poller {
         'poller runner started',
       );
     }
+    // Every loop waits on both signals at once (a sleep, a long poll): a known fan-out, not a
+    // leak, so Node's warning at 10 listeners is raised to what the loops can hold, with room.
+    setMaxListeners(10 + 2 * this.loops.length, this.stopController.signal);
+    setMaxListeners(10 + 2 * this.loops.length, this.forceController.signal);
   }
 
   /**

@@ -11,7 +11,7 @@ import { parseConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
-import { GitlabClient, buildRunnerInfo } from '@taskfleet/gitlab';
+import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { Poller } from '@taskfleet/poller';
@@ -75,18 +75,8 @@ export interface IntakeWorld {
 export function clockReading(nowOf: () => number): Clock {
   return {
     now: nowOf,
-    sleep: (ms, signal) =>
-      new Promise(resolve => {
-        if (signal?.aborted === true) {
-          resolve();
-          return;
-        }
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+    // The real clock's sleep, which removes its abort listener when it wakes.
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
   };
 }
 
