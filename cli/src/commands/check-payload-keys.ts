@@ -18,7 +18,9 @@ async function runnerProblems(config: Config, runner: RunnerConfig, redis: Redis
   ).lastMismatch();
   if (seen !== undefined) {
     problems.push(
-      `payload_key_mismatch: at ${new Date(seen.atMs).toISOString()} an executor with payload key id ${seen.executorKeyId} could not open a job sealed under key id ${seen.jobKeyId} (this config's key id is ${ownKeyId}); ${advice}`,
+      `payload_key_mismatch: at ${new Date(seen.atMs).toISOString()} an executor with payload ` +
+        `key id ${seen.executorKeyId} could not open a job sealed under key id ${seen.jobKeyId} ` +
+        `(this config's key id is ${ownKeyId}); ${advice}`,
     );
   }
   const queue = createJobQueue({
@@ -41,7 +43,8 @@ async function runnerProblems(config: Config, runner: RunnerConfig, redis: Redis
     }
     for (const [kid, count] of others) {
       problems.push(
-        `payload_key_mismatch: ${count} recent queued job(s) were sealed under payload key id ${kid}, this config's key id is ${ownKeyId}; ${advice}`,
+        `payload_key_mismatch: ${count} recent queued job(s) were sealed under payload key id ` +
+          `${kid}, this config's key id is ${ownKeyId}; ${advice}`,
       );
     }
   } finally {

@@ -121,13 +121,15 @@ export function readTaskfleet(
     report(
       ctx,
       `$${taskfleetEnvironmentVariables.payload_encryption_key}`,
-      'is required (or [taskfleet] payload_encryption_key): 32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`',
+      'is required (or [taskfleet] payload_encryption_key): 32 random bytes as base64 or hex, ' +
+        'e.g. from `openssl rand -base64 32`',
     );
   } else if (keyText.value !== undefined && keyBytes === undefined) {
     report(
       ctx,
       keyText.path,
-      `must be 32 bytes written as base64 (44 characters) or hex (64 characters), got ${keyText.value.length} characters`,
+      'must be 32 bytes written as base64 (44 characters) or hex (64 characters), ' +
+        `got ${keyText.value.length} characters`,
     );
   }
   if (ctx.problems.length > problemsBefore || keyBytes === undefined) {

@@ -230,7 +230,8 @@ function customProjectDir(value: string, buildsDir: string, enabled: boolean | u
   if (relative === '') {
     throw new ExecutorError(
       'invalid_clone_path',
-      `the GIT_CLONE_PATH=${JSON.stringify(value)} has to name a directory inside ${JSON.stringify(buildsDir)}, not the builds directory itself`,
+      `the GIT_CLONE_PATH=${JSON.stringify(value)} has to name a directory inside ` +
+        `${JSON.stringify(buildsDir)}, not the builds directory itself`,
     );
   }
   return cleaned;
