@@ -136,6 +136,18 @@ export const tickFigures: readonly ReportFigure<TickView>[] = [
   },
   {
     kind: 'gauge',
+    name: metricNames.creationBackoff,
+    help: 'Seconds creations are still held because new instances keep failing to boot (0: none).',
+    read: v => v.report.creationBackoff.remainingMs / 1000,
+  },
+  {
+    kind: 'gauge',
+    name: metricNames.consecutiveBootFailures,
+    help: 'Boot failures since the last instance that became ready; each doubles the back-off.',
+    read: v => v.report.creationBackoff.consecutiveBootFailures,
+  },
+  {
+    kind: 'gauge',
     name: metricNames.scalerLastTick,
     help: 'When this pool last had a leader tick (epoch seconds).',
     read: v => v.snapshot.atMs / 1000,

@@ -22,6 +22,8 @@ export const metricNames = {
   pendingCreations: 'taskfleet_pending_creations',
   orphanAge: 'taskfleet_orphan_age_seconds',
   bootFailureRatio: 'taskfleet_boot_failure_ratio',
+  creationBackoff: 'taskfleet_creation_backoff_seconds',
+  consecutiveBootFailures: 'taskfleet_consecutive_boot_failures',
   scalerLastTick: 'taskfleet_scaler_last_tick_timestamp_seconds',
   scalerPlanners: 'taskfleet_scaler_planners',
   pollerLastSuccessfulPoll: 'taskfleet_poller_last_successful_poll_timestamp_seconds',

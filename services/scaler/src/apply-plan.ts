@@ -3,6 +3,7 @@ import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telem
 
 import type { ScalerRemoval } from './boot-failures';
 import type { TickContext } from './context';
+import { creationHoldMs } from './creation-backoff';
 import { guarded } from './guarded';
 import { saveMemory } from './memory';
 import { PENDING_VIEW_PREFIX } from './plan-inputs';
@@ -27,6 +28,8 @@ export interface ApplyReport {
   readonly failed: readonly string[];
   /** Why the cloud accepted fewer than granted (a cap, throttling, a refused call); surfaced, never swallowed (B58). */
   readonly increaseError: IncreaseFailure | undefined;
+  /** Instances wanted but not asked for because new instances keep failing to boot. */
+  readonly heldByBootBackoff: number;
 }
 
 function describeFailure(error: unknown): IncreaseFailure {
@@ -98,7 +101,14 @@ export async function applyPlan(
       'increase held: desired capacity at cap',
     );
   }
-  if (toCreate > 0) {
+  // While new instances keep failing their boot, none is asked for until the back-off ends
+  // (taskscaler 17.0, MR 4722): a broken image or ready command is not relaunched every tick.
+  // A boot failure removed in this tick extends the back-off after it, so it holds this tick's
+  // creations too (else its replacement would be asked for before the wait starts).
+  const bootFailing = removals.some(r => r.reason === 'boot_failed');
+  const holding = bootFailing || creationHoldMs(ctx.memory.creationBackoff, ctx.nowMs) > 0;
+  const heldByBootBackoff = toCreate > 0 && holding ? toCreate : 0;
+  if (toCreate > 0 && heldByBootBackoff === 0) {
     // The pool's own scale_throttle first, then the account's budget shared by every pool (B13).
     const own = Math.min(toCreate, Math.floor(ctx.memory.bucket.available(ctx.nowMs) + 1e-9));
     const shared = ctx.creationBudget;
@@ -146,5 +156,5 @@ export async function applyPlan(
       removal.id,
     );
   }
-  return { granted, requested, terminated, refused, failed, increaseError };
+  return { granted, requested, terminated, refused, failed, increaseError, heldByBootBackoff };
 }

@@ -14,6 +14,7 @@ describe('scaler memory encoding', () => {
       lastScaleInAtMs: 500,
       expectedDesiredCapacity: 3,
       bootOutcomes: 'rrf',
+      creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
     };
     const decoded = decodeMemory(encodeMemory(memory), throttle, 2_000);
     expect(decoded.pendingCreationsAtMs).toEqual([900, 1_000]);
@@ -25,6 +26,7 @@ describe('scaler memory encoding', () => {
       lastScaleInAtMs: 500,
       expectedDesiredCapacity: 3,
       bootOutcomes: 'rrf',
+      creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
     });
   });
 
@@ -36,6 +38,8 @@ describe('scaler memory encoding', () => {
         bucket: '[]',
         lastScaleOutAtMs: 'x',
         bootOutcomes: 'r?',
+        consecutiveBootFailures: '-2',
+        creationBackoffUntilMs: '5',
       },
     ];
     for (const fields of cases) {
@@ -45,6 +49,7 @@ describe('scaler memory encoding', () => {
       expect(decoded.lastScaleOutAtMs).toBeUndefined();
       expect(decoded.expectedDesiredCapacity).toBeUndefined();
       expect(decoded.bootOutcomes).toBe('');
+      expect(decoded.creationBackoff).toEqual({ consecutiveBootFailures: 0, untilMs: undefined });
     }
   });
 
@@ -56,6 +61,7 @@ describe('scaler memory encoding', () => {
       lastScaleInAtMs: undefined,
       expectedDesiredCapacity: undefined,
       bootOutcomes: '',
+      creationBackoff: { consecutiveBootFailures: 0, untilMs: undefined },
     });
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 5 }, 0).bucket.available(0)).toBe(5);
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 20 }, 0).bucket.available(0)).toBe(8);

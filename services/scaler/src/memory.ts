@@ -2,6 +2,8 @@ import type { Registry } from '@taskfleet/registry';
 import { TokenBucket } from '@taskfleet/taskscaler';
 import type { TokenBucketState } from '@taskfleet/taskscaler';
 
+import { noCreationBackoff } from './creation-backoff';
+import type { CreationBackoff } from './creation-backoff';
 import type { ScalerSettings } from './settings';
 
 /**
@@ -24,6 +26,8 @@ export interface ScalerMemory {
   expectedDesiredCapacity: number | undefined;
   /** The last boots' outcomes, newest last (`r` ready, `f` boot failed); see boot-failures.ts. */
   bootOutcomes: string;
+  /** Boot failures in a row and the wait they impose on creations; see creation-backoff.ts. */
+  creationBackoff: CreationBackoff;
   /**
    * When we last extended each cloud-held removal (lifecycle-hooks.ts); kept by this process
    * only, since a new leader extending a hold once more early is harmless.
@@ -94,6 +98,18 @@ export function decodeMemory(
     lastScaleInAtMs: finiteOrUndefined(fields.lastScaleInAtMs),
     expectedDesiredCapacity: finiteOrUndefined(fields.expectedDesiredCapacity),
     bootOutcomes: /^[rf]*$/.test(fields.bootOutcomes ?? '') ? (fields.bootOutcomes ?? '') : '',
+    creationBackoff: decodeCreationBackoff(fields),
+  };
+}
+
+function decodeCreationBackoff(fields: Readonly<Record<string, string>>): CreationBackoff {
+  const failures = finiteOrUndefined(fields.consecutiveBootFailures);
+  if (failures === undefined || !Number.isInteger(failures) || failures <= 0) {
+    return noCreationBackoff;
+  }
+  return {
+    consecutiveBootFailures: failures,
+    untilMs: finiteOrUndefined(fields.creationBackoffUntilMs),
   };
 }
 
@@ -107,6 +123,9 @@ export function encodeMemory(memory: ScalerMemory): Record<string, string> {
     expectedDesiredCapacity:
       memory.expectedDesiredCapacity === undefined ? '' : String(memory.expectedDesiredCapacity),
     bootOutcomes: memory.bootOutcomes,
+    consecutiveBootFailures: String(memory.creationBackoff.consecutiveBootFailures),
+    creationBackoffUntilMs:
+      memory.creationBackoff.untilMs === undefined ? '' : String(memory.creationBackoff.untilMs),
   };
 }
 

@@ -8,7 +8,7 @@ import type { ProbeContext } from './probe-results';
 import { runReadyCheck } from './ready-check';
 
 // Retries of a failing ready command back off from update_interval_when_expecting up to this.
-// TODO(#4): creations are not slowed when every new instance fails it (taskscaler 17.0 does).
+// Creations back off too while new instances keep failing it (creation-backoff.ts).
 const maxReadyBackoffMs = 60_000;
 
 /** Runs the ready command on one instance; only looks, the next tick writes the outcome. */

@@ -6,6 +6,12 @@ import type { ApplyReport } from './apply-plan';
 import { addBootOutcomes, bootFailureRatio, withBootFailures } from './boot-failures';
 import type { ScalerRemoval } from './boot-failures';
 import { CapacityGuard } from './capacity-guard';
+import {
+  creationHoldMs,
+  logCreationBackoff,
+  maxCreationBackoffMs,
+  nextCreationBackoff,
+} from './creation-backoff';
 import type { TickContext } from './context';
 import { groupCapacityOf } from './group-capacity';
 import { tendRemovalHolds } from './lifecycle-hooks';
@@ -54,6 +60,14 @@ export interface TickReport {
   readonly probesInFlight: number;
   /** Boot failures over the last boots (`taskfleet_boot_failure_ratio`, B40); 0 before any. */
   readonly bootFailureRatio: number;
+  /**
+   * The creation back-off after boot failures in a row (`taskfleet_creation_backoff_seconds`):
+   * how many, and how long creations are still held after this tick.
+   */
+  readonly creationBackoff: {
+    readonly consecutiveBootFailures: number;
+    readonly remainingMs: number;
+  };
   /** Cloud-held removals (termination lifecycle hooks) extended or released. */
   readonly removalHolds: RemovalHoldReport;
   readonly capacity: CapacityReading;
@@ -171,6 +185,15 @@ export async function runTick(
     withBootFailures(chosen, snapshot),
     ctx.nowMs,
   );
+  // A ready instance ends the creation back-off before this tick's creations are decided.
+  const backoffBefore = ctx.memory.creationBackoff;
+  ctx.memory.creationBackoff = nextCreationBackoff(
+    backoffBefore,
+    { ready: ready.passed.length, failed: 0 },
+    ctx.nowMs,
+    ctx.timings.updateIntervalWhenExpectingMs,
+    maxCreationBackoffMs,
+  );
   const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs, capCount);
   const bootsFailed = removals.filter(
     r => r.reason === 'boot_failed' && apply.terminated.includes(r.id),
@@ -181,6 +204,18 @@ export async function runTick(
     bootsFailed,
   );
   const ratio = bootFailureRatio(ctx.memory.bootOutcomes);
+  ctx.memory.creationBackoff = nextCreationBackoff(
+    ctx.memory.creationBackoff,
+    { ready: 0, failed: bootsFailed },
+    ctx.nowMs,
+    ctx.timings.updateIntervalWhenExpectingMs,
+    maxCreationBackoffMs,
+  );
+  logCreationBackoff(ctx.logger, backoffBefore, ctx.memory.creationBackoff, ctx.nowMs);
+  const creationBackoff = {
+    consecutiveBootFailures: ctx.memory.creationBackoff.consecutiveBootFailures,
+    remainingMs: creationHoldMs(ctx.memory.creationBackoff, ctx.nowMs),
+  };
   ctx.memory.expectedDesiredCapacity =
     groupCapacityOf(ctx.provider)?.desiredCapacity ?? ctx.memory.expectedDesiredCapacity;
   await saveMemory(ctx.registry, ctx.fencingToken, ctx.memory);
@@ -228,6 +263,8 @@ export async function runTick(
       unconfirmedIdle,
       probesInFlight: ctx.probes.inFlight,
       bootFailureRatio: ratio,
+      creationBackoffMs: creationBackoff.remainingMs,
+      heldByBootBackoff: apply.heldByBootBackoff,
       removalHolds,
       desiredCapacity: capacity.actualDesired,
       drift: capacity.drift,
@@ -248,6 +285,7 @@ export async function runTick(
     madeUnhealthy: probed.madeUnhealthy,
     probesInFlight: ctx.probes.inFlight,
     bootFailureRatio: ratio,
+    creationBackoff,
     removalHolds,
     capacity,
     cappedByAsgMax,
