@@ -40,9 +40,14 @@ buildProgram({
     process.exitCode = await runServices(options, writeLine, process.env);
   },
   async check(options) {
-    process.exitCode = await runCheck(options, line => {
-      console.log(line);
-    });
+    process.exitCode = await runCheck(
+      options,
+      line => {
+        console.log(line);
+      },
+      undefined,
+      writeLine,
+    );
   },
   async emulators(options) {
     const logger = pino({ level: options.logLevel }, pino.destination({ fd: 2, sync: true }));

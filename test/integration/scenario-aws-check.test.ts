@@ -166,6 +166,19 @@ describe.each(backends)('taskfleet check against %s', (backend, available) => {
     });
   });
 
+  maybe('names an unreadable ssh key as a problem and still checks the group', async () => {
+    const keyPath = join(dir, 'no-such-key');
+    const withKey = `${runner('keyed', 'check-good')}    [runners.autoscaler.connector_config]
+      key_path = "${keyPath}"
+`;
+    const { code, lines } = await check(dir, endpoint, [withKey]);
+    expect(code).toBe(checkProblemsExitCode);
+    expect(lines).toEqual([
+      'runner "keyed" group "check-good": ok',
+      `runner "keyed": ssh_key_unreadable: could not read ssh key ${keyPath} (ENOENT)`,
+    ]);
+  });
+
   maybe('names a group that does not exist as a problem', async () => {
     const { code, lines } = await check(dir, endpoint, [runner('lost', 'no-such-group')]);
     expect(code).toBe(checkProblemsExitCode);

@@ -4,6 +4,7 @@ import type { GroupCheck } from '@taskfleet/provider-aws';
 import { pino } from 'pino';
 
 import { awsSettingsFor } from '../wiring/instance-group';
+import { readKeyFile } from '../wiring/readiness-checks';
 import { connectRedis } from '../wiring/redis';
 import { payloadKeyProblems } from './check-payload-keys';
 import { configErrorExitCode, loadOrReport } from './run-command';
@@ -26,19 +27,24 @@ const silent = pino({ enabled: false });
 
 /** Checks a runner's group through the AWS SDK with the runner's own plugin settings. */
 export const awsGroupChecker: GroupChecker = (config, runner) =>
-  checkGroup(awsSettingsFor(config, runner, silent), runner.autoscaler.maxInstanceCount);
+  checkGroup(
+    // Describing the group needs no instance login, so a missing key does not hide its problems.
+    awsSettingsFor(config, runner, silent, { readKey: false }),
+    runner.autoscaler.maxInstanceCount,
+  );
 
 /**
  * Describes every runner's group and prints one line per problem, all at once; returns 0 when
  * every group is set up as taskfleet needs, 1 with problems, 2 for an unusable config and 3 when
- * a group could not be read.
+ * a group could not be read. Config errors go to `writeError` (stderr in main.ts).
  */
 export async function runCheck(
   options: CheckOptions,
   writeLine: WriteLine,
   checker: GroupChecker = awsGroupChecker,
+  writeError: WriteLine = writeLine,
 ): Promise<number> {
-  const loaded = await loadOrReport(options.configPath, writeLine);
+  const loaded = await loadOrReport(options.configPath, writeError);
   if (loaded === undefined) {
     return configErrorExitCode;
   }
@@ -71,6 +77,7 @@ export async function runCheck(
       writeLine(`${result.label}: ok`);
     }
   }
+  problems += await checkKeyFiles(config, writeLine);
   const keys = await checkPayloadKeys(config, writeLine);
   problems += keys.problems;
   unreadable += keys.unreadable;
@@ -78,6 +85,25 @@ export async function runCheck(
     return checkProblemsExitCode;
   }
   return unreadable > 0 ? checkUnreadableExitCode : 0;
+}
+
+/** One `ssh_key_unreadable` line per runner whose connector key_path cannot be used. */
+async function checkKeyFiles(config: Config, writeLine: WriteLine): Promise<number> {
+  let problems = 0;
+  for (const runner of config.runners) {
+    const { keyPath } = runner.autoscaler.connector;
+    if (keyPath === null) {
+      continue;
+    }
+    try {
+      await readKeyFile(keyPath);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      writeLine(`runner ${JSON.stringify(runner.name)}: ssh_key_unreadable: ${message}`);
+      problems += 1;
+    }
+  }
+  return problems;
 }
 
 async function checkPayloadKeys(

@@ -36,12 +36,17 @@ export function ownerTagsFor(config: Config, runner: RunnerConfig): OwnerTags | 
     : { clusterId, pool: runner.autoscaler.pluginConfig.groupName };
 }
 
-/** The provider settings of a runner's group: plugin_config, connector_config and [taskfleet]. */
+/**
+ * The provider settings of a runner's group: plugin_config, connector_config and [taskfleet];
+ * `readKey: false` leaves out the key file, for callers that never connect to an instance.
+ */
 export function awsSettingsFor(
   config: Config,
   runner: RunnerConfig,
   logger: Logger,
+  options: { readKey?: boolean } = {},
 ): AwsProviderSettings {
+  const readKey = options.readKey ?? true;
   const { pluginConfig, connector } = runner.autoscaler;
   const endpoint = config.taskfleet.awsEndpointUrl;
   const region = pluginConfig.region ?? config.taskfleet.awsRegion;
@@ -63,7 +68,7 @@ export function awsSettingsFor(
       useExternalAddr: connector.useExternalAddr,
       keepaliveMs: connector.keepaliveMs,
       timeoutMs: connector.timeoutMs,
-      ...(connector.keyPath === null ? {} : { key: readFileSync(connector.keyPath) }),
+      ...(connector.keyPath === null || !readKey ? {} : { key: readFileSync(connector.keyPath) }),
     },
     logger: logger.child({ component: 'provider-aws', group: pluginConfig.groupName }),
     ...(endpoint !== null && isLoopbackEndpoint(endpoint)

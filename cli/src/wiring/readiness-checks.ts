@@ -47,7 +47,8 @@ export class RedisHolder {
   }
 }
 
-async function readKeyFile(path: string): Promise<void> {
+/** Throws a `not_ready` CliError naming the path and errno unless the key file reads non-empty. */
+export async function readKeyFile(path: string): Promise<void> {
   let key: Buffer;
   try {
     key = await readFile(path);
