@@ -154,8 +154,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
 
 async function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (cause: Error): void => {
-      reject(new EmulatorError('listen-failed', `could not listen on ${host}:${port}`, { cause }));
+    const onError = (cause: NodeJS.ErrnoException): void => {
+      const reason = cause.code ?? cause.message;
+      reject(
+        new EmulatorError('listen-failed', `could not listen on ${host}:${port} (${reason})`, {
+          cause,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -69,6 +69,13 @@ describe('telemetry listener', () => {
         },
         onError: () => undefined,
       }),
-    ).rejects.toMatchObject({ code: 'listen_failed', retryable: true, name: TelemetryError.name });
+    ).rejects.toMatchObject({
+      code: 'listen_failed',
+      retryable: true,
+      name: TelemetryError.name,
+      message: expect.stringMatching(
+        /could not listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/,
+      ) as unknown,
+    });
   });
 });

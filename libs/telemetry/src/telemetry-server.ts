@@ -79,11 +79,12 @@ export async function startTelemetryServer(input: {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', error => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code ?? error.message;
       reject(
         new TelemetryError(
           'listen_failed',
-          `could not listen on ${input.host || '*'}:${input.port}`,
+          `could not listen on ${input.host || '*'}:${input.port} (${reason})`,
           { cause: error, retryable: true },
         ),
       );
