@@ -1,8 +1,9 @@
 // `taskfleet demo --project … --json` as a user runs it: a child process with both emulators,
 // real sshd instances, real Redis and the three services in-process, scaling from zero and back.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -102,5 +103,29 @@ describe('taskfleet demo without Redis', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('could not reach redis at redis://127.0.0.1:1');
     expect(failure?.stdout).toBe('');
+  });
+});
+
+describe('taskfleet demo --project with an invalid .gitlab-ci.yml', () => {
+  it('names the YAML problem and its line, exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'taskfleet-demo-bad-yaml-'));
+    try {
+      await writeFile(join(dir, '.gitlab-ci.yml'), 'job:\n  script: [echo hi\n  stage: test\n');
+      const failure = (await run(
+        process.execPath,
+        [join(root, 'cli', 'dist', 'main.js'), 'demo', '--project', dir, '--timeout', '60'],
+        { timeout: 60_000 },
+      ).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code?: number; stderr?: string } | undefined;
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toContain(
+        `could not create pipeline ${basename(dir)}: invalid .gitlab-ci.yml`,
+      );
+      expect(failure?.stderr).toMatch(/at line 3 column \d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

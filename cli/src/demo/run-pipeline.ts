@@ -1,3 +1,4 @@
+import { GitlabEmulatorError } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { Registry } from '@taskfleet/registry';
 
@@ -43,7 +44,20 @@ export async function runPipeline(
   for (const variable of project.variables) {
     gitlab.admin.setVariable(created.id, variable);
   }
-  const pipeline = await gitlab.admin.createPipeline(created.id);
+  const pipeline = await gitlab.admin.createPipeline(created.id).catch((error: unknown) => {
+    if (error instanceof GitlabEmulatorError && error.code === 'pipeline_invalid') {
+      // GitLab's CI lint reasons, one per problem, so the user can fix them all at once.
+      throw new CliError(
+        'invalid_argument',
+        [
+          `could not create pipeline ${project.name}: invalid .gitlab-ci.yml`,
+          ...error.details,
+        ].join('\n  '),
+        { cause: error },
+      );
+    }
+    throw error;
+  });
   let view = gitlab.admin.getPipeline(pipeline.id);
   let lastLine = '';
   while (!isFinalPipelineStatus(view.status)) {
