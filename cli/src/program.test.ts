@@ -1,3 +1,5 @@
+import { runnerVersion } from '@taskfleet/executor';
+
 import type { CommandHandlers } from './program';
 import { buildProgram } from './program';
 
@@ -54,6 +56,10 @@ async function parse(args: string[]): Promise<{ calls: unknown[]; errors: string
 }
 
 describe('taskfleet command line', () => {
+  it('knows its version, the one GitLab is told', () => {
+    expect(buildProgram(recordingHandlers().handlers).version()).toBe(runnerVersion);
+  });
+
   it.each(['poller', 'scaler', 'executor', 'all'])('run %s passes role and config', async role => {
     const { calls } = await parse(['run', role, '--config', 'c.toml']);
     expect(calls).toEqual([{ run: { role, configPath: 'c.toml' } }]);

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { runnerVersion } from '@taskfleet/executor';
 import { launcherCommand } from '@taskfleet/emulator-launcher';
 import type { LauncherOptions } from '@taskfleet/emulator-launcher';
 
@@ -21,6 +22,8 @@ export interface CommandHandlers {
 export function buildProgram(handlers: CommandHandlers): Command {
   const program = new Command('taskfleet')
     .description('GitLab CI jobs on an autoscaled AWS EC2 fleet')
+    // The version GitLab sees in the runner info and job logs is the same.
+    .version(runnerVersion, '-V, --version', 'print the taskfleet version')
     .showHelpAfterError();
   program
     .command('run')

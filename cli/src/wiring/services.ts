@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { startExecutors } from './executor';
 import { startPoller } from './poller';
 import { startScalers } from './scaler';
+import { startScalerWatch } from './scaler-watch';
 import type { RunningService } from './service';
 import { closeAll } from './service';
 import type { ServiceTelemetry } from './service-telemetry';
@@ -37,6 +38,10 @@ export async function startServices(
     }
     if (role === 'poller' || role === 'all') {
       started.push(startPoller(config, redis, logger.child({ service: 'poller' }), telemetry));
+    }
+    if (role === 'poller' || role === 'executor') {
+      // The scaler runs elsewhere (or not at all, by mistake): say so instead of waiting mutely.
+      started.push(startScalerWatch(config, redis, logger));
     }
   } catch (error) {
     // What did start must not outlive a failed start.

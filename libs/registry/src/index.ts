@@ -11,6 +11,8 @@ export type {
   TakeOrphanResult,
 } from './fleet-ledger';
 export { runnerBaseKey } from './keys';
+export { readLeaderLease } from './lease-reader';
+export type { LeaseView } from './lease-reader';
 export { Registry, createRegistry } from './registry';
 export type { DrainOptions, RegistryOptions } from './registry';
 export { acceptsClaims } from './snapshot';
