@@ -45,6 +45,13 @@ export function observeLease(
   return { state: { missingSinceMs, warned: state.warned }, event: undefined };
 }
 
+interface WatchedRunner {
+  readonly runnerKey: string;
+  readonly group: string;
+  readonly baseKey: string;
+  state: WatchState;
+}
+
 /**
  * Watches, for a process that runs a poller or an executor but no scaler, that some scaler
  * leads each runner's group: without one no instance is ever created, and accepted jobs would
@@ -56,13 +63,13 @@ export function startScalerWatch(
   logger: Logger,
   nowMs: () => number = Date.now,
 ): RunningService {
-  const runners = config.runners.map(runner => {
+  const runners = config.runners.map((runner): WatchedRunner => {
     const runnerKey = runnerKeyFor(runner);
     return {
       runnerKey,
       group: runner.autoscaler.pluginConfig.groupName,
       baseKey: runnerBaseKey(config.taskfleet.keyPrefix, runnerKey),
-      state: { missingSinceMs: undefined, warned: false } as WatchState,
+      state: { missingSinceMs: undefined, warned: false },
     };
   });
   let reading: Promise<void> = Promise.resolve();
