@@ -21,7 +21,7 @@ import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { ExecutorWorker, JobRecords } from '@taskfleet/executor';
 import type { ProcessResult } from '@taskfleet/executor';
-import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
+import { GitlabClient, TraceChecksum, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { createJobQueue, encryptPayload, jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
 import type { JobQueue } from '@taskfleet/job-queue';
@@ -69,6 +69,14 @@ broken:
 damaged:
   script:
     - echo damaged-never-runs
+trace-reset:
+  script:
+    - echo part-one
+    - sleep 2
+    - echo part-two
+outbox-takeover:
+  script:
+    - echo outbox-never-runs
 lost:
   script:
     - echo lost-started
@@ -106,7 +114,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -362,6 +370,86 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     expect(snap.claimedSlots).toBe(0);
     // No second claim: the use count did not move.
     expect(snap.instances.find(i => i.instanceId === instanceId)?.useCount).toBe(2);
+  });
+
+  it('sends GitLab its log again when it lost it: 416 below the sent offset, 412 on the final PUT', async () => {
+    const id = job('trace-reset').id;
+    emulator.admin.rejectFinalTrace(id, 1, 0);
+    const result = enqueue('trace-reset');
+    // Bounded poll of real time: the script runs in a real sshd.
+    for (let i = 0; i < 300 && !emulator.admin.getTrace(id).includes('part-one\n'); i++) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    // GitLab loses all but the first 10 bytes it acknowledged while the script sleeps.
+    emulator.admin.truncateTrace(id, 10);
+    expect(await result).toBe('success');
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'success', finalTraceRejectedCount: 1 });
+    // Exact and complete: the stored log is every byte the executor produced, once.
+    expect(view.traceChecksum).toBe(view.finalUpdate?.checksum);
+    expect(view.traceBytes).toBe(view.finalUpdate?.bytesize);
+    const trace = emulator.admin.getTrace(id);
+    expect(trace.startsWith('Running with taskfleet')).toBe(true);
+    expect(trace.split('\npart-one\n')).toHaveLength(2);
+    expect(trace.split('\npart-two\n')).toHaveLength(2);
+    expect(trace.split('Job succeeded')).toHaveLength(2);
+    const patches = emulator.admin.listRequests({ jobId: id, method: 'PATCH' });
+    expect(patches.filter(p => p.status === 416)).not.toHaveLength(0);
+    // After the 412 the whole log went again from byte 0.
+    const puts = emulator.admin.listRequests({ jobId: id, method: 'PUT' });
+    const rejectedAt = puts.find(p => p.status === 412)?.seq ?? Infinity;
+    expect(patches.some(p => p.seq > rejectedAt && p.contentRange?.startsWith('0-'))).toBe(true);
+  });
+
+  it('a takeover answers a 412 from the outbox: the whole log survives the executor', async () => {
+    const { id, token } = job('outbox-takeover');
+    const whole = Buffer.from('Running with an executor that stopped\nline two\nJob succeeded\n');
+    const headBytes = 12;
+    // The executor that stopped had GitLab acknowledge the first bytes ...
+    expect((await client.patchTrace(id, token, 0, whole.subarray(0, headBytes))).kind).toBe('ok');
+    // ... and stored the final state with the whole log before it died.
+    const records = new JobRecords({ redis, baseKey: registry.baseKey, payloadKey });
+    const deadOwner = 'ex-dead:0002';
+    const longAgoMs = Date.now() - 3600_000;
+    const target = {
+      id,
+      token,
+      maskedValues: [],
+      tokenMaskPrefixes: [],
+      failureReasons: undefined,
+    };
+    expect((await records.take(id, deadOwner, longAgoMs, 1000, target)).taken).toBe(true);
+    expect(await records.markStarted(id, deadOwner, longAgoMs)).toBe(true);
+    const sum = new TraceChecksum();
+    sum.update(whole);
+    expect(
+      await records.markFinished(id, deadOwner, longAgoMs, {
+        state: 'success',
+        checksum: sum.checksum,
+        bytesize: whole.length,
+        logFromOffset: 0,
+        log: whole,
+        logSentBytes: headBytes,
+        deadlineAtMs: Date.now() + 60_000,
+      }),
+    ).toBe(true);
+    emulator.admin.rejectFinalTrace(id, 1, 0);
+    expect(await enqueue('outbox-takeover')).toBe('delivered_outbox');
+    expect(emulator.admin.getTrace(id)).toBe(whole.toString());
+    expect(emulator.admin.getJob(id)).toMatchObject({
+      status: 'success',
+      finalTraceRejectedCount: 1,
+      traceChecksum: sum.checksum,
+    });
+    const ranges = emulator.admin
+      .listRequests({ jobId: id, method: 'PATCH' })
+      .map(r => [r.contentRange, r.status]);
+    const end = whole.length - 1;
+    expect(ranges).toEqual([
+      [`0-${headBytes - 1}`, 202],
+      [`${headBytes}-${end}`, 202],
+      [`0-${end}`, 202],
+    ]);
   });
 
   it('never re-runs a job whose script was started: runner_system_failure instead', async () => {

@@ -53,6 +53,17 @@ describe('PATCH /jobs/:id/trace', () => {
     ]);
   });
 
+  it('truncate-trace loses the stored tail: the next PATCH gets 416 with the kept length', async () => {
+    await patchTrace(h.emulator, job.jobId, job.jobToken, 0, 'abcdef');
+    expect(h.emulator.admin.truncateTrace(job.jobId, 2).traceBytes).toBe(2);
+    const next = await patchTrace(h.emulator, job.jobId, job.jobToken, 6, 'gh');
+    expect(next.status).toBe(416);
+    expect(next.headers.get('range')).toBe('0-2');
+    expect((await patchTrace(h.emulator, job.jobId, job.jobToken, 2, 'cdefgh')).status).toBe(202);
+    expect(h.emulator.admin.getTrace(job.jobId)).toBe('abcdefgh');
+    expect(() => h.emulator.admin.truncateTrace(job.jobId, 9)).toThrow(/holds 8 bytes/);
+  });
+
   it('requires Content-Range (400) and a valid token (403)', async () => {
     const missing = await call(`${h.emulator.url}/api/v4/jobs/${job.jobId}/trace`, {
       method: 'PATCH',

@@ -170,6 +170,26 @@ describe('PUT /jobs/:id', () => {
     });
   });
 
+  it('answers rejected final PUTs with 412 after losing the trace, then applies the state', async () => {
+    await h.pipeline();
+    const { jobId, jobToken } = await takeAndAck(h, runnerToken);
+    await patchTrace(h.emulator, jobId, jobToken, 0, 'whole log');
+    h.emulator.admin.rejectFinalTrace(jobId, 1, 3);
+    const body = { state: 'success', output: { checksum: checksumOf('whole log'), bytesize: 9 } };
+    const rejected = await updateJob(h.emulator, jobId, jobToken, body);
+    expect(rejected.status).toBe(412);
+    expect(rejected.headers.get('job-status')).toBe('running');
+    expect(h.emulator.admin.getTrace(jobId)).toBe('who');
+    expect((await patchTrace(h.emulator, jobId, jobToken, 0, 'whole log')).status).toBe(416);
+    expect((await patchTrace(h.emulator, jobId, jobToken, 3, 'le log')).status).toBe(202);
+    expect((await updateJob(h.emulator, jobId, jobToken, body)).status).toBe(200);
+    expect(h.emulator.admin.getJob(jobId)).toMatchObject({
+      status: 'success',
+      finalTraceRejectedCount: 1,
+      traceChecksum: checksumOf('whole log'),
+    });
+  });
+
   it('drops a job whose token expired: 403 with Job-Status failed, reason job_token_expired', async () => {
     await h.pipeline();
     const { jobId, jobToken } = await takeAndAck(h, runnerToken);

@@ -137,6 +137,8 @@ export async function sendFinalUpdate(input: SendFinalUpdateInput): Promise<Fina
         logger.debug({ attempts, waitMs }, 'final update accepted but not completed, re-sending');
         break;
       case 'trace-reset':
+        // Reference §4.3 (412): GitLab Runner sets its sent offset to 0, sleeps the interval
+        // and sends the whole log again before the next PUT; a lower 416 is the PATCH's own resync.
         if (input.rewindTrace?.() === true) {
           logger.warn({ attempts }, 'gitlab asked to re-send the whole log, re-sending it');
         } else {

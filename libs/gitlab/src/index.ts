@@ -47,7 +47,13 @@ export type { PatchTraceResult } from './trace/patch-trace';
 export {
   TraceWriter,
   defaultForceSendIntervalMs,
+  defaultMaxRetainedBytes,
   defaultTraceUpdateIntervalMs,
 } from './trace/trace-writer';
-export type { TraceStopReason, TraceSummary, TraceWriterOptions } from './trace/trace-writer';
+export type {
+  HeldLog,
+  TraceStopReason,
+  TraceSummary,
+  TraceWriterOptions,
+} from './trace/trace-writer';
 export type { JobState, UpdateJobInput, UpdateJobResult } from './update-job';

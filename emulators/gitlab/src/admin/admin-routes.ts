@@ -11,7 +11,9 @@ import {
   faultSchema,
   parseBody,
   rateLimitSchema,
+  rejectFinalTraceSchema,
   runnerPatchSchema,
+  truncateTraceSchema,
   variableSchema,
 } from './admin-schemas';
 import type { AdminService } from './admin-service';
@@ -115,6 +117,15 @@ export function adminRoutes(admin: AdminService, clock: Clock): AdminRoute[] {
     ),
     route('POST', '/jobs/:id/delay-final-update', (p, b) =>
       Promise.resolve(ok(admin.delayFinalUpdate(num(p.id), parseBody(delaySchema, b).count ?? 1))),
+    ),
+    route('POST', '/jobs/:id/reject-final-trace', (p, b) => {
+      const body = parseBody(rejectFinalTraceSchema, b);
+      return Promise.resolve(
+        ok(admin.rejectFinalTrace(num(p.id), body.count ?? 1, body.keepBytes ?? 0)),
+      );
+    }),
+    route('POST', '/jobs/:id/truncate-trace', (p, b) =>
+      Promise.resolve(ok(admin.truncateTrace(num(p.id), parseBody(truncateTraceSchema, b).bytes))),
     ),
     route('GET', '/faults', () => Promise.resolve(ok(admin.listFaults()))),
     route('POST', '/faults', (_, b) =>

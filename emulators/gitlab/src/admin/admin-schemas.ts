@@ -63,6 +63,15 @@ export const cancelSchema = z.strictObject({ mode: z.enum(['graceful', 'forced']
 /** `POST /jobs/:id/delay-final-update`. */
 export const delaySchema = z.strictObject({ count: z.number().int().nonnegative().optional() });
 
+/** `POST /jobs/:id/reject-final-trace`. */
+export const rejectFinalTraceSchema = z.strictObject({
+  count: z.number().int().nonnegative().optional(),
+  keepBytes: z.number().int().nonnegative().optional(),
+});
+
+/** `POST /jobs/:id/truncate-trace`. */
+export const truncateTraceSchema = z.strictObject({ bytes: z.number().int().nonnegative() });
+
 /** `POST /clock/advance`. */
 export const advanceSchema = z.strictObject({ ms: z.number().nonnegative() });
 

@@ -11,7 +11,7 @@ import type {
 } from '../faults/fault-rules';
 import { createRepository } from '../git/index';
 import type { PipelineFactory, ProjectVariable } from '../pipeline-port';
-import { traceOf } from '../state/job-runtime';
+import { traceOf, truncateTrace } from '../state/job-runtime';
 import type { ProjectRecord, ProjectRegistry } from '../state/project-registry';
 import type { RequestLog, RequestLogEntry, RequestLogFilter } from '../state/request-log';
 import type { CreateRunnerInput, RunnerRecord } from '../state/runner-registry';
@@ -257,6 +257,30 @@ export class AdminService {
   /** Makes the job's next `count` final PUTs answer 202 (trace still being persisted). */
   delayFinalUpdate(jobId: number, count: number): JobView {
     this.world.requireRuntime(jobId).finalAcceptDelaysLeft = count;
+    return this.getJob(jobId);
+  }
+
+  /**
+   * Makes the job's next `count` final PUTs answer 412 (trace validation failed), each after
+   * cutting the stored trace to `keepBytes` (default 0: GitLab lost the whole log).
+   */
+  rejectFinalTrace(jobId: number, count: number, keepBytes = 0): JobView {
+    const runtime = this.world.requireRuntime(jobId);
+    runtime.finalTraceRejectsLeft = count;
+    runtime.finalTraceRejectKeepBytes = keepBytes;
+    return this.getJob(jobId);
+  }
+
+  /** GitLab loses the job's stored trace past `keepBytes` now; the next PATCH gets 416. */
+  truncateTrace(jobId: number, keepBytes: number): JobView {
+    const runtime = this.world.requireRuntime(jobId);
+    if (keepBytes > runtime.traceBytes) {
+      throw new GitlabEmulatorError(
+        'invalid_request',
+        `could not truncate trace: it holds ${runtime.traceBytes} bytes, fewer than ${keepBytes}`,
+      );
+    }
+    truncateTrace(runtime, keepBytes);
     return this.getJob(jobId);
   }
 

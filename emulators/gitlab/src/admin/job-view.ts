@@ -26,6 +26,8 @@ export interface JobView {
   readonly keepAliveCount: number;
   readonly handOutCount: number;
   readonly finalAcceptedCount: number;
+  /** Final PUTs answered 412 (`reject-final-trace`). */
+  readonly finalTraceRejectedCount: number;
   readonly assignedAtMs: number | undefined;
   readonly startedAtMs: number | undefined;
   readonly finishedAtMs: number | undefined;
@@ -68,6 +70,7 @@ export function jobView(world: GitlabWorld, runtime: JobRuntime): JobView {
     keepAliveCount: runtime.keepAliveCount,
     handOutCount: runtime.handOutCount,
     finalAcceptedCount: runtime.finalAcceptedCount,
+    finalTraceRejectedCount: runtime.finalTraceRejectedCount,
     assignedAtMs: runtime.assignedAtMs,
     startedAtMs: runtime.startedAtMs,
     finishedAtMs: runtime.finishedAtMs,

@@ -1,6 +1,6 @@
 import { jsonResponse, textResponse, type ApiResponse } from '../http/api-response';
 import type { Route, RouteContext } from '../http/route';
-import type { JobRuntime } from '../state/job-runtime';
+import { truncateTrace, type JobRuntime } from '../state/job-runtime';
 import type { GitlabWorld } from '../world/gitlab-world';
 import { storedFailureReason } from '../ci/failure-reasons';
 import { authenticateJob } from './job-auth';
@@ -59,6 +59,14 @@ function finalUpdate(
     bytesize: typeof output.bytesize === 'number' ? output.bytesize : undefined,
     receivedAtMs: nowMs,
   };
+  if (runtime.finalTraceRejectsLeft > 0) {
+    // Trace validation failed (reference §4.3 `UpdateTraceValidationFailed`): the stored log is
+    // lost past the kept bytes and the runner is to send it again from byte 0.
+    runtime.finalTraceRejectsLeft--;
+    runtime.finalTraceRejectedCount++;
+    truncateTrace(runtime, runtime.finalTraceRejectKeepBytes);
+    return answer(world, runtime, 412);
+  }
   if (checksum !== undefined && runtime.finalAcceptDelaysLeft > 0) {
     runtime.finalPendingSinceMs ??= nowMs;
     const ageMs = nowMs - runtime.finalPendingSinceMs;

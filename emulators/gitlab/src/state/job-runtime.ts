@@ -52,6 +52,11 @@ export interface JobRuntime {
   finalAcceptDelaysLeft: number;
   finalPendingSinceMs: number | undefined;
   finalAcceptedCount: number;
+  /** How many more final PUTs answer 412 (trace validation failed) after losing the trace (admin knob). */
+  finalTraceRejectsLeft: number;
+  /** The stored trace bytes kept when a final PUT is answered 412. */
+  finalTraceRejectKeepBytes: number;
+  finalTraceRejectedCount: number;
   keepAliveCount: number;
   lastUpdateAtMs: number | undefined;
   readonly artifacts: StoredArtifact[];
@@ -90,11 +95,21 @@ export function newJobRuntime(
     finalAcceptDelaysLeft: 0,
     finalPendingSinceMs: undefined,
     finalAcceptedCount: 0,
+    finalTraceRejectsLeft: 0,
+    finalTraceRejectKeepBytes: 0,
+    finalTraceRejectedCount: 0,
     keepAliveCount: 0,
     lastUpdateAtMs: undefined,
     artifacts: [],
     handOutCount: 0,
   };
+}
+
+/** GitLab lost the stored trace past `keepBytes`: later PATCHes resync from there (416). */
+export function truncateTrace(job: JobRuntime, keepBytes: number): void {
+  const kept = Buffer.from(traceOf(job).subarray(0, keepBytes));
+  job.traceChunks.splice(0, job.traceChunks.length, kept);
+  job.traceBytes = kept.length;
 }
 
 /** The job's whole stored trace. */

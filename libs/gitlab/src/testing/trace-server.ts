@@ -26,6 +26,8 @@ export async function startTraceServer(options: { keepContent?: boolean } = {}):
   state: TraceServerState;
   storedText: () => string;
   storedChecksum: () => string;
+  /** GitLab loses the stored log past `keepBytes` (needs `keepContent`). */
+  truncate: (keepBytes: number) => void;
 }> {
   const state: TraceServerState = {
     content: [],
@@ -77,5 +79,11 @@ export async function startTraceServer(options: { keepContent?: boolean } = {}):
     state,
     storedText: () => Buffer.concat(state.content).toString(),
     storedChecksum: () => formatCrc32(state.storedCrc),
+    truncate: keepBytes => {
+      const kept = Buffer.concat(state.content).subarray(0, keepBytes);
+      state.content = [kept];
+      state.storedLength = kept.length;
+      state.storedCrc = crc32(kept);
+    },
   };
 }

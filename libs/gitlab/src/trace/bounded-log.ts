@@ -14,10 +14,11 @@ function gapMarker(droppedBytes: number): Buffer {
 /**
  * The produced side of a job log: applies `output_limit`, keeps the checksum and size of every
  * byte produced, and holds unacknowledged bytes up to `maxBufferedBytes`. Policy when full:
- * drop and count, then write one marker line with the count once there is room again.
+ * drop and count, then write one marker line with the count once there is room again. Up to
+ * `maxRetainedBytes` acknowledged bytes are kept as well, for GitLab asking for them again.
  */
 export class BoundedLog {
-  readonly unsent = new UnsentLog();
+  readonly unsent: UnsentLog;
   private readonly sum = new TraceChecksum();
   private readonly limiter: OutputLimiter;
   private gapBytes = 0;
@@ -27,8 +28,10 @@ export class BoundedLog {
     limitBytes: number,
     private readonly maxBufferedBytes: number,
     private readonly logger: Logger,
+    maxRetainedBytes = 0,
   ) {
     this.limiter = new OutputLimiter(limitBytes);
+    this.unsent = new UnsentLog(maxRetainedBytes);
   }
 
   /** `crc32:<8 hex>` over every byte produced. */

@@ -96,6 +96,35 @@ describe('TraceWriter: incremental PATCHes', () => {
     expect(log.lines()).toContain('job log resynced to the stored length');
   });
 
+  it('re-sends bytes GitLab lost after acknowledging them: 416 with a lower Range', async () => {
+    const { gitlab, writer, tick, log } = await setUp();
+    writer.start();
+    writer.write('first part;');
+    await tick(3000);
+    gitlab.truncate(6);
+    writer.write('second part');
+    await tick(3000);
+    await tick(3000);
+    expect(gitlab.state.patchRanges).toEqual(['0-10', '11-21', '6-21']);
+    const summary = await writer.finish();
+    expect(gitlab.storedText()).toBe('first part;second part');
+    expect(summary).toMatchObject({ complete: true, checksum: gitlab.storedChecksum() });
+    expect(log.lines()).toContain('job log resynced to the stored length');
+  });
+
+  it('rewinds the whole log for a 412 and stops resyncing below its retention cap', async () => {
+    const { gitlab, writer, tick, log } = await setUp({ maxRetainedBytes: 4 });
+    writer.start();
+    writer.write('0123456789');
+    await tick(3000);
+    expect(writer.rewind()).toBe(false);
+    gitlab.truncate(2);
+    writer.write('abc');
+    await tick(3000);
+    expect(log.lines()).toContain('job log cannot be resynced, no longer sending it');
+    expect(gitlab.storedText()).toBe('01');
+  });
+
   it('sends a keep-alive PUT with checksum and size after 30 s without contact', async () => {
     const { gitlab, writer, tick } = await setUp();
     writer.start();
@@ -113,6 +142,36 @@ describe('TraceWriter: incremental PATCHes', () => {
       }),
     ]);
     await writer.finish();
+  });
+});
+
+describe('TraceWriter: the whole log again (412 on the final update)', () => {
+  it('rewind makes every byte unsent, and drain sends it all from byte 0', async () => {
+    const { gitlab, writer, tick } = await setUp();
+    writer.start();
+    writer.write('whole ');
+    await tick(3000);
+    writer.write('log\n');
+    await writer.finish();
+    gitlab.truncate(0);
+    expect(writer.rewind()).toBe(true);
+    const summary = await writer.drain();
+    expect(gitlab.state.patchRanges).toEqual(['0-5', '6-9', '0-9']);
+    expect(gitlab.storedText()).toBe('whole log\n');
+    expect(summary).toMatchObject({ sentBytes: 10, complete: true });
+  });
+
+  it('seal hands over the whole held log with the acknowledged offset', async () => {
+    const { writer, tick } = await setUp();
+    writer.start();
+    writer.write('acked;');
+    await tick(3000);
+    writer.write('pending');
+    const { summary, pending, held } = await writer.seal();
+    expect(summary.sentBytes).toBe(6);
+    expect(pending.toString()).toBe('pending');
+    expect(held.fromOffset).toBe(0);
+    expect(held.bytes.toString()).toBe('acked;pending');
   });
 });
 

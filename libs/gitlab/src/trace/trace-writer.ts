@@ -12,6 +12,8 @@ import type { UnsentLog } from './unsent-log';
 
 /** GitLab Runner's first trace update interval, used until the server names another. */
 export const defaultTraceUpdateIntervalMs = 3000;
+/** Acknowledged log bytes a writer keeps by default: 16 MiB. */
+export const defaultMaxRetainedBytes = 16 * 1024 * 1024;
 /** GitLab Runner's default `forceSendInterval`: a keep-alive PUT after this long without contact. */
 export const defaultForceSendIntervalMs = 30_000;
 
@@ -30,6 +32,12 @@ export interface TraceWriterOptions {
   readonly outputLimitBytes?: number;
   /** Hard cap on unacknowledged bytes held; beyond it output is dropped, counted and marked. */
   readonly maxBufferedBytes?: number;
+  /**
+   * Acknowledged bytes kept so a GitLab that lost stored log can be sent it again (a 416 below
+   * the sent offset, a 412 on the final update); beyond it the oldest are freed. Default 16 MiB,
+   * which holds a whole log at the default `output_limit`; 0 keeps none.
+   */
+  readonly maxRetainedBytes?: number;
   /** Above this many unacknowledged bytes `write` returns false: the caller should pause. */
   readonly highWaterMarkBytes?: number;
   readonly updateIntervalMs?: number;
@@ -45,6 +53,14 @@ export interface TraceStopReason {
   readonly reason: 'forbidden' | 'job-status' | 'not-found';
   readonly status: number;
   readonly jobStatus: string | undefined;
+}
+
+/** The log bytes a sealed writer still holds, for a durable outbox. */
+export interface HeldLog {
+  /** Absolute offset of `bytes`' first byte: 0 while the whole log is held. */
+  readonly fromOffset: number;
+  /** Every byte held from `fromOffset` on, acknowledged or not. */
+  readonly bytes: Buffer;
 }
 
 /** The state of the log when the writer finishes or drains. */
@@ -101,6 +117,7 @@ export class TraceWriter {
       options.outputLimitBytes ?? defaultOutputLimitBytes,
       maxBuffered,
       this.logger,
+      options.maxRetainedBytes ?? defaultMaxRetainedBytes,
     );
     this.unsent = this.log.unsent;
     this.highWater = Math.min(options.highWaterMarkBytes ?? 2 * maxPatchBytes, maxBuffered);
@@ -118,7 +135,7 @@ export class TraceWriter {
     return this.cancelController.signal;
   }
 
-  /** Bytes held in memory: unacknowledged log plus the masker's held-back tail. */
+  /** Bytes in flight: unacknowledged log plus the masker's held-back tail (the retained head aside). */
   get bufferedBytes(): number {
     return this.unsent.pendingBytes + this.masker.heldBytes;
   }
@@ -188,10 +205,27 @@ export class TraceWriter {
   }
 
   /**
-   * Ends the log without sending more: flushes the masker, waits for a patch in flight, and
-   * returns the summary with every byte GitLab has not acknowledged, for a durable outbox.
+   * Makes the whole log unsent again (GitLab answered the final update 412: it lost the log), so
+   * the next `drain` re-sends it from byte 0; false when the head is no longer held.
    */
-  async seal(): Promise<{ readonly summary: TraceSummary; readonly pending: Buffer }> {
+  rewind(): boolean {
+    if (this.stopReason !== undefined || !this.unsent.rewindTo(0)) {
+      return false;
+    }
+    this.logger.info({}, 'job log rewound to byte 0');
+    return true;
+  }
+
+  /**
+   * Ends the log without sending more: flushes the masker, waits for a patch in flight, and
+   * returns the summary, every byte GitLab has not acknowledged (`pending`) and every byte still
+   * held (`held`: the retained head too), for a durable outbox.
+   */
+  async seal(): Promise<{
+    readonly summary: TraceSummary;
+    readonly pending: Buffer;
+    readonly held: HeldLog;
+  }> {
     this.closed = true;
     this.loopStop.abort();
     await this.loop;
@@ -201,7 +235,11 @@ export class TraceWriter {
     }
     this.log.closeGap();
     this.wakeDrainWaiters(true);
-    return { summary: this.summary(), pending: this.unsent.peek(this.unsent.pendingBytes) };
+    return {
+      summary: this.summary(),
+      pending: this.unsent.peek(this.unsent.pendingBytes),
+      held: { fromOffset: this.unsent.heldFromOffset, bytes: this.unsent.held() },
+    };
   }
 
   /** The log's checksum, size and delivery state right now. */
@@ -292,7 +330,12 @@ export class TraceWriter {
 
   private resync(storedLength: number): void {
     const before = this.unsent.ackedBytes;
-    if (this.unsent.acknowledgeUpTo(storedLength)) {
+    // A lower stored length means GitLab lost bytes it had acknowledged: sent again if held.
+    const resynced =
+      storedLength >= before
+        ? this.unsent.acknowledgeUpTo(storedLength)
+        : this.unsent.rewindTo(storedLength);
+    if (resynced) {
       this.logger.info(
         { fromOffset: before, storedLength },
         'job log resynced to the stored length',
@@ -300,7 +343,7 @@ export class TraceWriter {
       this.wakeDrainWaiters(false);
       return;
     }
-    // The bytes GitLab lacks were freed after it acknowledged them (or it claims more than we wrote).
+    // The bytes GitLab lacks are no longer held (or it claims more than we wrote).
     this.logger.error(
       { ackedBytes: before, storedLength, producedBytes: this.unsent.endOffset },
       'job log cannot be resynced, no longer sending it',

@@ -30,6 +30,7 @@ export function deliverOutbox(input: DeliverOutboxInput): Promise<FinalUpdateOut
     outbox.logFromOffset,
     outbox.log,
     input.logger,
+    outbox.logSentBytes,
   );
   return sendFinalUpdate({
     client: input.client,

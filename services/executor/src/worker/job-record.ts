@@ -21,12 +21,17 @@ export interface OutboxEntry {
   readonly checksum?: string;
   readonly bytesize?: number;
   /**
-   * Absolute offset of the first byte of `log` (what GitLab acknowledged when it was written),
-   * or null: append `log` at whatever length GitLab has stored (a takeover's closing lines).
+   * Absolute offset of the first byte of `log` (0 when the whole log is held), or null: append
+   * `log` at whatever length GitLab has stored (a takeover's closing lines).
    */
   readonly logFromOffset: number | null;
   /** The log from `logFromOffset` on. */
   readonly log: Buffer;
+  /**
+   * Bytes GitLab had acknowledged when the outbox was written: sending resumes there, and the
+   * held bytes before it answer a 412 or a lower 416. Absent: `logFromOffset` (nothing held before).
+   */
+  readonly logSentBytes?: number;
   /** Epoch ms after which re-sending stops (an hour after the job finished by default). */
   readonly deadlineAtMs: number;
 }

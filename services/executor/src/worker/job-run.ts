@@ -164,7 +164,7 @@ export class JobRun {
   /** Stores the final state and the unsent log durably, frees the slot, then delivers it. */
   private async finish(outcome: JobOutcome, trace: TraceWriter): Promise<ProcessResult> {
     const { options, logger, target } = this;
-    const { summary, pending } = await trace.seal();
+    const { summary, held } = await trace.seal();
     const stopped = summary.stopped;
     if (stopped !== undefined || (outcome.outcome === 'canceled' && outcome.aborted === true)) {
       // GitLab ended the job itself (canceled, failed, or the token no longer valid): its
@@ -192,10 +192,10 @@ export class JobRun {
           }),
       checksum: summary.checksum,
       bytesize: summary.bytesize,
-      // TODO(#5): the log head GitLab acknowledged is not kept, so a 412 after it cannot be
-      // answered by re-uploading from byte 0; keeping it (bounded by output_limit) would.
-      logFromOffset: summary.sentBytes,
-      log: pending,
+      // The whole log (bounded by output_limit), so a 412 can be answered by re-sending it all.
+      logFromOffset: held.fromOffset,
+      log: held.bytes,
+      logSentBytes: summary.sentBytes,
       deadlineAtMs: this.deadlineAtMs(),
     });
     // The instance is done with the job: its slot is freed before the (possibly long) delivery.

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 export type OutboxTraceStop = 'job-gone' | 'log-refused' | 'bytes-missing';
 
 /**
- * The unsent tail of a finished job's log (from the outbox), sent in PATCHes of at most 1 MiB
- * from wherever GitLab's stored length is; a 416 resyncs within the held bytes. With a null
- * `fromOffset` the bytes are appended at GitLab's stored length, learned from the first answer.
+ * A finished job's log from the outbox (normally whole, from byte 0), sent in PATCHes of at most
+ * 1 MiB from `sentBytes` on; a 416 resyncs within the held bytes, a 412 re-sends from byte 0
+ * (reference §4.3, as GitLab Runner does). With a null `fromOffset` the bytes are appended at
+ * GitLab's stored length, learned from the first answer.
  */
 export class OutboxTrace {
   private base: number | undefined;
@@ -22,9 +23,15 @@ export class OutboxTrace {
     fromOffset: number | null,
     private readonly log: Buffer,
     private readonly logger: Logger,
+    sentBytes?: number,
   ) {
     this.base = fromOffset ?? undefined;
-    this.sentOffset = fromOffset ?? 0;
+    const start = fromOffset ?? 0;
+    // A resume offset outside the held bytes (a damaged record) starts at their beginning.
+    this.sentOffset =
+      sentBytes !== undefined && sentBytes >= start && sentBytes <= start + log.length
+        ? sentBytes
+        : start;
   }
 
   /** Why sending stopped, if it did. */
