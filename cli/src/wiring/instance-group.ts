@@ -70,7 +70,8 @@ export function awsSettingsFor(
       timeoutMs: connector.timeoutMs,
       ...(connector.keyPath === null || !readKey ? {} : { key: readFileSync(connector.keyPath) }),
     },
-    logger: logger.child({ component: 'provider-aws', group: pluginConfig.groupName }),
+    // The provider binds its component and group name itself.
+    logger,
     ...(endpoint !== null && isLoopbackEndpoint(endpoint)
       ? { clientOverrides: { credentials: emulatorCredentials } }
       : {}),

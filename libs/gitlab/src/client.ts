@@ -25,6 +25,7 @@ import {
 import type { PatchTraceResult } from './trace/patch-trace';
 import { interpretUpdateResponse, updateFailedWithoutAnswer, updateJobBody } from './update-job';
 import type { UpdateJobInput, UpdateJobResult } from './update-job';
+import { unboundOf } from './log-bindings';
 
 /** Everything a client needs; all but `url`, `logger` and `runnerInfo` have defaults. */
 export interface GitlabClientOptions {
@@ -91,7 +92,7 @@ export class GitlabClient {
   private readonly origin: string;
 
   constructor(private readonly options: GitlabClientOptions) {
-    this.logger = options.logger.child({ component: 'gitlab-client' });
+    this.logger = options.logger.child(unboundOf(options.logger, { component: 'gitlab-client' }));
     this.info = options.runnerInfo;
     this.origin = new URL(apiBaseUrl(options.url)).origin;
     this.http = new HttpTransport({

@@ -7,6 +7,7 @@ import type { GitlabApiError } from './errors';
 import { backoffMs } from './retry';
 import { defaultTraceUpdateIntervalMs } from './trace/trace-writer';
 import type { UpdateJobInput } from './update-job';
+import { unboundOf } from './log-bindings';
 
 /** How the final update is retried when GitLab fails to answer (not when it answers 202). */
 export interface FinalUpdatePolicy {
@@ -87,7 +88,9 @@ const FINAL_STATUSES = new Set(['success', 'failed', 'canceled']);
 export async function sendFinalUpdate(input: SendFinalUpdateInput): Promise<FinalUpdateOutcome> {
   const clock = input.clock ?? systemClock;
   const policy = { ...defaultFinalUpdatePolicy, ...input.policy };
-  const logger = input.logger.child({ component: 'final-update', jobId: input.jobId });
+  const logger = input.logger.child(
+    unboundOf(input.logger, { component: 'final-update', jobId: input.jobId }),
+  );
   const random = input.random ?? Math.random;
   let intervalMs = defaultTraceUpdateIntervalMs;
   let attempts = 0;

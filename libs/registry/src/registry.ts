@@ -61,7 +61,12 @@ export class Registry {
     this.redis = options.redis;
     this.base = runnerBaseKey(options.keyPrefix, options.runnerKey);
     this.clock = options.clock ?? Date.now;
-    this.logger = options.logger.child({ component: 'registry', runnerKey: options.runnerKey });
+    // The runner key is bound once: callers often log under a child that has it already.
+    const bound = options.logger.bindings();
+    this.logger = options.logger.child({
+      component: 'registry',
+      ...('runnerKey' in bound ? {} : { runnerKey: options.runnerKey }),
+    });
     defineScripts(this.redis);
     this.health = new InstanceHealth({
       redis: this.redis,

@@ -9,6 +9,7 @@ import { LogMasker } from './log-masker';
 import { defaultOutputLimitBytes } from './output-limit';
 import { maxPatchBytes } from './patch-trace';
 import type { UnsentLog } from './unsent-log';
+import { unboundOf } from '../log-bindings';
 
 /** GitLab Runner's first trace update interval, used until the server names another. */
 export const defaultTraceUpdateIntervalMs = 3000;
@@ -107,7 +108,9 @@ export class TraceWriter {
 
   constructor(private readonly options: TraceWriterOptions) {
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger.child({ component: 'trace-writer', jobId: options.jobId });
+    this.logger = options.logger.child(
+      unboundOf(options.logger, { component: 'trace-writer', jobId: options.jobId }),
+    );
     this.masker = new LogMasker({
       maskedValues: options.maskedValues ?? [],
       tokenMaskPrefixes: options.tokenMaskPrefixes ?? [],
