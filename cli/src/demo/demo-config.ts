@@ -9,7 +9,7 @@ export interface DemoConfigInput {
   readonly redisUrl: string;
   readonly keyPrefix: string;
   /** GitLab Runner's `log_level`; the demo keeps the services quiet with `warn`. */
-  readonly logLevel?: 'info' | 'warn';
+  readonly logLevel?: 'debug' | 'info' | 'warn';
   /** The first line of the file, saying who wrote it and when it goes away. */
   readonly header?: string;
 }
