@@ -61,6 +61,20 @@ describe('HealthProbes', () => {
     expect(probes.isDue('i-1', 0)).toBe(true);
   });
 
+  it('keeps its due times in the schedule it is given, so saving that map stores them', () => {
+    const probes = new HealthProbes({ maxConcurrent: 1, logger });
+    const stored = new Map([['i-1', 900]]);
+    probes.useSchedule(stored);
+    expect(probes.isDue('i-1', 899)).toBe(false);
+    expect(probes.isDue('i-1', 900)).toBe(true);
+    probes.deferUntil('i-2', 1_500);
+    probes.retain(new Set(['i-2']));
+    expect([...stored]).toEqual([['i-2', 1_500]]);
+    // The next tick's schedule (from Redis, maybe a new leader's) replaces this one.
+    probes.useSchedule(new Map([['i-2', 700]]));
+    expect(probes.isDue('i-2', 700)).toBe(true);
+  });
+
   it('starts nothing after close', async () => {
     const probes = new HealthProbes({ maxConcurrent: 1, logger });
     await probes.close();

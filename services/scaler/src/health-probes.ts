@@ -25,13 +25,13 @@ export interface HealthProbesOptions {
 
 /**
  * Runs ready checks and heartbeats in the background, outside the scaler tick, at most
- * `maxConcurrent` at once and one per instance; keeps when each instance may be probed next and
- * what finished, for the next tick to report. Process-local: a new leader probes again soon.
+ * `maxConcurrent` at once and one per instance; keeps what finished, for the next tick to report.
+ * When each instance may be probed next is the schedule of the scaler's memory (Redis), handed
+ * over each led tick with {@link useSchedule}, so a new leader keeps the due times and back-offs.
  */
 export class HealthProbes {
-  // TODO(#4): due times and back-offs live in this process only; a new leader starts afresh.
   private readonly running = new Map<string, Promise<void>>();
-  private readonly nextAtMs = new Map<string, number>();
+  private nextAtMs = new Map<string, number>();
   private finished: ProbeOutcome[] = [];
   /** Instances whose outcome is finished but not yet taken: not probed again until it is. */
   private readonly unapplied = new Set<string>();
@@ -47,6 +47,14 @@ export class HealthProbes {
   /** How many probes run now. */
   get inFlight(): number {
     return this.running.size;
+  }
+
+  /**
+   * Takes the due times the leader's memory holds (instance id → epoch ms) as this process's
+   * schedule; later changes are made in that map, so saving the memory stores them.
+   */
+  useSchedule(dueAtMs: Map<string, number>): void {
+    this.nextAtMs = dueAtMs;
   }
 
   /** Whether a probe of the instance may start at `nowMs` (none running, not before its time). */

@@ -1,6 +1,8 @@
 import { TokenBucket } from '@taskfleet/taskscaler';
 
-import { decodeMemory, encodeMemory } from './memory';
+import type { Registry } from '@taskfleet/registry';
+
+import { decodeMemory, encodeMemory, saveMemory } from './memory';
 
 const throttle = { limitPerSecond: 1, burst: 5 };
 
@@ -15,6 +17,10 @@ describe('scaler memory encoding', () => {
       expectedDesiredCapacity: 3,
       bootOutcomes: 'rrf',
       creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
+      probeDueAtMs: new Map([
+        ['i-1', 4_000],
+        ['i-2', 12_000],
+      ]),
     };
     const decoded = decodeMemory(encodeMemory(memory), throttle, 2_000);
     expect(decoded.pendingCreationsAtMs).toEqual([900, 1_000]);
@@ -28,6 +34,10 @@ describe('scaler memory encoding', () => {
       bootOutcomes: 'rrf',
       creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
     });
+    expect([...decoded.probeDueAtMs]).toEqual([
+      ['i-1', 4_000],
+      ['i-2', 12_000],
+    ]);
   });
 
   it('starts fresh from nothing stored or from malformed fields', () => {
@@ -40,7 +50,9 @@ describe('scaler memory encoding', () => {
         bootOutcomes: 'r?',
         consecutiveBootFailures: '-2',
         creationBackoffUntilMs: '5',
+        probeDueAtMs: '[1, 2]',
       },
+      { probeDueAtMs: '{"i-1": "soon", "i-2": null}' },
     ];
     for (const fields of cases) {
       const decoded = decodeMemory(fields, throttle, 7);
@@ -50,6 +62,7 @@ describe('scaler memory encoding', () => {
       expect(decoded.expectedDesiredCapacity).toBeUndefined();
       expect(decoded.bootOutcomes).toBe('');
       expect(decoded.creationBackoff).toEqual({ consecutiveBootFailures: 0, untilMs: undefined });
+      expect(decoded.probeDueAtMs.size).toBe(0);
     }
   });
 
@@ -62,6 +75,7 @@ describe('scaler memory encoding', () => {
       expectedDesiredCapacity: undefined,
       bootOutcomes: '',
       creationBackoff: { consecutiveBootFailures: 0, untilMs: undefined },
+      probeDueAtMs: new Map(),
     });
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 5 }, 0).bucket.available(0)).toBe(5);
     expect(decodeMemory(stored, { limitPerSecond: 1, burst: 20 }, 0).bucket.available(0)).toBe(8);
@@ -70,5 +84,25 @@ describe('scaler memory encoding', () => {
   it('drops entries that are not finite numbers', () => {
     const decoded = decodeMemory({ pendingCreationsAtMs: '[1, "2", null, 3]' }, throttle, 0);
     expect(decoded.pendingCreationsAtMs).toEqual([1, 3]);
+  });
+});
+
+describe('saveMemory', () => {
+  it('writes only the fields that changed, and always asks the fence', async () => {
+    const writes: Record<string, string>[] = [];
+    const registry = {
+      writeScalerState: (_token: number, fields: Record<string, string>) => {
+        writes.push(fields);
+        return Promise.resolve();
+      },
+    } as unknown as Registry;
+    const stored = encodeMemory(decodeMemory({}, throttle, 0));
+    const memory = { ...decodeMemory(stored, throttle, 0), storedFields: stored };
+    await saveMemory(registry, 7, memory);
+    memory.probeDueAtMs.set('i-1', 5_000);
+    memory.lastScaleInAtMs = 4_000;
+    await saveMemory(registry, 7, memory);
+    await saveMemory(registry, 7, memory);
+    expect(writes).toEqual([{}, { lastScaleInAtMs: '4000', probeDueAtMs: '{"i-1":5000}' }, {}]);
   });
 });

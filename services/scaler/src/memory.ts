@@ -29,10 +29,17 @@ export interface ScalerMemory {
   /** Boot failures in a row and the wait they impose on creations; see creation-backoff.ts. */
   creationBackoff: CreationBackoff;
   /**
+   * When each instance's next ready check or heartbeat is due (epoch ms), back-offs included;
+   * the probes' schedule (HealthProbes.useSchedule), so a new leader does not probe at once.
+   */
+  probeDueAtMs: Map<string, number>;
+  /**
    * When we last extended each cloud-held removal (lifecycle-hooks.ts); kept by this process
    * only, since a new leader extending a hold once more early is harmless.
    */
   removalHoldsExtendedAtMs?: Map<string, number>;
+  /** The encoded fields as Redis holds them (loaded, or last saved): only changes are written. */
+  storedFields?: Readonly<Record<string, string>>;
 }
 
 type Throttle = ScalerSettings['scaleThrottle'];
@@ -99,7 +106,21 @@ export function decodeMemory(
     expectedDesiredCapacity: finiteOrUndefined(fields.expectedDesiredCapacity),
     bootOutcomes: /^[rf]*$/.test(fields.bootOutcomes ?? '') ? (fields.bootOutcomes ?? '') : '',
     creationBackoff: decodeCreationBackoff(fields),
+    probeDueAtMs: decodeSchedule(parseJson(fields.probeDueAtMs)),
   };
+}
+
+function decodeSchedule(raw: unknown): Map<string, number> {
+  const schedule = new Map<string, number>();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return schedule;
+  }
+  for (const [id, atMs] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof atMs === 'number' && Number.isFinite(atMs)) {
+      schedule.set(id, atMs);
+    }
+  }
+  return schedule;
 }
 
 function decodeCreationBackoff(fields: Readonly<Record<string, string>>): CreationBackoff {
@@ -126,6 +147,7 @@ export function encodeMemory(memory: ScalerMemory): Record<string, string> {
     consecutiveBootFailures: String(memory.creationBackoff.consecutiveBootFailures),
     creationBackoffUntilMs:
       memory.creationBackoff.untilMs === undefined ? '' : String(memory.creationBackoff.untilMs),
+    probeDueAtMs: JSON.stringify(Object.fromEntries(memory.probeDueAtMs)),
   };
 }
 
@@ -135,14 +157,24 @@ export async function loadMemory(
   throttle: Throttle,
   nowMs: number,
 ): Promise<ScalerMemory> {
-  return decodeMemory(await registry.readScalerState(), throttle, nowMs);
+  const fields = await registry.readScalerState();
+  return { ...decodeMemory(fields, throttle, nowMs), storedFields: fields };
 }
 
-/** Writes the memory with the lease's fencing token; a stale token is refused by the registry. */
+/**
+ * Writes the memory's changed fields with the lease's fencing token; a stale token is refused by
+ * the registry, also when nothing changed (callers rely on it as the fence before a cloud call).
+ */
 export async function saveMemory(
   registry: Registry,
   fencingToken: number,
   memory: ScalerMemory,
 ): Promise<void> {
-  await registry.writeScalerState(fencingToken, encodeMemory(memory));
+  const fields = encodeMemory(memory);
+  const stored = memory.storedFields ?? {};
+  const changed = Object.fromEntries(
+    Object.entries(fields).filter(([name, value]) => stored[name] !== value),
+  );
+  await registry.writeScalerState(fencingToken, changed);
+  memory.storedFields = fields;
 }

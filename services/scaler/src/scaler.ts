@@ -213,6 +213,13 @@ export class Scaler {
       this.initMaxSize = (await this.options.provider.init()).maxSize;
     }
     const nowMs = this.clock();
+    // Read fresh every tick: a new leader, or this one after losing the lease, goes on from
+    // what the last leader wrote, probe schedule included.
+    const memory = {
+      ...(await loadMemory(this.options.registry, this.settings.scaleThrottle, nowMs)),
+      removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
+    };
+    this.probes.useSchedule(memory.probeDueAtMs);
     return {
       provider: this.options.provider,
       registry: this.options.registry,
@@ -225,12 +232,7 @@ export class Scaler {
       orphanGraceMs: this.options.orphanGraceMs ?? 30_000,
       readyConnectTimeoutMs: this.options.readyConnectTimeoutMs ?? 30_000,
       readyTimeoutMs: this.options.readyTimeoutMs ?? 60_000,
-      // Read fresh every tick: a new leader, or this one after losing the lease, goes on from
-      // what the last leader wrote.
-      memory: {
-        ...(await loadMemory(this.options.registry, this.settings.scaleThrottle, nowMs)),
-        removalHoldsExtendedAtMs: this.removalHoldsExtendedAtMs,
-      },
+      memory,
       hooks: this.options.hooks ?? {},
       tracer: this.tracer,
       ...(this.options.creationBudget === undefined
