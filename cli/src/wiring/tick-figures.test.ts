@@ -61,11 +61,11 @@ describe('tick figures', () => {
   it('exports the report under the dashboard names, labelled by group and runner', async () => {
     const registry = new Registry();
     new ReportExporter(registry, tickFigures).observe(
-      { group: 'asg', runner: 'r1-abc' },
+      { group: 'asg', runner: 'r1-abc', runnerName: 'linux' },
       view({ queued: 5, pending: 1, idleReadySlots: 1, upcomingSlots: 2, pendingCreations: 1 }),
     );
     const text = await registry.metrics();
-    const labels = 'group="asg",runner="r1-abc"';
+    const labels = 'group="asg",runner="r1-abc",runner_name="linux"';
     for (const line of [
       `fleeting_provisioner_instances{${labels},state="ready"} 2`,
       `fleeting_taskscaler_tasks{${labels},state="pending"} 6`,

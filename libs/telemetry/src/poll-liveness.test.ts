@@ -1,6 +1,6 @@
 import { PollLiveness } from './poll-liveness';
 
-const pool = { group: 'asg', runner: 'r1-x' };
+const pool = { group: 'asg', runner: 'r1-x', runnerName: 'linux' };
 
 function liveness(intervalMs = 1_000) {
   const clock = { nowMs: 10_000 };

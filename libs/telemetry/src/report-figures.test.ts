@@ -21,7 +21,7 @@ const figures: readonly ReportFigure<Report>[] = [
   },
 ];
 
-const pool = { group: 'asg-a', runner: 'r7-abc' };
+const pool = { group: 'asg-a', runner: 'r7-abc', runnerName: 'linux' };
 
 describe('ReportExporter', () => {
   it('sets gauges, raises counters per pool and keeps a gauge the report did not know', async () => {
@@ -34,23 +34,23 @@ describe('ReportExporter', () => {
       removed: { idle_time: 2 },
     });
     const text = await registry.metrics();
-    expect(text).toContain('test_desired{group="asg-a",runner="r7-abc"} 3');
-    expect(text).toContain('test_states{group="asg-a",runner="r7-abc",state="ready"} 1');
+    expect(text).toContain('test_desired{group="asg-a",runner="r7-abc",runner_name="linux"} 3');
+    expect(text).toContain('test_states{group="asg-a",runner="r7-abc",runner_name="linux",state="ready"} 1');
     expect(text).toContain(
-      'test_removals_total{group="asg-a",runner="r7-abc",reason="idle_time"} 3',
+      'test_removals_total{group="asg-a",runner="r7-abc",runner_name="linux",reason="idle_time"} 3',
     );
   });
 
   it('forgets every series of a pool', async () => {
     const registry = new Registry();
     const exporter = new ReportExporter(registry, figures);
-    const other = { group: 'asg-b', runner: 'r8-def' };
+    const other = { group: 'asg-b', runner: 'r8-def', runnerName: '' };
     exporter.observe(pool, { desired: 1, byState: { ready: 1 }, removed: { failed: 1 } });
     exporter.observe(other, { desired: 2, byState: { ready: 2 }, removed: {} });
     exporter.forget(pool);
     const text = await registry.metrics();
     expect(text).not.toContain('asg-a');
-    expect(text).toContain('test_desired{group="asg-b",runner="r8-def"} 2');
+    expect(text).toContain('test_desired{group="asg-b",runner="r8-def",runner_name=""} 2');
   });
 
   it('refuses a table that lists a metric twice', () => {
