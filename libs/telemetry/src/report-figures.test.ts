@@ -35,7 +35,9 @@ describe('ReportExporter', () => {
     });
     const text = await registry.metrics();
     expect(text).toContain('test_desired{group="asg-a",runner="r7-abc",runner_name="linux"} 3');
-    expect(text).toContain('test_states{group="asg-a",runner="r7-abc",runner_name="linux",state="ready"} 1');
+    expect(text).toContain(
+      'test_states{group="asg-a",runner="r7-abc",runner_name="linux",state="ready"} 1',
+    );
     expect(text).toContain(
       'test_removals_total{group="asg-a",runner="r7-abc",runner_name="linux",reason="idle_time"} 3',
     );
