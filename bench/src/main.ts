@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 
 import { jobPathSuite } from './suites/job-path';
 import { plannerSuite } from './suites/planner';
+import { redisCostSuite } from './suites/redis-cost';
+import { registryCallsSuite } from './suites/registry-calls';
 import { scalerTickSuite } from './suites/scaler-tick';
 import { traceWriterSuite } from './suites/trace-writer';
 import { machineLine } from './support/measure';
@@ -15,6 +17,8 @@ const suites: Record<string, (redisUrl: string) => Promise<Figure[]>> = {
   'scaler-tick': scalerTickSuite,
   'trace-writer': () => traceWriterSuite(),
   'job-path': () => jobPathSuite(),
+  'redis-cost': () => redisCostSuite(),
+  'registry-calls': () => registryCallsSuite(),
 };
 
 async function main(): Promise<void> {
