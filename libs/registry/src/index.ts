@@ -15,6 +15,8 @@ export { readLeaderLease } from './lease-reader';
 export type { LeaseView } from './lease-reader';
 export { Registry, createRegistry } from './registry';
 export type { DrainOptions, RegistryOptions } from './registry';
+export { SlotGrantWatch } from './slot-grants';
+export type { SlotGrantWatchOptions } from './slot-grants';
 export { acceptsClaims } from './snapshot';
 export { INSTANCE_STATES } from './types';
 export type {

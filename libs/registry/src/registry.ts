@@ -192,18 +192,53 @@ export class Registry {
     await this.fencedJson('tfRecordHeartbeat', fencingToken, instanceId, []);
   }
 
-  /** Gives the job a slot on the busiest open instance, the one it holds already, or undefined. */
-  async claimSlot(jobId: string): Promise<SlotClaim | undefined> {
+  /**
+   * Gives the job a slot on the busiest open instance, or the one it holds already (claimed
+   * before, or granted while it waited); undefined when none is free. Waiting jobs are served
+   * first, in arrival order. With `waitTtlMs` > 0 a job that gets none joins the waiting list, or
+   * renews its place there, until now + waitTtlMs: call again before then, or its place lapses.
+   */
+  async claimSlot(jobId: string, waitTtlMs = 0): Promise<SlotClaim | undefined> {
     checkId('jobId', jobId);
-    const r = await this.json('tfClaimSlot', [jobId, this.clock()]);
-    if (r.none === true) {
-      return undefined;
+    const r = await this.json('tfClaimSlot', [jobId, this.clock(), Math.max(0, waitTtlMs)]);
+    return claimOf(r);
+  }
+
+  /**
+   * Takes the job off the waiting list (it stops waiting); returns a slot granted to it in the
+   * meantime, which the caller then holds and must use or release.
+   */
+  async leaveWaiting(jobId: string): Promise<SlotClaim | undefined> {
+    checkId('jobId', jobId);
+    return claimOf(await this.json('tfLeaveWaiting', [jobId]));
+  }
+
+  /**
+   * The channel on which each slot granted to a waiting job is announced (message: the job id),
+   * as the server names it (a client `keyPrefix` included); see SlotGrantWatch.
+   */
+  get grantChannel(): string {
+    const prefix = this.redis.options.keyPrefix ?? '';
+    return `${prefix}${this.base}:granted`;
+  }
+
+  /**
+   * The maintained free-slot counters reserve decides on: idle (a claim could take them now) and
+   * unavailable (on instances that can take no claim but count toward max_instances).
+   */
+  async freeSlotCounts(): Promise<{ idleReadySlots: number; unavailableSlots: number }> {
+    try {
+      const [idle, unavailable] = await this.redis.hmget(
+        `${this.base}:free-slots`,
+        'idle',
+        'unavailable',
+      );
+      return { idleReadySlots: Number(idle ?? 0), unavailableSlots: Number(unavailable ?? 0) };
+    } catch (error) {
+      throw new RegistryError('redis_unavailable', 'could not read free-slot counters', {
+        cause: error,
+      });
     }
-    return {
-      instanceId: String(r.instanceId),
-      slot: Number(r.slot),
-      existing: r.existing === true,
-    };
   }
 
   /**
@@ -396,8 +431,13 @@ export class Registry {
   async snapshot(): Promise<RegistrySnapshot> {
     const atMs = this.clock();
     const raw = await runRaw(this.redis, 'tfSnapshot', this.base, [atMs]);
-    if (!Array.isArray(raw) || raw.length < 5) {
+    if (!Array.isArray(raw) || raw.length < 6) {
       throw new RegistryError('inconsistent_state', 'could not parse registry snapshot');
+    }
+    const repairs = Number(raw[5]);
+    if (repairs > 0) {
+      // Only a write that bypassed the scripts (or an older version) can cause this.
+      this.logger.warn({ repairs }, 'free-slot counters disagreed with the records; repaired');
     }
     return buildSnapshot({
       atMs,
@@ -436,4 +476,16 @@ export class Registry {
 /** Creates the registry of one runner on a connected ioredis client or Cluster. */
 export function createRegistry(options: RegistryOptions): Registry {
   return new Registry(options);
+}
+
+function claimOf(r: Record<string, unknown>): SlotClaim | undefined {
+  if (r.none === true) {
+    return undefined;
+  }
+  return {
+    instanceId: String(r.instanceId),
+    slot: Number(r.slot),
+    existing: r.existing === true,
+    ...(r.granted === true ? { granted: true } : {}),
+  };
 }

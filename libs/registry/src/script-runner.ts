@@ -5,6 +5,7 @@ import { LUA_COMMON } from './lua/common';
 import { REPORT_LOST_INSTANCE } from './lua/health-scripts';
 import { ACQUIRE_LEASE, RELEASE_LEASE, RENEW_LEASE } from './lua/lease-scripts';
 import { CLAIM_SLOT, RELEASE_SLOT } from './lua/claim-scripts';
+import { LEAVE_WAITING } from './lua/waiting-scripts';
 import {
   BEGIN_DRAIN,
   CLEAR_INSTANCE,
@@ -40,6 +41,7 @@ const SCRIPTS = {
   tfRecordFailure: RECORD_FAILURE,
   tfRecordHeartbeat: RECORD_HEARTBEAT,
   tfClaimSlot: CLAIM_SLOT,
+  tfLeaveWaiting: LEAVE_WAITING,
   tfRetireInstance: RETIRE_INSTANCE,
   tfReleaseSlot: RELEASE_SLOT,
   tfBeginDrain: BEGIN_DRAIN,

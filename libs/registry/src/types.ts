@@ -71,6 +71,8 @@ export interface SlotClaim {
   readonly slot: number;
   /** True when this job already held the claim (claiming twice returns the same slot). */
   readonly existing: boolean;
+  /** The slot was handed to the job while it waited (first answer after the grant only). */
+  readonly granted?: boolean;
 }
 
 /** Result of releaseSlot. */

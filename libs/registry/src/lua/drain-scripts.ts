@@ -70,6 +70,7 @@ for i = 2, #slots, 2 do
   table.insert(orphaned, slots[i])
   redis.call('HDEL', k('claims'), slots[i])
 end
+uncount(id)
 redis.call('DEL', ikey(id), skey(id))
 redis.call('SREM', k('instances'), id)
 redis.call('ZREM', k('open'), id)

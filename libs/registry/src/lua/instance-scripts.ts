@@ -1,3 +1,5 @@
+import { CLAIM_HELPERS } from './waiting-scripts';
+
 /** ARGV: fencingToken, nowMs, instanceId, state, capacity, maxUseCount, internal, external, reason. */
 export const REGISTER_INSTANCE = `
 local token, nowMs, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -14,6 +16,8 @@ redis.call('HSET', ikey(id), 'state', ARGV[4], 'capacity', ARGV[5], 'claimed', 0
 -- leader can take the record for one of its own booting instances (invariant 5).
 if ARGV[9] ~= '' then redis.call('HSET', ikey(id), 'reason', ARGV[9]) end
 redis.call('SADD', k('instances'), id)
+-- A draining registration's free slots count as unavailable from the start.
+refreshOpen(id)
 return ok({ created = true, state = ARGV[4] })
 `;
 
@@ -31,8 +35,13 @@ setState(id, 'booting', ARGV[2])
 return ok({ state = 'booting' })
 `;
 
-/** ARGV: fencingToken, nowMs, instanceId. creating | booting → ready; its slots open. */
-export const MARK_READY = `
+/**
+ * ARGV: fencingToken, nowMs, instanceId. creating | booting → ready; its slots open and go to
+ * waiting jobs first.
+ */
+export const MARK_READY =
+  CLAIM_HELPERS +
+  `
 local token, nowMs, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if not fenced(token, nowMs) then return fail('stale_fencing_token') end
 local state = redis.call('HGET', ikey(id), 'state')
@@ -41,6 +50,7 @@ if state == 'ready' then return ok({ state = state }) end
 if state ~= 'creating' and state ~= 'booting' then return fail('invalid_transition', state) end
 redis.call('HSET', ikey(id), 'readyAtMs', ARGV[2], 'failureCount', 0)
 setState(id, 'ready', ARGV[2])
+serveWaiting(ARGV[2])
 return ok({ state = 'ready' })
 `;
 

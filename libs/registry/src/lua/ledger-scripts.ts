@@ -47,12 +47,21 @@ redis.call('ZADD', k('gone'), ARGV[2], id)
 local orphaned = claimsNaming(id)
 for _, jobId in ipairs(orphaned) do redis.call('HDEL', k('claims'), jobId) end
 redis.call('DEL', skey(id))
-local state = redis.call('HGET', ikey(id), 'state')
-if state then
-  redis.call('HSET', ikey(id), 'claimed', 0)
-  if state ~= 'deleting' or not already then setState(id, 'deleting', ARGV[2], ARGV[4]) end
+local r = readRecord(id)
+local state = r and r.state
+if r then
+  r.claimed = 0
+  local writes = { 'claimed', 0 }
+  if r.state ~= 'deleting' or not already then
+    r.state = 'deleting'
+    for _, v in ipairs({ 'state', 'deleting', 'stateChangedAtMs', ARGV[2], 'reason', ARGV[4] }) do
+      table.insert(writes, v)
+    end
+  end
+  commit(id, r, writes)
+else
+  redis.call('ZREM', k('open'), id)
 end
-redis.call('ZREM', k('open'), id)
 return ok({ known = state and true or false, alreadyGone = already, orphaned = orphaned })
 `;
 
@@ -106,6 +115,7 @@ redis.call('HSET', ikey(id), 'state', 'draining', 'capacity', ARGV[7], 'claimed'
   'maxUseCount', ARGV[8], 'createdAtMs', ARGV[2], 'stateChangedAtMs', ARGV[2], 'failureCount', 0,
   'internalAddress', '', 'externalAddress', '', 'reason', ARGV[6])
 redis.call('SADD', k('instances'), id)
+refreshOpen(id)
 redis.call('HDEL', k('orphans'), id)
 return ok({ taken = true })
 `;

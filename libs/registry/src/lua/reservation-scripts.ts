@@ -1,26 +1,9 @@
-/** Lua helpers of the reservation scripts: expiry and the capacity sums of invariant 6. */
-// TODO(#4): freeSlots walks every instance per reserve; keep maintained counters if the
-// 1000-instance bench shows it matters.
+/** Lua helpers of the reservation scripts: expiry of reservations not converted in time. */
 const RESERVATION_HELPERS = `
 local function purgeReservations(now)
   local dead = redis.call('ZRANGEBYSCORE', k('reservations'), '-inf', now)
   for _, id in ipairs(dead) do redis.call('HDEL', k('reservation-owners'), id) end
   if #dead > 0 then redis.call('ZREMRANGEBYSCORE', k('reservations'), '-inf', now) end
-end
-
--- Free slots a claim could take now, and free slots that can never take one (their instances
--- still count toward max_instances).
-local function freeSlots()
-  local idle, unavailable = 0, 0
-  for _, id in ipairs(redis.call('SMEMBERS', k('instances'))) do
-    local h = redis.call('HMGET', ikey(id), 'state', 'capacity', 'claimed')
-    if h[1] then
-      local free = tonumber(h[2]) - tonumber(h[3])
-      if h[1] == 'ready' and redis.call('ZSCORE', k('open'), id) then idle = idle + free
-      elseif h[1] ~= 'creating' and h[1] ~= 'booting' then unavailable = unavailable + free end
-    end
-  end
-  return idle, unavailable
 end
 `;
 
@@ -45,7 +28,9 @@ local claimed = redis.call('HLEN', k('claims'))
 if jobLimit > 0 and reserved + pending + claimed >= jobLimit then
   return ok({ reserved = false, reason = 'job_limit' })
 end
-local idle, unavailable = freeSlots()
+-- Maintained by every script that changes slots or states (commit in common.ts): no walk here.
+local free = redis.call('HMGET', k('free-slots'), 'idle', 'unavailable')
+local idle, unavailable = tonumber(free[1]) or 0, tonumber(free[2]) or 0
 local potential = maxInstances * capacity - claimed - unavailable - reserved - pending
 if potential <= 0 then return ok({ reserved = false, reason = 'no_potential_capacity' }) end
 if mode == 'preemptive' and idle - reserved - pending <= 0 then

@@ -1,6 +1,6 @@
 import type { Clock } from '@taskfleet/gitlab';
 import { RegistryError } from '@taskfleet/registry';
-import type { Registry } from '@taskfleet/registry';
+import type { Registry, SlotGrantWatch } from '@taskfleet/registry';
 import type { Logger } from 'pino';
 
 /** A slot the job holds. */
@@ -13,46 +13,81 @@ export interface HeldSlot {
 
 /** Inputs of acquireSlot. */
 export interface AcquireSlotInput {
-  readonly registry: Pick<Registry, 'claimSlot'>;
+  readonly registry: Pick<Registry, 'claimSlot' | 'leaveWaiting'>;
   readonly jobId: string;
   readonly clock: Clock;
   readonly timeoutMs: number;
+  /**
+   * How often a waiting job looks again when no grant notice woke it; each look renews its
+   * place in the registry's waiting list, which lapses after `placeLooks` intervals without one.
+   */
   readonly pollIntervalMs: number;
+  /** Wakes the wait when the registry grants the job a slot; without it each interval looks. */
+  readonly grants?: Pick<SlotGrantWatch, 'wait'>;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
 }
 
+/** A waiting job keeps its place this many look intervals after its last look (then it lapses). */
+export const placeLooks = 3;
+
 /**
- * Claims a slot for the job, polling the registry on the clock until one is free, the timeout
- * (`instance_acquire_timeout`) passes or `signal` aborts; undefined when none was had. A
- * retryable registry error (Redis unreachable) counts as one more miss; any other is thrown.
+ * Claims a slot for the job: at once if one is free and nobody waits, else by joining the
+ * registry's waiting list, where freed slots go to jobs in arrival order; undefined when none
+ * was had by the timeout (`instance_acquire_timeout`) or the abort. The job then leaves the list;
+ * a slot granted at that very moment is returned, not lost. A retryable registry error (Redis
+ * unreachable) counts as one more miss; any other is thrown.
  */
 export async function acquireSlot(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
-  // TODO(#5): claims are not in queue order. While the fleet grows, every accepted job polls and
-  // a new slot goes to whichever asks first, so a job may be overtaken by later ones (B35
-  // scenario: up to 11 with 12 slots, waits still within the fair-share bound). Potential-mode
-  // reservations keep the racers within the fleet's slots, and a full fleet has a slot for each.
   const deadlineMs = input.clock.now() + input.timeoutMs;
+  // The place must outlive the gap to the next look; a dead executor's job lapses after it.
+  const placeTtlMs = input.pollIntervalMs * placeLooks;
   for (;;) {
-    const claim = await tryClaim(input);
+    const claim = await tryClaim(input, placeTtlMs);
     if (claim !== undefined) {
       return claim;
     }
     const leftMs = deadlineMs - input.clock.now();
     if (leftMs <= 0 || input.signal?.aborted === true) {
-      return undefined;
+      return leave(input);
     }
-    await input.clock.sleep(Math.min(input.pollIntervalMs, leftMs), input.signal);
+    const sleepMs = Math.min(input.pollIntervalMs, leftMs);
+    if (input.grants === undefined) {
+      await input.clock.sleep(sleepMs, input.signal);
+    } else {
+      await input.grants.wait(
+        input.jobId,
+        signal => input.clock.sleep(sleepMs, signal),
+        input.signal,
+      );
+    }
   }
 }
 
-async function tryClaim(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
+async function tryClaim(
+  input: AcquireSlotInput,
+  placeTtlMs: number,
+): Promise<HeldSlot | undefined> {
   try {
-    return await input.registry.claimSlot(input.jobId);
+    return await input.registry.claimSlot(input.jobId, placeTtlMs);
   } catch (error) {
     if (error instanceof RegistryError && error.retryable) {
       // A Redis blip must not fail a job that is still within its acquire timeout.
       input.logger?.warn({ code: error.code }, 'could not claim a slot, retrying');
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function leave(input: AcquireSlotInput): Promise<HeldSlot | undefined> {
+  try {
+    return await input.registry.leaveWaiting(input.jobId);
+  } catch (error) {
+    if (error instanceof RegistryError && error.retryable) {
+      // The place lapses by itself; a slot granted in this instant is freed by the caller's
+      // release on its no-slot path.
+      input.logger?.warn({ code: error.code }, 'could not leave the slot waiting list');
       return undefined;
     }
     throw error;

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 
 import { FailBackRequests, jobQueueName, jobQueuePrefix, queueJobId } from '@taskfleet/job-queue';
 import type { QueuedJob } from '@taskfleet/job-queue';
+import { SlotGrantWatch } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -66,6 +67,7 @@ export class ExecutorWorker {
   private readonly records: JobRecords;
   private readonly sweep: RecoverySweep;
   private readonly queue: Queue<QueuedJob>;
+  private readonly grants: SlotGrantWatch;
   private readonly stopping = new AbortController();
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -84,8 +86,14 @@ export class ExecutorWorker {
       baseKey: options.registry.baseKey,
       payloadKey: options.payloadKey,
     });
+    this.grants = new SlotGrantWatch({
+      redis: options.redis,
+      channels: [options.registry.grantChannel],
+      logger: this.logger,
+    });
     this.processor = new JobProcessor({
       ...options,
+      slotGrants: this.grants,
       records: this.records,
       failBacks: new FailBackRequests(options.redis, options.keyPrefix, options.runnerKey),
       executorId: options.executorId ?? `ex-${randomBytes(4).toString('hex')}`,
@@ -118,6 +126,8 @@ export class ExecutorWorker {
     if (this.worker !== undefined || this.closing !== undefined) {
       return;
     }
+    // Subscribed before the first job can wait, so no grant is announced unheard.
+    await this.grants.start();
     const worker = new Worker<QueuedJob, ProcessResult>(
       this.queueName,
       (job, token, signal) => this.handle(job, token, signal),
@@ -169,6 +179,7 @@ export class ExecutorWorker {
       await this.sweep.stop();
       await this.worker?.close();
       await this.queue.close();
+      await this.grants.close();
       this.logger.info('executor worker stopped');
     })();
     return this.closing;

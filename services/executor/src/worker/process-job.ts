@@ -154,7 +154,9 @@ export class JobProcessor {
             jobId: String(jobId),
             clock: options.clock,
             timeoutMs: options.instanceAcquireTimeoutMs,
-            pollIntervalMs: options.slotPollIntervalMs ?? 1000,
+            pollIntervalMs:
+              options.slotPollIntervalMs ?? (options.slotGrants === undefined ? 1000 : 5000),
+            ...(options.slotGrants === undefined ? {} : { grants: options.slotGrants }),
             logger,
             signal: anySignal(signal, watch.canceled),
           });
@@ -184,6 +186,8 @@ export class JobProcessor {
         return await run.canceledBeforeSlot(canceled.aborted);
       }
       if (held === undefined) {
+        // A slot granted as the wait ended with an unreachable Redis is still freed here.
+        await options.registry.releaseSlot(String(jobId));
         await options.registry.dropPending(String(jobId));
         logger.error(
           { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },

@@ -1,7 +1,7 @@
 import type { ConnectInfo, InstanceGroup, SshConnection } from '@taskfleet/fleeting';
 import type { Clock, GitlabClient } from '@taskfleet/gitlab';
 import type { FailBackRequests } from '@taskfleet/job-queue';
-import type { Registry } from '@taskfleet/registry';
+import type { Registry, SlotGrantWatch } from '@taskfleet/registry';
 import type { Tracer } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
@@ -12,7 +12,12 @@ import type { JobRecords } from './job-record';
 
 /** Everything one job run needs; shared by all jobs of one worker. */
 export interface JobProcessorOptions {
-  readonly registry: Pick<Registry, 'claimSlot' | 'releaseSlot' | 'dropPending' | 'retireInstance'>;
+  readonly registry: Pick<
+    Registry,
+    'claimSlot' | 'leaveWaiting' | 'releaseSlot' | 'dropPending' | 'retireInstance'
+  >;
+  /** Wakes a job waiting for a slot when the registry grants it one (no per-second polling). */
+  readonly slotGrants?: Pick<SlotGrantWatch, 'wait'>;
   /** Durable job progress and outboxes (see JobRecords). */
   readonly records: JobRecords;
   /** This executor's id; each delivery owns its job as `<executorId>:<random>`. */
@@ -52,7 +57,11 @@ export interface JobProcessorOptions {
   readonly buildsDir: string;
   /** `instance_acquire_timeout`: how long a job waits for a free slot before it fails. */
   readonly instanceAcquireTimeoutMs: number;
-  /** @defaultValue 1000 */
+  /**
+   * How often a job waiting for a slot looks again when no grant woke it (its place in the
+   * waiting list lapses after three intervals without a look). @defaultValue 5000 with
+   * `slotGrants`, else 1000
+   */
   readonly slotPollIntervalMs?: number;
   /** @defaultValue 30 000 */
   readonly dialTimeoutMs?: number;
