@@ -31,8 +31,8 @@ const jobCount = pipelineCount * jobsPerPipeline;
 const burstMs = 3_000;
 const totalInstances = 12;
 const runBoundMs = 150_000;
-// A job may wait up to twice its bound: instances come up one by one after the first, and a
-// job waiting for a slot polls the registry once a second. A starved job is far over it.
+// A job may wait up to twice its bound: instances come up one by one after the first. A starved
+// job is far over it.
 const boundSlack = 2;
 
 jest.setTimeout(runBoundMs + 60_000);
@@ -114,9 +114,9 @@ async function runBurst(world: FairShareWorld): Promise<Burst> {
 function expectFairShare(report: DomainReport, capacity: number): void {
   const over = report.verdicts.filter(v => v.waitMs > boundSlack * v.boundMs);
   expect(over).toEqual([]);
-  // GitLab hands out jobs oldest first, but while the fleet grows the accepted jobs race for
-  // each new slot (each polls the registry once a second), so a job may be overtaken by later
-  // jobs: about one fleet's worth, never most of the queue as a starving job is.
+  // GitLab hands out jobs oldest first and the registry grants slots to waiting jobs in the
+  // order they first asked; executors take queue entries concurrently, so a job may still be
+  // overtaken by a few later ones (3 seen in a run), never most of the queue as a starving job is.
   expect(report.verdicts.filter(v => v.overtakenBy > boundSlack * capacity)).toEqual([]);
   for (const tagSet of new Set(report.verdicts.map(v => v.tagSet))) {
     const ratios = report.verdicts.filter(v => v.tagSet === tagSet).map(v => v.waitMs / v.boundMs);
