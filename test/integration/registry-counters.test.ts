@@ -69,8 +69,9 @@ function steps(pick: <T>(items: readonly T[]) => T, next: () => number): Step[] 
         await r.convertReservation(reserved.reservationId, job());
       }
     },
-    async () => {
+    () => {
       h.clock.advance(Math.floor(next() * 20_000));
+      return Promise.resolve();
     },
   ];
 }

@@ -34,6 +34,7 @@ type Role = (typeof roles)[number];
 
 /** Calls per command name in one window, for one role. */
 type Counts = Map<string, number>;
+const empty: Counts = new Map();
 
 interface Window {
   readonly seconds: number;
@@ -206,7 +207,7 @@ async function measureWindow(
   const byRole = new Map(
     roles.map(role => [
       role,
-      difference(proxyOf(proxies, role).counts(), before.get(role) ?? new Map()),
+      difference(proxyOf(proxies, role).counts(), before.get(role) ?? empty),
     ]),
   );
   return { seconds, byRole, server };
@@ -258,9 +259,9 @@ function figures(idle: Window, busy: Window, scripts: ReadonlyMap<string, string
     unit,
     target: targetText,
   });
-  const sent = roles.reduce((sum, role) => sum + total(busy.byRole.get(role) ?? new Map()), 0);
+  const sent = roles.reduce((sum, role) => sum + total(busy.byRole.get(role) ?? empty), 0);
   const idlePerSecond = roles.reduce(
-    (sum, role) => sum + total(idle.byRole.get(role) ?? new Map()) / idle.seconds,
+    (sum, role) => sum + total(idle.byRole.get(role) ?? empty) / idle.seconds,
     0,
   );
   const out: Figure[] = [
@@ -271,8 +272,8 @@ function figures(idle: Window, busy: Window, scripts: ReadonlyMap<string, string
     ),
   ];
   for (const role of roles) {
-    const counts = named(busy.byRole.get(role) ?? new Map(), scripts);
-    const idleRate = total(idle.byRole.get(role) ?? new Map()) / idle.seconds;
+    const counts = named(busy.byRole.get(role) ?? empty, scripts);
+    const idleRate = total(idle.byRole.get(role) ?? empty) / idle.seconds;
     out.push(
       figure(
         `${role}: sent per job (idle rate ${fixed(idleRate)}/s)`,

@@ -195,7 +195,7 @@ export class Registry {
   /**
    * Gives the job a slot on the busiest open instance, or the one it holds already (claimed
    * before, or granted while it waited); undefined when none is free. Waiting jobs are served
-   * first, in arrival order. With `waitTtlMs` > 0 a job that gets none joins the waiting list, or
+   * first, in arrival order. With a positive `waitTtlMs` a job that gets none joins the waiting list, or
    * renews its place there, until now + waitTtlMs: call again before then, or its place lapses.
    */
   async claimSlot(jobId: string, waitTtlMs = 0): Promise<SlotClaim | undefined> {

@@ -7,7 +7,7 @@ import { acquireSlot } from './acquire-slot';
 /** A registry whose claimSlot answers from a script, one answer per call. */
 function scriptedRegistry(
   answers: (SlotClaim | RegistryError | undefined)[],
-  onLeave: SlotClaim | RegistryError | undefined = undefined,
+  onLeave?: SlotClaim | RegistryError,
 ) {
   const calls: string[] = [];
   const placeTtls: number[] = [];
