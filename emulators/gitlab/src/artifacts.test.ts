@@ -17,6 +17,7 @@ function upload(
   token: string,
   content: Buffer,
   query = '?artifact_format=zip&artifact_type=archive&expire_in=7%20days',
+  redirect: 'follow' | 'manual' = 'follow',
 ) {
   const form = new FormData();
   form.append('file', new Blob([content]), 'artifacts.zip');
@@ -24,6 +25,7 @@ function upload(
     method: 'POST',
     headers: { 'JOB-TOKEN': token },
     body: form,
+    redirect,
   });
 }
 
@@ -36,6 +38,55 @@ describe('artifacts', () => {
     runnerToken = h.emulator.admin.createRunner({}).token;
   });
   afterEach(async () => h.close());
+
+  it('a redirect fault answers 307 to the second listener, which stores the re-sent upload', async () => {
+    await h.pipeline();
+    const job = await takeAndAck(h, runnerToken);
+    h.emulator.admin.addFault({
+      method: 'POST',
+      path: '/api/v4/jobs/*/artifacts',
+      kind: 'redirect',
+      count: 1,
+    });
+    const query = '?artifact_format=zip&artifact_type=archive';
+    const first = await upload(h.emulator.url, job.jobId, job.jobToken, zip, query, 'manual');
+    expect(first.status).toBe(307);
+    const location = first.headers.get('location') ?? '';
+    expect(location).toBe(`${h.emulator.redirectUrl}/api/v4/jobs/${job.jobId}/artifacts${query}`);
+    const again = await upload(h.emulator.redirectUrl, job.jobId, job.jobToken, zip, query);
+    expect(again.status).toBe(201);
+    const log = h.emulator.admin
+      .listRequests({ pathPrefix: `/api/v4/jobs/${job.jobId}/artifacts` })
+      .map(r => [r.listener, r.status, r.fault]);
+    expect(log).toEqual([
+      ['api', 307, 'redirect'],
+      ['redirect', 201, undefined],
+    ]);
+    expect(h.emulator.admin.getJob(job.jobId).artifacts).toHaveLength(1);
+    expect(() =>
+      h.emulator.admin.addFault({ path: '/x', kind: 'redirect', status: 500, count: 1 }),
+    ).toThrow(/300-399/);
+  });
+
+  it('a redirect fault with a location answers it as given', async () => {
+    await h.pipeline();
+    const job = await takeAndAck(h, runnerToken);
+    const location = `${h.emulator.redirectUrl}/object-storage/upload?X-Amz-Signature=abc`;
+    h.emulator.admin.addFault({
+      path: '/api/v4/jobs/*/artifacts',
+      kind: 'redirect',
+      location,
+      count: 1,
+    });
+    const res = await fetch(`${h.emulator.url}/api/v4/jobs/${job.jobId}/artifacts`, {
+      method: 'POST',
+      headers: { 'JOB-TOKEN': job.jobToken },
+      body: 'x',
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toBe(location);
+  });
 
   it('stores an upload from the running job and lists it as a dependency in later payloads', async () => {
     await h.pipeline([{ name: 'build', stage: 'build' }, { name: 'test' }]);

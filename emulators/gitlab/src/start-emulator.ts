@@ -36,6 +36,8 @@ export interface GitlabEmulatorOptions {
   readonly port?: number;
   /** Port of the admin API (0 = any free port). */
   readonly adminPort?: number;
+  /** Port of the second runner-facing listener redirect faults point to (0 = any free port). */
+  readonly redirectPort?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** Where repositories and artifacts go; a temporary directory (removed on close) unless given. */
@@ -63,6 +65,11 @@ export interface GitlabEmulator {
   readonly url: string;
   /** Base URL of the admin API. */
   readonly adminUrl: string;
+  /**
+   * A second origin serving the same runner API (another host to GitLab's clients), where
+   * redirect faults point by default: an upload re-sent there lands in the same job.
+   */
+  readonly redirectUrl: string;
   /** The admin API in-process (same logic as the admin HTTP routes). */
   readonly admin: AdminService;
   readonly clock: Clock;
@@ -108,39 +115,50 @@ export async function startGitlabEmulator(
     addGitlabRateLimits(faults);
   }
   let url = '';
+  let redirectUrl = '';
   const factory = options.pipelineFactory ?? createCiPipelineFactory();
   const admin = new AdminService(world, projects, faults, requestLog, factory, () => url);
-  const apiServer = createRunnerApiServer({
-    routes: [
-      verifyRoute(world),
-      ...runnerLifecycleRoutes(world),
-      jobsRequestRoute(world),
-      jobUpdateRoute(world),
-      jobTraceRoute(world),
-      artifactUploadRoute(world),
-      artifactDownloadRoute(world),
-      gitHttpRoute(world, projects),
-    ],
+  const routes = [
+    verifyRoute(world),
+    ...runnerLifecycleRoutes(world),
+    jobsRequestRoute(world),
+    jobUpdateRoute(world),
+    jobTraceRoute(world),
+    artifactUploadRoute(world),
+    artifactDownloadRoute(world),
+    gitHttpRoute(world, projects),
+  ];
+  const serverDeps = {
+    routes,
     faults,
     requestLog,
     clock,
     logger,
     bodyLimitBytes: requestBodyLimitBytes,
-  });
+    redirectUrl: () => redirectUrl,
+  };
+  const apiServer = createRunnerApiServer({ ...serverDeps, listener: 'api' });
+  const redirectServer = createRunnerApiServer({ ...serverDeps, listener: 'redirect' });
   const adminServer = createAdminServer(adminRoutes(admin, clock), logger);
   try {
     url = `http://${host}:${await listen(apiServer, host, options.port ?? 0)}`;
     const adminUrl = `http://${host}:${await listen(adminServer, host, options.adminPort ?? 0)}`;
-    logger.info({ url, adminUrl }, 'gitlab emulator ready');
+    redirectUrl = `http://${host}:${await listen(redirectServer, host, options.redirectPort ?? 0)}`;
+    logger.info({ url, adminUrl, redirectUrl }, 'gitlab emulator ready');
     return {
       url,
       adminUrl,
+      redirectUrl,
       admin,
       clock,
       stateDir,
       close: async () => {
         world.stop();
-        await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
+        await Promise.all([
+          closeServer(apiServer),
+          closeServer(adminServer),
+          closeServer(redirectServer),
+        ]);
         if (ownsStateDir) {
           await rm(stateDir, { recursive: true, force: true });
         }
@@ -149,7 +167,11 @@ export async function startGitlabEmulator(
     };
   } catch (cause) {
     world.stop();
-    await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
+    await Promise.all([
+      closeServer(apiServer),
+      closeServer(adminServer),
+      closeServer(redirectServer),
+    ]);
     throw new GitlabEmulatorError('start_failed', 'could not start emulator', { cause });
   }
 }

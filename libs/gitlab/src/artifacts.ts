@@ -17,6 +17,11 @@ export interface UploadArtifactInput {
   readonly format: string;
   /** `expire_in` as written in `.gitlab-ci.yml`; empty for the server's default. */
   readonly expireIn: string;
+  /**
+   * The GitLab URL to send to instead of the configured one: the origin of an earlier 307's
+   * `Location`, as GitLab Runner's uploader re-sends there (`uploadBaseUrlAfterRedirect`).
+   */
+  readonly gitlabUrl?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -32,6 +37,14 @@ export type UploadArtifactResult =
   | (UploadAnswer & { readonly kind: 'created'; readonly status: number })
   | (UploadAnswer & { readonly kind: 'too_large'; readonly status: 413 })
   | (UploadAnswer & { readonly kind: 'forbidden'; readonly status: number })
+  | (UploadAnswer & {
+      readonly kind: 'redirected';
+      readonly status: 307;
+      /** The answer's `Location`, as sent. */
+      readonly location: string;
+      /** Where GitLab Runner re-sends the upload: the location's origin (path and query dropped). */
+      readonly gitlabUrl: string;
+    })
   | (UploadAnswer & {
       readonly kind: 'failed';
       readonly status: number | undefined;
@@ -91,6 +104,9 @@ export async function uploadArtifact(
     const response = await http.send({
       method: 'POST',
       path: `jobs/${jobId}/artifacts`,
+      ...(input.gitlabUrl === undefined ? {} : { apiBaseUrl: `${input.gitlabUrl}/api/v4/` }),
+      // GitLab Runner streams the upload, so Go never follows a 307 itself (reference §6).
+      redirect: 'manual',
       query,
       headers: { 'JOB-TOKEN': jobToken },
       form,
@@ -107,7 +123,13 @@ export async function uploadArtifact(
     if (response.status === 401 || response.status === 403) {
       return { kind: 'forbidden', status: response.status, ...answer };
     }
-    // TODO(#5): a 307 to object storage is re-sent there by GitLab Runner; it is a failure here.
+    if (response.status === 307) {
+      const location = response.headers.get('location') ?? '';
+      const gitlabUrl = uploadBaseUrlAfterRedirect(location);
+      if (gitlabUrl !== undefined) {
+        return { kind: 'redirected', status: 307, ...answer, location, gitlabUrl };
+      }
+    }
     return {
       kind: 'failed',
       status: response.status,
@@ -117,6 +139,22 @@ export async function uploadArtifact(
   } catch (err) {
     const error = classifyGitlabError(err);
     return { kind: 'failed', status: undefined, statusText: error.code, error };
+  }
+}
+
+/**
+ * The GitLab URL an artifact upload answered 307 goes to next, as GitLab Runner's uploader
+ * takes it: the `Location`'s scheme and host only; undefined for an empty or unusable one.
+ */
+export function uploadBaseUrlAfterRedirect(location: string): string | undefined {
+  if (location === '') {
+    return undefined;
+  }
+  try {
+    const url = new URL(location);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,6 +14,10 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
+  /** Another `<url>/api/v4/` to send this call to (an upload GitLab redirected elsewhere). */
+  readonly apiBaseUrl?: string;
+  /** `manual` returns a 3xx answer as it is instead of following it. */
+  readonly redirect?: 'follow' | 'manual';
   readonly query?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: unknown;
@@ -127,7 +131,7 @@ export class HttpTransport {
   }
 
   private urlFor(request: HttpRequest): string {
-    const url = new URL(request.path, this.options.apiBaseUrl);
+    const url = new URL(request.path, request.apiBaseUrl ?? this.options.apiBaseUrl);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       url.searchParams.set(key, value);
     }
@@ -157,7 +161,13 @@ export class HttpTransport {
     const signal =
       request.signal === undefined ? timeout : AbortSignal.any([request.signal, timeout]);
     try {
-      return await this.options.fetch(url, { method: request.method, headers, body, signal });
+      return await this.options.fetch(url, {
+        method: request.method,
+        headers,
+        body,
+        signal,
+        ...(request.redirect === undefined ? {} : { redirect: request.redirect }),
+      });
     } catch (err) {
       if (request.signal?.aborted === true) {
         throw new GitlabApiError('aborted', 'could not finish the call: it was aborted', {

@@ -79,8 +79,9 @@ export const advanceSchema = z.strictObject({ ms: z.number().nonnegative() });
 export const faultSchema = z.strictObject({
   method: z.string().optional(),
   path: z.string(),
-  kind: z.enum(['status', 'drop']),
+  kind: z.enum(['status', 'drop', 'redirect']),
   status: z.number().int().optional(),
+  location: z.url().optional(),
   retryAfterSec: z.number().int().nonnegative().optional(),
   dropAt: z.enum(['request', 'response']).optional(),
   count: z.number().int().positive().optional(),

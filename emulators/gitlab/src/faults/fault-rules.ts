@@ -1,15 +1,23 @@
 import type { Clock } from '../clock';
 import { GitlabEmulatorError } from '../errors';
 
-/** An injected failure: a fixed status (5xx, 429 …) or a connection destroyed mid-request. */
+/**
+ * An injected failure: a fixed status (5xx, 429 …), a connection destroyed mid-request, or a
+ * redirect (GitLab's 307 of an artifact upload to object storage).
+ */
 export interface FaultInput {
   /** Only requests with this method (any when absent). */
   readonly method?: string;
   /** Path glob: `*` matches within one segment, `**` across segments, e.g. `/api/v4/jobs/*`. */
   readonly path: string;
-  readonly kind: 'status' | 'drop';
-  /** For `status`: the HTTP status to answer (e.g. 502, 503, 429). */
+  readonly kind: 'status' | 'drop' | 'redirect';
+  /** For `status`: the HTTP status to answer (e.g. 502, 503, 429); for `redirect` 3xx (307). */
   readonly status?: number;
+  /**
+   * For `redirect`: the `Location`; the request's own path and query on the emulator's second
+   * listener (`redirectUrl`) unless given.
+   */
+  readonly location?: string;
   /** For `status`: a `Retry-After` header in whole seconds. */
   readonly retryAfterSec?: number;
   /**
@@ -51,6 +59,7 @@ export type FaultDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'status'; readonly status: number; readonly retryAfterSec: number | undefined }
   | { readonly kind: 'drop'; readonly dropAt: 'request' | 'response' }
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string | undefined }
   | { readonly kind: 'rate_limit'; readonly retryAfterSec: number };
 
 /** Turns a path glob into an anchored regular expression. */
@@ -92,6 +101,16 @@ export class FaultRules {
       throw new GitlabEmulatorError(
         'invalid_request',
         'could not add fault: status must be 100-599',
+      );
+    }
+    if (
+      input.kind === 'redirect' &&
+      input.status !== undefined &&
+      (input.status < 300 || input.status > 399)
+    ) {
+      throw new GitlabEmulatorError(
+        'invalid_request',
+        'could not add fault: a redirect status must be 300-399',
       );
     }
     if (input.count === undefined && input.durationMs === undefined) {
@@ -142,6 +161,9 @@ export class FaultRules {
       rule.hits++;
       if (rule.kind === 'drop') {
         return { kind: 'drop', dropAt: rule.dropAt ?? 'request' };
+      }
+      if (rule.kind === 'redirect') {
+        return { kind: 'redirect', status: rule.status ?? 307, location: rule.location };
       }
       return { kind: 'status', status: rule.status ?? 500, retryAfterSec: rule.retryAfterSec };
     }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 
 import type { Clock } from '../clock';
 import type { FaultRules } from '../faults/fault-rules';
-import type { RequestLog, RequestLogEntry } from '../state/request-log';
+import type { RequestListener, RequestLog, RequestLogEntry } from '../state/request-log';
 import { messageResponse, type ApiResponse } from './api-response';
 import { BodyTooLargeError, parseJsonObject, readBody } from './read-body';
 import { matchRoute, type Route } from './route';
@@ -19,6 +19,10 @@ export interface RunnerApiServerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  /** Which listener this server is, for the request log. */
+  readonly listener: RequestListener;
+  /** Base URL of the redirect listener, the default target of redirect faults. */
+  readonly redirectUrl: () => string;
 }
 
 /** Creates the HTTP server GitLab's runner API, artifacts and git are served from. */
@@ -50,6 +54,7 @@ async function handleRequest(
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const method = req.method ?? 'GET';
   const log = deps.requestLog.open({
+    listener: deps.listener,
     method,
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
@@ -77,6 +82,23 @@ async function handleRequest(
   const decision = deps.faults.decide(method, url.pathname, tokenOf(req, json));
   if (decision.kind === 'drop' && decision.dropAt === 'request') {
     dropConnection(deps, log, req);
+    return;
+  }
+  if (decision.kind === 'redirect') {
+    log.fault = 'redirect';
+    // The upload is taken in full first, so the client reads the answer after sending.
+    if (bodyMode === 'stream') {
+      for await (const chunk of req) {
+        log.bodyBytes += (chunk as Buffer).length;
+      }
+    }
+    const location = decision.location ?? `${deps.redirectUrl()}${url.pathname}${url.search}`;
+    writeResponse(
+      res,
+      messageResponse(decision.status, `${decision.status} redirected`, {
+        Location: location,
+      }),
+    );
     return;
   }
   if (decision.kind === 'status' || decision.kind === 'rate_limit') {

@@ -1,9 +1,14 @@
 /** What happened to a request besides its handler: an injected fault or a rate limit. */
-export type RequestFault = 'status' | 'drop' | 'rate_limit';
+export type RequestFault = 'status' | 'drop' | 'rate_limit' | 'redirect';
+
+/** Which of the emulator's runner-facing listeners took a request. */
+export type RequestListener = 'api' | 'redirect';
 
 /** One request the runner-facing server received, kept raw (tokens included) for tests. */
 export interface RequestLogEntry {
   readonly seq: number;
+  /** `api` (`url`) or `redirect` (`redirectUrl`, where redirect faults point). */
+  readonly listener: RequestListener;
   readonly method: string;
   readonly path: string;
   readonly query: Record<string, string>;
@@ -41,6 +46,7 @@ export class RequestLog {
 
   /** Starts an entry for a request that just arrived. */
   open(input: {
+    listener: RequestListener;
     method: string;
     path: string;
     query: Record<string, string>;

@@ -12,7 +12,12 @@ import type { JobOutcome } from '../job/failure-mapping';
 import { sectionEnd, sectionHeader } from '../job/sections';
 import { dependenciesWithArtifacts, downloadArtifacts } from './download-artifacts';
 import type { RemoteShell } from './remote-tree';
-import type { ArtifactClient, TransferContext, TransferFailure } from './transfer-context';
+import type {
+  ArtifactClient,
+  TransferContext,
+  TransferFailure,
+  UploadRetryBackoff,
+} from './transfer-context';
 import { artifactsFor, uploadArtifacts } from './upload-artifacts';
 
 /** The executor's side of artifacts and cache: GitLab for artifacts, the store for caches. */
@@ -23,6 +28,8 @@ export interface JobTransfers {
   readonly cache?: CacheSettings;
   /** Where per-job temp dirs for archives go. @defaultValue `os.tmpdir()` */
   readonly tempRoot?: string;
+  /** Waits between artifact upload tries. @defaultValue GitLab Runner's 1 s doubling to 5 s */
+  readonly uploadRetryBackoff?: UploadRetryBackoff;
 }
 
 /** What a transfer stage did to the job: nothing, or the outcome it failed it with. */
@@ -48,7 +55,7 @@ export interface OpenTransfersInput {
   readonly projectDir: string;
   readonly lookup: (name: string) => string | undefined;
   readonly write: (text: string) => Promise<void>;
-  readonly clock: Pick<Clock, 'now'>;
+  readonly clock: Pick<Clock, 'now' | 'sleep'>;
   readonly signal?: AbortSignal;
 }
 
@@ -58,7 +65,13 @@ export async function openTransfers(
   input: OpenTransfersInput,
 ): Promise<JobTransferRun> {
   const tempDir = await mkdtemp(join(transfers.tempRoot ?? tmpdir(), 'taskfleet-transfer-'));
-  const context: TransferContext = { ...input, tempDir };
+  const context: TransferContext = {
+    ...input,
+    tempDir,
+    ...(transfers.uploadRetryBackoff === undefined
+      ? {}
+      : { uploadRetryBackoff: transfers.uploadRetryBackoff }),
+  };
   const { payload, write, clock } = input;
   const reasons = payload.features.failure_reasons;
 

@@ -1,4 +1,4 @@
-import type { GitlabClient, JobPayload } from '@taskfleet/gitlab';
+import type { Clock, GitlabClient, JobPayload } from '@taskfleet/gitlab';
 
 import type { RemoteShell } from './remote-tree';
 
@@ -14,7 +14,15 @@ export interface TransferContext {
   readonly lookup: (name: string) => string | undefined;
   /** A private directory on this host for archives in transit; removed by the caller. */
   readonly tempDir: string;
+  readonly clock: Pick<Clock, 'now' | 'sleep'>;
+  readonly uploadRetryBackoff?: UploadRetryBackoff;
   readonly signal?: AbortSignal;
+}
+
+/** The wait between artifact upload tries: `minMs` doubling up to `maxMs`. */
+export interface UploadRetryBackoff {
+  readonly minMs: number;
+  readonly maxMs: number;
 }
 
 /** The GitLab calls the artifact stages make. */
