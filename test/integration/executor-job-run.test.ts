@@ -14,6 +14,7 @@ import {
   GitlabClient,
   TraceWriter,
   buildRunnerInfo,
+  effectiveFailureReason,
   sendFinalUpdate,
   systemClock,
 } from '@taskfleet/gitlab';
@@ -126,10 +127,13 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
     }
   });
 
-  /** Requests the next job, accepts it, runs it on `slot` and sends the final update. */
+  /**
+   * Requests the next job, accepts it, runs it on `slot` and ends it as the executor's job run
+   * does: the final update, a graceful cancel as failed/job_canceled, nothing after an abort.
+   */
   async function runNext(
     slot: number,
-    options: { on?: SshConnection; watch?: (text: string) => void; signal?: AbortSignal } = {},
+    options: { on?: SshConnection; watch?: (text: string, jobId: number) => void } = {},
   ) {
     const requested = await client.requestJob({ token: runnerToken });
     if (requested.kind !== 'job') {
@@ -146,15 +150,18 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
       maskedValues: job.variables.filter(v => v.masked).map(v => v.value),
       tokenMaskPrefixes: job.features.token_mask_prefixes,
       updateIntervalMs: 200,
+      // A quiet job asks GitLab about itself often, so a cancel is seen within a second.
+      forceSendIntervalMs: 500,
     });
     writer.start();
     const outcome = await runJob({
       payload: job,
       connection: options.on ?? connection,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: writer.abortSignal,
+      cancelSignal: writer.cancelSignal,
       trace: {
         write: chunk => {
-          options.watch?.(chunk.toString());
+          options.watch?.(chunk.toString(), job.id);
           return writer.write(chunk);
         },
         waitForDrain: () => writer.waitForDrain(),
@@ -165,9 +172,9 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
       runnerDescription: 'executor-it',
     });
     const summary = await writer.finish(20_000);
-    expect(summary.complete).toBe(true);
-    if (outcome.outcome === 'canceled') {
-      // TODO(#5): the canceled final state is reported by the cancel flow, not built yet.
+    if (outcome.outcome === 'canceled' && outcome.aborted === true) {
+      // GitLab ended the job itself: nothing more is sent (reference §4.4, abort).
+      expect(summary.stopped).toMatchObject({ jobStatus: 'canceled' });
       return {
         job,
         outcome,
@@ -175,6 +182,7 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
         trace: emulator.admin.getTrace(job.id),
       };
     }
+    expect(summary.complete).toBe(true);
     const delivered = await sendFinalUpdate({
       client,
       jobId: job.id,
@@ -184,7 +192,11 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
           ? { state: 'success' }
           : {
               state: 'failed',
-              failureReason: outcome.failureReason ?? 'script_failure',
+              // A graceful cancel goes as GitLab Runner sends it: job_canceled, mapped.
+              failureReason:
+                outcome.outcome === 'canceled'
+                  ? effectiveFailureReason('job_canceled', job.features.failure_reasons)
+                  : (outcome.failureReason ?? 'script_failure'),
               ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
             },
       output: () => writer.summary(),
@@ -331,12 +343,12 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
     expect(run.trace).toContain('ERROR: Job failed (system failure): ');
   });
 
-  it('ends the job as canceled when its signal aborts, killing the remote script', async () => {
+  it('a job GitLab cancels (forced) ends canceled there, its remote script killed, nothing more sent', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'executor-job-abort-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(
       join(dir, '.gitlab-ci.yml'),
-      'napper:\n  script:\n    - echo napping\n    - sleep 47\n',
+      'napper:\n  script:\n    - echo napping\n    - sleep 47\n  after_script:\n    - echo after\n',
     );
     const project = await emulator.admin.createProject({ path: 'acme/napper', sourceDir: dir });
     await emulator.admin.createPipeline(project.id);
@@ -348,30 +360,31 @@ describe('executor: a job from the GitLab emulator run over SSH on a real sshd i
           return false;
         }
       });
-    const abort = new AbortController();
     let seen = '';
     let watching = false;
     let sawSleep = false;
     const run = await runNext(3, {
-      signal: abort.signal,
-      watch: text => {
+      watch: (text, jobId) => {
         seen += text;
         if (!watching && seen.includes('napping\n')) {
           watching = true;
-          // Abort once the remote sleep is seen, so the check below is known to see it.
+          // Cancel once the remote sleep is seen, so the check below is known to see it.
           void (async () => {
             const until = Date.now() + 5_000;
             while (!sleeping() && Date.now() < until) {
               await new Promise(resolve => setTimeout(resolve, 20));
             }
             sawSleep = sleeping();
-            abort.abort();
+            emulator.admin.cancelJob(jobId, 'forced');
           })();
         }
       },
     });
     expect(run.outcome).toEqual({ outcome: 'canceled', aborted: true });
-    expect(run.trace).toContain('ERROR: Job failed: canceled');
+    expect(run.view.status).toBe('canceled');
+    // GitLab Runner sends no final state after an abort: GitLab's state stays its own.
+    expect(run.view.finalUpdate).toBeUndefined();
+    // What the job printed after GitLab's last acknowledgement is not sent either.
     expect(run.trace).not.toContain('Running after script');
     const deadline = Date.now() + 5_000;
     while (sleeping() && Date.now() < deadline) {
