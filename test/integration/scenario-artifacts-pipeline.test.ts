@@ -146,6 +146,15 @@ describe('scenario: artifacts through the GitLab emulator and a real sshd instan
       unitLog.indexOf('$ cat dist/app.txt'),
     );
     expect(unitLog).toContain(`Downloading artifacts for build (${build.job.id})...\n`);
+    // The download line carries the same fields as the upload line (GitLab Runner's order).
+    expect(unitLog).toMatch(
+      new RegExp(
+        `Downloading artifacts from coordinator\\.\\.\\. ok  correlation_id=[0-9a-f]{32} ` +
+          `id=${build.job.id} responseStatus=200 OK ` +
+          `token=${unit.job.token.replace(/^glcbt-/, '').slice(0, 9)}\n`,
+      ),
+    );
+    expect(unitLog).not.toContain(unit.job.token);
     expect(unitLog).toContain('$ cat dist/app.txt\napp built\n');
     expect(unitLog).toContain('no scratch\n');
     expect(unitLog).toContain('$ readlink dist/latest\napp.txt\n');

@@ -52,24 +52,31 @@ export type UploadArtifactResult =
     });
 
 /** How GitLab answered an artifact download; `ok` carries the archive's bytes as a stream. */
-export type DownloadArtifactResult =
-  | {
-      readonly kind: 'ok';
-      readonly status: number;
-      readonly statusText: string;
-      readonly body: Readable;
-    }
-  | {
-      readonly kind: 'not_found' | 'forbidden';
-      readonly status: number;
-      readonly statusText: string;
-    }
-  | {
-      readonly kind: 'failed';
-      readonly status: number | undefined;
-      readonly statusText: string;
-      readonly error: GitlabApiError;
-    };
+export type DownloadArtifactResult = DownloadAnswer &
+  (
+    | {
+        readonly kind: 'ok';
+        readonly status: number;
+        readonly statusText: string;
+        readonly body: Readable;
+      }
+    | {
+        readonly kind: 'not_found' | 'forbidden';
+        readonly status: number;
+        readonly statusText: string;
+      }
+    | {
+        readonly kind: 'failed';
+        readonly status: number | undefined;
+        readonly statusText: string;
+        readonly error: GitlabApiError;
+      }
+  );
+
+/** The correlation id of a download's answer (`X-Request-Id`, else the one sent), when one came. */
+interface DownloadAnswer {
+  readonly correlationId?: string;
+}
 
 // Go's http.StatusText, which GitLab Runner prints, words these differently from Node.
 const goStatusTexts: Readonly<Record<number, string>> = {
@@ -174,25 +181,28 @@ export async function downloadArtifact(
       logFields: { dependencyJobId },
     });
     const statusText = statusLine(response.status);
+    const correlationId = response.requestId;
     if (response.status === 200 && response.body !== null) {
       return {
         kind: 'ok',
         status: 200,
         statusText,
+        correlationId,
         body: Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]),
       };
     }
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 404) {
-      return { kind: 'not_found', status: 404, statusText };
+      return { kind: 'not_found', status: 404, statusText, correlationId };
     }
     if (response.status === 401 || response.status === 403) {
-      return { kind: 'forbidden', status: response.status, statusText };
+      return { kind: 'forbidden', status: response.status, statusText, correlationId };
     }
     return {
       kind: 'failed',
       status: response.status,
       statusText,
+      correlationId,
       error:
         response.status === 200
           ? new GitlabApiError('bad_response', 'could not read the artifacts: no body')

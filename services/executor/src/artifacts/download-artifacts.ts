@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 
 import type { JobDependency } from '@taskfleet/gitlab';
 
+import { shortRunnerToken } from '../cache/cache-key';
 import { warningLine } from '../job/job-header';
 import { ansiBoldRed, ansiReset } from '../job/sections';
 import { zipToTar } from './archive';
@@ -32,7 +33,15 @@ export async function downloadArtifacts(
     // The dependency's token is the running job's own (reference §3.6, example B).
     const token = dependency.token || context.payload.token;
     const result = await client.downloadArtifact(dependency.id, token, context.signal);
-    const fields = `id=${dependency.id} responseStatus=${result.statusText}`;
+    // GitLab Runner's fields as on its upload lines: sorted, the token only shortened.
+    const fields = (status?: number): string =>
+      [
+        ...(result.correlationId === undefined ? [] : [`correlation_id=${result.correlationId}`]),
+        `id=${dependency.id}`,
+        `responseStatus=${result.statusText}`,
+        ...(status === undefined ? [] : [`status=${status}`]),
+        `token=${shortRunnerToken(token)}`,
+      ].join(' ');
     if (result.kind !== 'ok') {
       let verdict = { word: 'failed', fatal: '' };
       if (result.kind === 'not_found') {
@@ -43,7 +52,7 @@ export async function downloadArtifacts(
         verdict = { word: 'failed', fatal: result.error.message };
       }
       await context.write(
-        `${ansiBoldRed}ERROR: ${what} ${verdict.word}  ${fields} status=${String(result.status)}${ansiReset}\n`,
+        `${ansiBoldRed}ERROR: ${what} ${verdict.word}  ${fields(result.status)}${ansiReset}\n`,
       );
       await context.write(`${ansiBoldRed}FATAL: ${verdict.fatal}${ansiReset}\n`);
       return { detail: verdict.fatal, systemFailure: false };
@@ -51,7 +60,7 @@ export async function downloadArtifacts(
     // yauzl needs random access, so the archive lands in a file before it is unpacked.
     const zipPath = tempArchivePath(context.tempDir, index, `dependency-${dependency.id}.zip`);
     await pipeline(result.body, createWriteStream(zipPath));
-    await context.write(`${what} ok  ${fields}\n`);
+    await context.write(`${what} ok  ${fields()}\n`);
     const unpacked = await unpackZip(context, zipPath);
     for (const name of unpacked.skipped) {
       await context.write(warningLine(`${name}: skipped, the path leaves the project directory`));
