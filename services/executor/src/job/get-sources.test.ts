@@ -123,9 +123,29 @@ describe('get_sources with real git', () => {
     await expect(stat(join(scripts.projectDir, 'README.md'))).rejects.toThrow();
   });
 
-  it.each(['normal', 'recursive'])(
-    'GIT_SUBMODULE_STRATEGY=%s checks out submodules',
-    async strategy => {
+  it.each<[string, Record<string, string>, string, boolean]>([
+    ['normal', {}, 'Updating/initializing submodules with git depth set to 1...\n', true],
+    [
+      'recursive',
+      { GIT_SUBMODULE_DEPTH: '0' },
+      'Updating/initializing submodules recursively...\n',
+      false,
+    ],
+    [
+      'normal',
+      { GIT_SUBMODULE_DEPTH: 'x' },
+      'Updating/initializing submodules with git depth set to 1...\n',
+      true,
+    ],
+    [
+      'recursive',
+      { GIT_SUBMODULE_DEPTH: '1' },
+      'Updating/initializing submodules recursively with git depth set to 1...\n',
+      true,
+    ],
+  ])(
+    'GIT_SUBMODULE_STRATEGY=%s %j checks out submodules',
+    async (strategy, extra, notice, shallow) => {
       // A submodule with its own submodule, over file:// (which git allows only when told to).
       const allowFile = {
         GIT_CONFIG_COUNT: '1',
@@ -161,17 +181,20 @@ describe('get_sources with real git', () => {
       });
       await exec('git', ['commit', '-q', '-m', 'sub'], { cwd: origin, env });
       sha = (await exec('git', ['rev-parse', 'HEAD'], { cwd: origin, env })).stdout.trim();
-      const scripts = scriptsWith({ GIT_SUBMODULE_STRATEGY: strategy });
+      // The job's depth (1 here) is the submodule depth unless GIT_SUBMODULE_DEPTH says otherwise.
+      const scripts = scriptsWith({ GIT_SUBMODULE_STRATEGY: strategy, ...extra });
       const run = await runLocal('bash', scripts.getSources, {
         cwd: dir,
         env: { ...gitEnv, ...allowFile },
       });
       expect(run.exitCode).toBe(0);
-      expect(run.output).toContain(
-        strategy === 'recursive'
-          ? 'Updating/initializing submodules recursively...\n'
-          : 'Updating/initializing submodules...\n',
-      );
+      expect(run.output).toContain(notice);
+      const shallowFile = stat(join(scripts.projectDir, '.git', 'modules', 'middle', 'shallow'));
+      if (shallow) {
+        await expect(shallowFile).resolves.toBeDefined();
+      } else {
+        await expect(shallowFile).rejects.toThrow();
+      }
       await expect(stat(join(scripts.projectDir, 'middle', 'file.txt'))).resolves.toBeDefined();
       const nested = stat(join(scripts.projectDir, 'middle', 'inner', 'file.txt'));
       if (strategy === 'recursive') {
@@ -212,7 +235,10 @@ describe('sourcesSettings and credentials', () => {
       checkout: true,
       submodulePaths: [],
       submoduleUpdateFlags: [],
+      submoduleDepth: 20,
     });
+    expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3' })).submoduleDepth).toBe(3);
+    expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3x' })).submoduleDepth).toBe(20);
     expect(
       sourcesSettings(input({ GIT_SUBMODULE_PATHS: ' a  :(exclude)b ' })).submodulePaths,
     ).toEqual(['a', ':(exclude)b']);

@@ -39,6 +39,8 @@ export interface SourcesSettings {
   readonly submodulePaths: readonly string[] | { readonly invalid: string };
   /** `GIT_SUBMODULE_UPDATE_FLAGS`: extra `git submodule update` flags, e.g. `--remote --jobs 4`. */
   readonly submoduleUpdateFlags: readonly string[];
+  /** `GIT_SUBMODULE_DEPTH`: `git submodule update --depth` when positive; `git_info.depth` unless set. */
+  readonly submoduleDepth: number;
 }
 
 /** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
@@ -80,6 +82,11 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
   // `:(exclude) name` splits into a magic word with nothing to apply to, which GitLab Runner refuses.
   const submodulePaths = paths.includes(':(exclude)') ? { invalid: pathsValue } : paths;
   const submoduleUpdateFlags = fields(input.variable('GIT_SUBMODULE_UPDATE_FLAGS') ?? '');
+  // GitLab Runner parses it as a Go integer and defaults to the job's git depth, not GIT_DEPTH.
+  const submoduleDepthValue = (input.variable('GIT_SUBMODULE_DEPTH') ?? '').trim();
+  const submoduleDepth = /^[+-]?\d+$/.test(submoduleDepthValue)
+    ? Number(submoduleDepthValue)
+    : input.depth;
   return {
     strategy,
     depth,
@@ -90,6 +97,7 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
     checkout,
     submodulePaths,
     submoduleUpdateFlags,
+    submoduleDepth,
   };
 }
 
@@ -233,14 +241,18 @@ function submoduleLines(settings: SourcesSettings): string[] {
   const quoted = (words: readonly string[]): string => words.map(w => ` ${shellQuote(w)}`).join('');
   const paths: readonly string[] = settings.submodulePaths;
   const pathArgs = paths.length > 0 ? ` --${quoted(paths)}` : '';
+  const depth = settings.submoduleDepth > 0 ? settings.submoduleDepth : 0;
+  const depthText = depth > 0 ? ` with git depth set to ${depth}` : '';
+  const depthArgs = depth > 0 ? ` --depth ${depth}` : '';
+  const updateFlags = quoted(settings.submoduleUpdateFlags);
   const lines = [
     printLine(
       submodules === 'recursive'
-        ? 'Updating/initializing submodules recursively...'
-        : 'Updating/initializing submodules...',
+        ? `Updating/initializing submodules recursively${depthText}...`
+        : `Updating/initializing submodules${depthText}...`,
     ),
     `git submodule sync${recursive}${pathArgs}`,
-    `git submodule update --init${recursive}${quoted(settings.submoduleUpdateFlags)}${pathArgs}`,
+    `git submodule update --init${recursive}${depthArgs}${updateFlags}${pathArgs}`,
   ];
   if (cleanFlags !== undefined) {
     lines.push(
