@@ -35,6 +35,15 @@ custom-dir-outside:
     GIT_CLONE_PATH: /tmp/taskfleet-outside-builds
   script:
     - echo never-runs
+bad-strategies:
+  variables:
+    GIT_STRATEGY: sideways
+    GIT_SUBMODULE_STRATEGY: upside-down
+  script:
+    - echo never-runs
+  artifacts:
+    when: on_failure
+    paths: [missing/]
 `;
 
 describe('scenario: get_sources hooks and GIT_CLONE_PATH from config.toml and the job', () => {
@@ -116,5 +125,31 @@ describe('scenario: get_sources hooks and GIT_CLONE_PATH from config.toml and th
     expect(plain(outside.trace)).toMatch(
       /ERROR: Job failed: the GIT_CLONE_PATH="\/tmp\/taskfleet-outside-builds" has to be within "\/\S+\/builds"\n/,
     );
+  });
+  it('warns about setting variables it cannot read; an unknown submodule strategy is a system failure', async () => {
+    const bad = await world.runNext({ artifacts: world.client });
+    expect(bad.job.job_info.name).toBe('bad-strategies');
+    const log = plain(bad.trace);
+    // GitLab Runner's setting errors, one warning; GIT_STRATEGY falls back to its default
+    // (fetch: this GitLab allows it).
+    expect(log).toContain(
+      `WARNING: GIT_STRATEGY: expected either 'clone', 'fetch', 'none' or 'empty' got ` +
+        `"sideways", using default value 'fetch'\nGIT_SUBMODULE_STRATEGY: expected either ` +
+        `'normal', 'recursive' or 'none' got "upside-down"\n`,
+    );
+    // The get_sources script cannot be written: no fetch, no steps; on_failure stages still run.
+    expect(log).not.toContain('Getting source from Git repository');
+    expect(log).not.toContain('never-runs');
+    expect(log).toContain('Uploading artifacts for failed job');
+    expect(log).toContain('ERROR: Job failed (system failure): unknown GIT_SUBMODULE_STRATEGY\n');
+    expect(bad.outcome).toEqual({
+      outcome: 'failed',
+      failureReason: 'runner_system_failure',
+      detail: 'unknown GIT_SUBMODULE_STRATEGY',
+    });
+    expect(world.emulator.admin.getJob(bad.job.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+    });
   });
 });

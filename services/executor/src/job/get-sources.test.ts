@@ -236,7 +236,17 @@ describe('sourcesSettings and credentials', () => {
       submodulePaths: [],
       submoduleUpdateFlags: [],
       submoduleDepth: 20,
+      warnings: [],
     });
+    expect(
+      sourcesSettings(
+        input({ GIT_STRATEGY: 'bogus', GIT_SUBMODULE_STRATEGY: 'x', GIT_SUBMODULE_DEPTH: 'y' }),
+      ).warnings,
+    ).toEqual([
+      `GIT_STRATEGY: expected either 'clone', 'fetch', 'none' or 'empty' got "bogus", using default value 'clone'`,
+      `GIT_SUBMODULE_STRATEGY: expected either 'normal', 'recursive' or 'none' got "x"`,
+      'GIT_SUBMODULE_DEPTH: expected int got "y", using default value: 20',
+    ]);
     expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3' })).submoduleDepth).toBe(3);
     expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3x' })).submoduleDepth).toBe(20);
     expect(

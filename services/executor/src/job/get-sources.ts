@@ -41,6 +41,8 @@ export interface SourcesSettings {
   readonly submoduleUpdateFlags: readonly string[];
   /** `GIT_SUBMODULE_DEPTH`: `git submodule update --depth` when positive; `git_info.depth` unless set. */
   readonly submoduleDepth: number;
+  /** GitLab Runner's warnings about setting variables it could not read, in its wording. */
+  readonly warnings: readonly string[];
 }
 
 /** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
@@ -87,6 +89,25 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
   const submoduleDepth = /^[+-]?\d+$/.test(submoduleDepthValue)
     ? Number(submoduleDepthValue)
     : input.depth;
+  const warnings: string[] = [];
+  if (strategyValue !== undefined && strategyValue !== '' && strategyValue !== strategy) {
+    warnings.push(
+      `GIT_STRATEGY: expected either 'clone', 'fetch', 'none' or 'empty' got ` +
+        `${JSON.stringify(strategyValue)}, using default value '${strategy}'`,
+    );
+  }
+  if (!['', 'none', 'normal', 'recursive'].includes(submoduleValue)) {
+    warnings.push(
+      `GIT_SUBMODULE_STRATEGY: expected either 'normal', 'recursive' or 'none' got ` +
+        JSON.stringify(submoduleValue),
+    );
+  }
+  if (submoduleDepthValue !== '' && !/^[+-]?\d+$/.test(submoduleDepthValue)) {
+    warnings.push(
+      `GIT_SUBMODULE_DEPTH: expected int got ${JSON.stringify(submoduleDepthValue)}, ` +
+        `using default value: ${input.depth}`,
+    );
+  }
   return {
     strategy,
     depth,
@@ -98,7 +119,28 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
     submodulePaths,
     submoduleUpdateFlags,
     submoduleDepth,
+    warnings,
   };
+}
+
+/**
+ * The error GitLab Runner meets writing the get_sources script (an unknown submodule strategy,
+ * an invalid submodule pathspec), which fails the job as a system failure before the stage runs;
+ * undefined when the script can be written.
+ */
+export function sourcesScriptError(settings: SourcesSettings): string | undefined {
+  if (settings.strategy === 'none' || !settings.checkout || settings.submodules === 'none') {
+    return undefined;
+  }
+  if (typeof settings.submodules === 'object') {
+    return 'unknown GIT_SUBMODULE_STRATEGY';
+  }
+  if (!Array.isArray(settings.submodulePaths)) {
+    const words = fields((settings.submodulePaths as { invalid: string }).invalid);
+    // Go's %q of the word list: each word quoted, space separated, in brackets.
+    return `GIT_SUBMODULE_PATHS: invalid submodule pathspec [${words.map(w => JSON.stringify(w)).join(' ')}]`;
+  }
+  return undefined;
 }
 
 /** Go's strings.Fields: the words between runs of white space. */

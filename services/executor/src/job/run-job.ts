@@ -8,6 +8,7 @@ import { openTransfers } from '../artifacts/job-transfers';
 import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
 import { ExecutorError } from '../errors';
 import { buildJobScripts } from './build-scripts';
+import { sourcesScriptError } from './get-sources';
 import type { RunnerScriptSettings, ScriptShell } from './build-scripts';
 import type { ShellVariable } from './expand-variables';
 import { failedOutcome, stageSucceeded } from './failure-mapping';
@@ -135,7 +136,9 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     if (outcome.outcome === 'success') {
       await write(jobSucceededLine());
     } else if (outcome.outcome === 'failed') {
-      await write(jobFailedLine(outcome));
+      // Worded as a system failure for any runner_system_failure, the instance's or not.
+      const system = outcome.failureReason === 'runner_system_failure';
+      await write(jobFailedLine(system ? { ...outcome, systemFailure: true } : outcome));
     } else {
       await write(jobFailedLine({ detail: 'canceled' }));
     }
@@ -177,6 +180,10 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   }
   for (const warning of timeouts.warnings) {
     await write(warningLine(warning));
+  }
+  if (scripts.sources.warnings.length > 0) {
+    // GitLab Runner prints its setting errors as one warning, one error per line.
+    await write(warningLine(scripts.sources.warnings.join('\n')));
   }
 
   const prepared = await section('prepare_script', 'Preparing environment', () =>
@@ -258,7 +265,16 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   // Past prepare_script the job reaches its end stages whatever get_sources does (GitLab Runner
   // uploads on_failure artifacts after a failed fetch too); a failed prepare ends it there.
   const prepareSucceeded = failure === undefined;
-  if (prepareSucceeded) {
+  const scriptError = sourcesScriptError(scripts.sources);
+  if (prepareSucceeded && scriptError !== undefined) {
+    // GitLab Runner cannot write the get_sources script: no section, a system failure (not the
+    // instance's: the end stages still run on it).
+    failure = {
+      outcome: 'failed',
+      failureReason: effectiveFailureReason('runner_system_failure', serverReasons),
+      detail: scriptError,
+    };
+  } else if (prepareSucceeded) {
     const fetched = await section('get_sources', 'Getting source from Git repository', async () => {
       let end: StageEnd | undefined;
       for (let attempt = 1; attempt <= scripts.sources.attempts; attempt++) {
