@@ -27,6 +27,8 @@ export const spanNames = {
   executorTransfersBefore: 'taskfleet.executor.transfers_before',
   /** Executor: artifact upload and cache save after the script. */
   executorTransfersAfter: 'taskfleet.executor.transfers_after',
+  /** Executor: taking over a job from its durable record after its executor stopped (a root). */
+  executorRecover: 'taskfleet.executor.recover',
   /** Executor: sending the stored final state to GitLab. */
   executorFinalUpdate: 'taskfleet.executor.final_update',
   /** Scaler: one control-loop tick of one pool. */

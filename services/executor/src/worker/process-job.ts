@@ -212,7 +212,23 @@ export class JobProcessor {
    * failed as a system failure, a finished one has its outbox delivered. A job not yet started
    * is left to its queue entry; `queueHasJob` says whether one is still live.
    */
-  async recover(
+  recover(jobId: number, queueHasJob: () => Promise<boolean>): Promise<ProcessResult | undefined> {
+    const attributes = {
+      [traceAttributes.gitlabJobId]: jobId,
+      ...(this.options.runnerId === undefined
+        ? {}
+        : { [traceAttributes.runnerId]: this.options.runnerId }),
+    };
+    // A root span: the durable record keeps no traceparent, so the job's own trace is not
+    // continued; the job id attribute joins the two.
+    return inSpan(this.tracer, spanNames.executorRecover, { attributes }, async span => {
+      const result = await this.recoverRecord(jobId, queueHasJob);
+      span.setAttribute(traceAttributes.outcome, result ?? 'left_to_queue');
+      return result;
+    });
+  }
+
+  private async recoverRecord(
     jobId: number,
     queueHasJob: () => Promise<boolean>,
   ): Promise<ProcessResult | undefined> {
