@@ -64,12 +64,14 @@ describe('reloadProblems (B48)', () => {
       'instance_create_timeout = "5m"',
       'heartbeat_interval = "1m"',
       'idle_confirm_time = "10s"',
+      'scale_in_cooldown = "10m"',
     ].join('\n  ');
     expect(reloadProblems(config({}), config({ tuning }))).toEqual([
       'taskfleet.cluster_id: cannot change on reload (restart to apply)',
       'taskfleet.instance_create_timeout: cannot change on reload (restart to apply)',
       'taskfleet.heartbeat_interval: cannot change on reload (restart to apply)',
       'taskfleet.idle_confirm_time: cannot change on reload (restart to apply)',
+      'taskfleet.scale_in_cooldown: cannot change on reload (restart to apply)',
     ]);
     // The executors apply this one to the jobs delivered after the reload.
     expect(reloadProblems(config({}), config({ tuning: 'disk_pressure_percent = 90' }))).toEqual(

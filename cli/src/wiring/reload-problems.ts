@@ -59,6 +59,11 @@ export function reloadProblems(old: Config, next: Config): string[] {
       next.taskfleet.heartbeatIntervalMs,
     ],
     ['taskfleet.idle_confirm_time', old.taskfleet.idleConfirmMs, next.taskfleet.idleConfirmMs],
+    [
+      'taskfleet.scale_in_cooldown',
+      old.taskfleet.scaleInCooldownMs,
+      next.taskfleet.scaleInCooldownMs,
+    ],
   ];
   for (const [key, was, now] of restartOnly) {
     if (!same(was, now)) {

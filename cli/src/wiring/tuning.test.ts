@@ -29,12 +29,14 @@ describe('[taskfleet] tuning as service options', () => {
         'instance_create_timeout = "3m"',
         'heartbeat_interval = "45s"',
         'idle_confirm_time = "0s"',
+        'scale_in_cooldown = "15m"',
         'disk_pressure_percent = 70',
       ].join('\n'),
     );
     expect(scalerTuningFor(loaded)).toEqual({
       creationTimeoutMs: 180_000,
       heartbeatIntervalMs: 45_000,
+      scaleInCooldownMs: 900_000,
       idleConfirmMs: 0,
     });
     expect(executorTuningFor(loaded)).toEqual({ diskPressurePercent: 70 });
@@ -45,6 +47,7 @@ describe('[taskfleet] tuning as service options', () => {
     expect(scalerTuningFor(loaded)).toEqual({
       creationTimeoutMs: 600_000,
       heartbeatIntervalMs: 300_000,
+      scaleInCooldownMs: 0,
     });
     expect(executorTuningFor(loaded)).toEqual({ diskPressurePercent: 85 });
   });

@@ -225,6 +225,13 @@ export interface TaskfleetTuning {
    */
   readonly idleConfirmMs: number | null;
   /**
+   * `scale_in_cooldown`: no instance is removed for idleness until this long after the pool's
+   * last scale-out and its last idle removal (kept in Redis, so a restart does not shorten it,
+   * B59); `0s` is none, as in taskscaler, where `idle_time` per instance is the only delay.
+   * @defaultValue `0`
+   */
+  readonly scaleInCooldownMs: number;
+  /**
    * `disk_pressure_percent`: after each job an instance whose disk is at least this full is
    * retired (B19); `0` turns the check off.
    * @defaultValue `85`

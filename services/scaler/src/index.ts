@@ -18,6 +18,7 @@ export type { ScalerHooks } from './hooks';
 export { ScalerError } from './errors';
 export type { ScalerErrorCode, ScalerErrorOptions } from './errors';
 export type { CapacityReading, TickReport } from './tick';
+export type { ScalerRemoval, ScalerRemovalReason } from './boot-failures';
 export { tendRemovalHolds } from './lifecycle-hooks';
 export type { RemovalHoldReport } from './lifecycle-hooks';
 export type { ApplyReport, IncreaseFailure } from './apply-plan';

@@ -14,6 +14,7 @@ describe('scaler memory encoding', () => {
       bucket,
       lastScaleOutAtMs: 1_000,
       lastScaleInAtMs: 500,
+      lastIdleRemovalAtMs: 400,
       expectedDesiredCapacity: 3,
       bootOutcomes: 'rrf',
       creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
@@ -30,6 +31,7 @@ describe('scaler memory encoding', () => {
     expect(decoded).toMatchObject({
       lastScaleOutAtMs: 1_000,
       lastScaleInAtMs: 500,
+      lastIdleRemovalAtMs: 400,
       expectedDesiredCapacity: 3,
       bootOutcomes: 'rrf',
       creationBackoff: { consecutiveBootFailures: 3, untilMs: 9_000 },
@@ -59,6 +61,7 @@ describe('scaler memory encoding', () => {
       expect(decoded.pendingCreationsAtMs).toEqual([]);
       expect(decoded.bucket.available(7)).toBe(5);
       expect(decoded.lastScaleOutAtMs).toBeUndefined();
+      expect(decoded.lastIdleRemovalAtMs).toBeUndefined();
       expect(decoded.expectedDesiredCapacity).toBeUndefined();
       expect(decoded.bootOutcomes).toBe('');
       expect(decoded.creationBackoff).toEqual({ consecutiveBootFailures: 0, untilMs: undefined });
@@ -72,6 +75,7 @@ describe('scaler memory encoding', () => {
       bucket: TokenBucket.create(1, 10, 0).take(2, 0).bucket,
       lastScaleOutAtMs: undefined,
       lastScaleInAtMs: undefined,
+      lastIdleRemovalAtMs: undefined,
       expectedDesiredCapacity: undefined,
       bootOutcomes: '',
       creationBackoff: { consecutiveBootFailures: 0, untilMs: undefined },

@@ -17,11 +17,13 @@ export interface ScalerMemory {
   bucket: TokenBucket;
   /** Last time the cloud accepted new instances from us. */
   lastScaleOutAtMs: number | undefined;
-  /** Last time we sent a termination. */
-  // TODO(#4): no scale-in cooldown reads lastScaleInAtMs/lastScaleOutAtMs yet (B59's restart
-  // inside a cooldown); there is no cooldown setting, idle_time per instance (in the registry,
-  // so it survives restarts) is the only scale-in delay.
+  /** Last time we sent a termination (for any reason). */
   lastScaleInAtMs: number | undefined;
+  /**
+   * Last time an instance was terminated for idleness; with the last scale-out, where the
+   * `scale_in_cooldown` counts from (scale-in-cooldown.ts), here so a restart does not shorten it.
+   */
+  lastIdleRemovalAtMs: number | undefined;
   /** The group's desired capacity after our last change, to tell our changes from drift. */
   expectedDesiredCapacity: number | undefined;
   /** The last boots' outcomes, newest last (`r` ready, `f` boot failed); see boot-failures.ts. */
@@ -103,6 +105,7 @@ export function decodeMemory(
     bucket: restoreBucket(parseJson(fields.bucket), throttle, nowMs),
     lastScaleOutAtMs: finiteOrUndefined(fields.lastScaleOutAtMs),
     lastScaleInAtMs: finiteOrUndefined(fields.lastScaleInAtMs),
+    lastIdleRemovalAtMs: finiteOrUndefined(fields.lastIdleRemovalAtMs),
     expectedDesiredCapacity: finiteOrUndefined(fields.expectedDesiredCapacity),
     bootOutcomes: /^[rf]*$/.test(fields.bootOutcomes ?? '') ? (fields.bootOutcomes ?? '') : '',
     creationBackoff: decodeCreationBackoff(fields),
@@ -141,6 +144,8 @@ export function encodeMemory(memory: ScalerMemory): Record<string, string> {
     bucket: JSON.stringify(memory.bucket.state),
     lastScaleOutAtMs: memory.lastScaleOutAtMs === undefined ? '' : String(memory.lastScaleOutAtMs),
     lastScaleInAtMs: memory.lastScaleInAtMs === undefined ? '' : String(memory.lastScaleInAtMs),
+    lastIdleRemovalAtMs:
+      memory.lastIdleRemovalAtMs === undefined ? '' : String(memory.lastIdleRemovalAtMs),
     expectedDesiredCapacity:
       memory.expectedDesiredCapacity === undefined ? '' : String(memory.expectedDesiredCapacity),
     bootOutcomes: memory.bootOutcomes,

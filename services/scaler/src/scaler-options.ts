@@ -86,6 +86,12 @@ export interface ScalerOptions {
    * needs covering, only a claim or release in flight; 0 lets one pass decide.
    */
   readonly idleConfirmMs?: number;
+  /**
+   * `[taskfleet] scale_in_cooldown`: no instance is removed for idleness until this long after
+   * the last scale-out and the last idle removal, both kept in Redis (B59). Default 0: none, as
+   * taskscaler, whose only scale-in delay is `idle_time` per instance.
+   */
+  readonly scaleInCooldownMs?: number;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
   readonly observer?: ScalerObserver;

@@ -78,6 +78,13 @@ export class Scaler {
       maxConcurrent: options.maxConcurrentProbes ?? 16,
       logger: this.logger,
     });
+    const cooldownMs = options.scaleInCooldownMs ?? 0;
+    if (!Number.isFinite(cooldownMs) || cooldownMs < 0) {
+      throw new ScalerError(
+        'invalid_option',
+        `could not create scaler: scale-in cooldown must be 0 or more, got ${String(cooldownMs)}`,
+      );
+    }
     this.idleConfirm = new IdleConfirmations(
       options.idleConfirmMs ?? 2 * this.timings.updateIntervalWhenExpectingMs,
     );
@@ -244,6 +251,7 @@ export class Scaler {
         timeoutMs: this.options.heartbeatTimeoutMs ?? 30_000,
       },
       idleConfirm: this.idleConfirm,
+      scaleInCooldownMs: this.options.scaleInCooldownMs ?? 0,
     };
   }
 

@@ -25,6 +25,7 @@ import { startReadyChecks } from './readiness';
 import { reconcile } from './reconcile';
 import type { ReconcileReport } from './reconcile';
 import { RemovalTally } from './removal-tally';
+import { holdForCooldown, isIdleRemoval, scaleInCooldownLeftMs } from './scale-in-cooldown';
 import { expectingChange, nextTickDelayMs } from './tick-schedule';
 
 /** The group's desired capacity this tick: what we expected, what AWS reports, the difference. */
@@ -46,6 +47,10 @@ export interface TickReport {
   readonly removals: readonly ScalerRemoval[];
   /** Idle removals held back: not yet seen idle on two passes `idle_confirm` apart (B29). */
   readonly unconfirmedIdle: readonly string[];
+  /** Idle removals held back by `scale_in_cooldown` (B59). */
+  readonly heldByCooldown: readonly string[];
+  /** What was left of the scale-in cooldown at this tick's decision; 0 when none runs. */
+  readonly scaleInCooldownLeftMs: number;
   readonly reconcile: ReconcileReport;
   readonly apply: ApplyReport;
   /** Instances opened since the last tick (ready checks run in the background). */
@@ -90,6 +95,8 @@ export interface TickReport {
 /** A tick's context before the per-tick guard and tally are made. */
 export type TickSetup = Omit<TickContext, 'guard' | 'tally'> & {
   readonly idleConfirm: IdleConfirmations;
+  /** `scale_in_cooldown`; 0 for none. */
+  readonly scaleInCooldownMs: number;
   /** Removals made since the last tick outside it (spot warnings), counted in this report. */
   readonly carriedRemovals?: readonly string[];
 };
@@ -181,10 +188,13 @@ export async function runTick(
     plan,
   });
   setup.idleConfirm.observe(snapshot, ctx.nowMs);
-  const { confirmed: removals, unconfirmed: unconfirmedIdle } = setup.idleConfirm.confirm(
+  const { confirmed, unconfirmed: unconfirmedIdle } = setup.idleConfirm.confirm(
     withBootFailures(chosen, snapshot),
     ctx.nowMs,
   );
+  // Read from the memory in Redis, so a restart inside the cooldown does not scale in early.
+  const cooldownLeftMs = scaleInCooldownLeftMs(ctx.memory, setup.scaleInCooldownMs, ctx.nowMs);
+  const { allowed: removals, held: heldByCooldown } = holdForCooldown(confirmed, cooldownLeftMs);
   // A ready instance ends the creation back-off before this tick's creations are decided.
   const backoffBefore = ctx.memory.creationBackoff;
   ctx.memory.creationBackoff = nextCreationBackoff(
@@ -195,6 +205,9 @@ export async function runTick(
     maxCreationBackoffMs,
   );
   const apply = await applyPlan(ctx, plan, removals, policy.idleTimeMs, capCount);
+  if (removals.some(r => isIdleRemoval(r) && apply.terminated.includes(r.id))) {
+    ctx.memory.lastIdleRemovalAtMs = ctx.nowMs;
+  }
   const bootsFailed = removals.filter(
     r => r.reason === 'boot_failed' && apply.terminated.includes(r.id),
   ).length;
@@ -261,6 +274,8 @@ export async function runTick(
       heartbeatFailed: probed.heartbeatFailed,
       madeUnhealthy: probed.madeUnhealthy,
       unconfirmedIdle,
+      heldByCooldown,
+      scaleInCooldownLeftMs: cooldownLeftMs,
       probesInFlight: ctx.probes.inFlight,
       bootFailureRatio: ratio,
       creationBackoffMs: creationBackoff.remainingMs,
@@ -277,6 +292,8 @@ export async function runTick(
     plan,
     removals,
     unconfirmedIdle,
+    heldByCooldown,
+    scaleInCooldownLeftMs: cooldownLeftMs,
     reconcile: reconciled,
     apply,
     readyPassed: ready.passed,

@@ -23,6 +23,7 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       instanceCreateTimeoutMs: 600_000,
       heartbeatIntervalMs: 300_000,
       idleConfirmMs: null,
+      scaleInCooldownMs: 0,
       diskPressurePercent: 85,
     });
   });
@@ -32,12 +33,14 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       'instance_create_timeout = "15m"',
       'heartbeat_interval = "1m30s"',
       'idle_confirm_time = "0s"',
+      'scale_in_cooldown = "10m"',
       'disk_pressure_percent = 0',
     ].join('\n');
     expect(load(table).config.taskfleet).toMatchObject({
       instanceCreateTimeoutMs: 900_000,
       heartbeatIntervalMs: 90_000,
       idleConfirmMs: 0,
+      scaleInCooldownMs: 600_000,
       diskPressurePercent: 0,
     });
   });
@@ -47,12 +50,14 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       'instance_create_timeout = "0s"',
       'heartbeat_interval = 300',
       'idle_confirm_time = "-4s"',
+      'scale_in_cooldown = "-1m"',
       'disk_pressure_percent = 120',
     ].join('\n');
     expect(problems(table)).toEqual([
       'taskfleet.instance_create_timeout: must be longer than 0s',
       'taskfleet.heartbeat_interval: must be a Go duration string such as "30s", got integer 300 (a unit is required)',
       'taskfleet.idle_confirm_time: must not be negative, got "-4s"',
+      'taskfleet.scale_in_cooldown: must not be negative, got "-1m"',
       'taskfleet.disk_pressure_percent: must be from 0 to 100, got 120',
     ]);
   });

@@ -13,6 +13,8 @@ export const taskfleetTuningShape = {
   instance_create_timeout: positiveDuration().optional(),
   heartbeat_interval: positiveDuration().optional(),
   idle_confirm_time: goDuration().optional(),
+  // Zero is the default and means no cooldown (taskscaler has none).
+  scale_in_cooldown: goDuration().optional(),
   disk_pressure_percent: tomlInt(0, 100).optional(),
 };
 
@@ -24,6 +26,7 @@ export function tuningOf(table: RawTuning): TaskfleetTuning {
     instanceCreateTimeoutMs: table.instance_create_timeout ?? 600_000,
     heartbeatIntervalMs: table.heartbeat_interval ?? 300_000,
     idleConfirmMs: table.idle_confirm_time ?? null,
+    scaleInCooldownMs: table.scale_in_cooldown ?? 0,
     diskPressurePercent: table.disk_pressure_percent ?? 85,
   };
 }

@@ -47,6 +47,7 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       instanceCreateTimeoutMs: 600_000,
       heartbeatIntervalMs: 300_000,
       idleConfirmMs: null,
+      scaleInCooldownMs: 0,
       diskPressurePercent: 85,
     });
   });
