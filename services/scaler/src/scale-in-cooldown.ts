@@ -37,7 +37,7 @@ export function scaleInCooldownLeftMs(
 
 /**
  * Splits the removals into those that go now and the idle ones the cooldown holds (every
- * `idle_timeout` and `excess` removal while `leftMs` > 0; repairs always go).
+ * `idle_timeout` and `excess` removal while the cooldown runs; repairs always go).
  */
 export function holdForCooldown(
   removals: readonly ScalerRemoval[],
