@@ -74,6 +74,11 @@ trace-reset:
     - echo part-one
     - sleep 2
     - echo part-two
+debug-traced:
+  variables:
+    CI_DEBUG_TRACE: "true"
+  script:
+    - echo traced-line
 outbox-takeover:
   script:
     - echo outbox-never-runs
@@ -114,7 +119,7 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -450,6 +455,26 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
       [`${headBytes}-${end}`, 202],
       [`0-${end}`, 202],
     ]);
+  });
+
+  it('CI_DEBUG_TRACE traces every stage (set -o xtrace) and marks the log debug_trace', async () => {
+    const id = job('debug-traced').id;
+    expect(await enqueue('debug-traced')).toBe('success');
+    const view = emulator.admin.getJob(id);
+    expect(view).toMatchObject({ status: 'success', debugTrace: true });
+    const patches = emulator.admin.listRequests({ jobId: id, method: 'PATCH' });
+    expect(patches.every(p => p.query.debug_trace === 'true')).toBe(true);
+    const trace = emulator.admin.getTrace(id);
+    // xtrace lines from the step (inside its eval) and from get_sources, on stderr into the log;
+    // stdout and stderr come over two SSH streams, so their lines are not interleaved in order.
+    expect(trace).toContain('\n++ echo traced-line\n');
+    expect(trace).toContain('\ntraced-line\n');
+    expect(trace).toMatch(/\n\+ git fetch origin /);
+    // The credentials header stays out of the trace: neither the token nor its base64 form.
+    const { token } = job('debug-traced');
+    expect(trace).not.toContain(token);
+    expect(trace).not.toContain(Buffer.from(`gitlab-ci-token:${token}`).toString('base64'));
+    expect(trace).not.toContain('GIT_CONFIG_VALUE_0');
   });
 
   it('never re-runs a job whose script was started: runner_system_failure instead', async () => {

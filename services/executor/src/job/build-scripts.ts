@@ -6,6 +6,7 @@ import { ExecutorError } from '../errors';
 import { printLine, shellNamePattern, shellQuote } from './bash-quote';
 import { expandVariables } from './expand-variables';
 import type { ShellVariable } from './expand-variables';
+import { debugTraceSetting } from './debug-trace';
 import { getSourcesLines, sourcesSettings } from './get-sources';
 import type { GetSourcesHooks, SourcesSettings } from './get-sources';
 import { stageBody } from './stages';
@@ -63,6 +64,10 @@ export interface JobScripts {
   readonly cleanup: string;
   /** Variables whose names a shell cannot export, left out. */
   readonly skippedVariables: readonly string[];
+  /** `CI_DEBUG_TRACE`: every stage script runs under `set -o xtrace`. */
+  readonly debugTrace: boolean;
+  /** GitLab Runner's warnings about setting variables it could not read, in its order. */
+  readonly settingWarnings: readonly string[];
   /** A variable's value after expansion (a file variable's path), for artifact paths and keys. */
   readonly lookup: (name: string) => string | undefined;
 }
@@ -128,15 +133,18 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   const { fileVariablesDir, filePathOf, usable, lastValue, skippedVariables } =
     variablesFor(projectDir);
 
+  const debug = debugTraceSetting(lastValue.get('CI_DEBUG_TRACE'));
+  // GitLab Runner turns xtrace on first, before errexit and pipefail, in every stage script.
+  const stageOptions = [
+    ...(debug.enabled ? ['set -o xtrace'] : []),
+    ...shellOptions(options.shell),
+  ];
   const preambleFor = (status: string): string[] => {
     const variables = expandVariables(
       [...usable, { key: 'CI_JOB_STATUS', value: status }],
       filePathOf,
     );
-    return [
-      ...shellOptions(options.shell),
-      ...exportLines(variables, fileVariablesDir, filePathOf),
-    ];
+    return [...stageOptions, ...exportLines(variables, fileVariablesDir, filePathOf)];
   };
   const sourcesInput = {
     projectDir,
@@ -152,7 +160,7 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   const via = options.via ?? 'taskfleet';
 
   const prepare = script([
-    ...shellOptions(options.shell),
+    ...stageOptions,
     `printf 'Running on %s via %s...\\n' "$(hostname 2>/dev/null || uname -n)" ${shellQuote(via)}`,
   ]);
   const getSources = script([
@@ -182,10 +190,7 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
             printLine('Running after script...'),
             stageBody(after.script),
           ]);
-  const cleanup = script([
-    ...shellOptions(options.shell),
-    `rm -rf ${shellQuote(fileVariablesDir)}`,
-  ]);
+  const cleanup = script([...stageOptions, `rm -rf ${shellQuote(fileVariablesDir)}`]);
   return {
     projectDir,
     buildsDir,
@@ -197,6 +202,8 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     afterScript,
     cleanup,
     skippedVariables,
+    debugTrace: debug.enabled,
+    settingWarnings: [...(debug.warning === undefined ? [] : [debug.warning]), ...sources.warnings],
     lookup: name => lastValue.get(name),
   };
 }

@@ -215,9 +215,13 @@ function fetchLines(input: SourcesInput, settings: SourcesSettings): string[] {
   const lines: string[] = ['export GIT_TERMINAL_PROMPT=0'];
   if (authorization !== undefined) {
     lines.push(
+      // Out of CI_DEBUG_TRACE's xtrace: the header carries the job token, base64-encoded, which
+      // masking cannot see; xtrace is back on after it if it was on.
+      '{ _tf_flags=$-; set +o xtrace; } 2>/dev/null',
       'export GIT_CONFIG_COUNT=1',
       `export GIT_CONFIG_KEY_0=${shellQuote(`http.${originOf(url)}.extraHeader`)}`,
       `export GIT_CONFIG_VALUE_0=${shellQuote(`Authorization: ${authorization}`)}`,
+      'case $_tf_flags in *x*) set -o xtrace ;; esac',
     );
   }
   lines.push(

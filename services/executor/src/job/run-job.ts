@@ -181,9 +181,9 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   for (const warning of timeouts.warnings) {
     await write(warningLine(warning));
   }
-  if (scripts.sources.warnings.length > 0) {
+  if (scripts.settingWarnings.length > 0) {
     // GitLab Runner prints its setting errors as one warning, one error per line.
-    await write(warningLine(scripts.sources.warnings.join('\n')));
+    await write(warningLine(scripts.settingWarnings.join('\n')));
   }
 
   const prepared = await section('prepare_script', 'Preparing environment', () =>

@@ -31,6 +31,7 @@ export function deliverOutbox(input: DeliverOutboxInput): Promise<FinalUpdateOut
     outbox.log,
     input.logger,
     outbox.logSentBytes,
+    target.debugTrace === true,
   );
   return sendFinalUpdate({
     client: input.client,

@@ -251,6 +251,7 @@ export class JobRun {
       clock: options.clock,
       maskedValues: target.maskedValues,
       tokenMaskPrefixes: target.tokenMaskPrefixes,
+      debugTrace: target.debugTrace === true,
       ...(options.outputLimitBytes === undefined
         ? {}
         : { outputLimitBytes: options.outputLimitBytes }),

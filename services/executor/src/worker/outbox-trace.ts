@@ -24,6 +24,7 @@ export class OutboxTrace {
     private readonly log: Buffer,
     private readonly logger: Logger,
     sentBytes?: number,
+    private readonly debugTrace = false,
   ) {
     this.base = fromOffset ?? undefined;
     const start = fromOffset ?? 0;
@@ -69,6 +70,7 @@ export class OutboxTrace {
         this.jobToken,
         this.sentOffset,
         chunk,
+        { debugTrace: this.debugTrace },
       );
       switch (result.kind) {
         case 'ok':

@@ -1,5 +1,7 @@
 import type { JobPayload } from '@taskfleet/gitlab';
 
+import { debugTraceRequested } from '../job/debug-trace';
+
 /** Which GitLab job a run reports to, and what its log must mask. */
 export interface ReportTarget {
   readonly id: number;
@@ -7,6 +9,8 @@ export interface ReportTarget {
   readonly maskedValues: readonly string[];
   readonly tokenMaskPrefixes: readonly string[];
   readonly failureReasons: readonly string[] | undefined;
+  /** `CI_DEBUG_TRACE`: every log PATCH says `debug_trace=true` (absent: false). */
+  readonly debugTrace?: boolean;
 }
 
 /** The report target of a runnable job: its id, token and what its log must mask. */
@@ -17,6 +21,7 @@ export function targetOf(job: JobPayload): ReportTarget {
     maskedValues: job.variables.filter(v => v.masked).map(v => v.value),
     tokenMaskPrefixes: job.features.token_mask_prefixes,
     failureReasons: job.features.failure_reasons,
+    debugTrace: debugTraceRequested(job.variables),
   };
 }
 
