@@ -170,8 +170,17 @@ describe('TraceWriter: the whole log again (412 on the final update)', () => {
     const { summary, pending, held } = await writer.seal();
     expect(summary.sentBytes).toBe(6);
     expect(pending.toString()).toBe('pending');
-    expect(held.fromOffset).toBe(0);
-    expect(held.bytes.toString()).toBe('acked;pending');
+    expect(held?.fromOffset).toBe(0);
+    expect(held?.bytes.toString()).toBe('acked;pending');
+  });
+
+  it('seal leaves out the held log when it is bigger than asked', async () => {
+    const { writer } = await setUp();
+    writer.start();
+    writer.write('0123456789');
+    const { pending, held } = await writer.seal(9);
+    expect(pending.toString()).toBe('0123456789');
+    expect(held).toBeUndefined();
   });
 });
 

@@ -221,13 +221,14 @@ export class TraceWriter {
 
   /**
    * Ends the log without sending more: flushes the masker, waits for a patch in flight, and
-   * returns the summary, every byte GitLab has not acknowledged (`pending`) and every byte still
-   * held (`held`: the retained head too), for a durable outbox.
+   * returns the summary, every byte GitLab has not acknowledged (`pending`) and, when they are no
+   * more than `maxHeldBytes`, every byte still held (`held`: the retained head too), for a
+   * durable outbox.
    */
-  async seal(): Promise<{
+  async seal(maxHeldBytes = Number.POSITIVE_INFINITY): Promise<{
     readonly summary: TraceSummary;
     readonly pending: Buffer;
-    readonly held: HeldLog;
+    readonly held: HeldLog | undefined;
   }> {
     this.closed = true;
     this.loopStop.abort();
@@ -241,7 +242,11 @@ export class TraceWriter {
     return {
       summary: this.summary(),
       pending: this.unsent.peek(this.unsent.pendingBytes),
-      held: { fromOffset: this.unsent.heldFromOffset, bytes: this.unsent.held() },
+      // Copied only when small: a big log would cost its size again in memory at every job end.
+      held:
+        this.unsent.retainedBytes + this.unsent.pendingBytes <= maxHeldBytes
+          ? { fromOffset: this.unsent.heldFromOffset, bytes: this.unsent.held() }
+          : undefined,
     };
   }
 

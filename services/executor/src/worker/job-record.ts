@@ -36,6 +36,12 @@ export interface OutboxEntry {
   readonly deadlineAtMs: number;
 }
 
+/**
+ * The largest log an outbox holds whole (from byte 0), so a 412 can be answered by re-sending it,
+ * also by another executor; a bigger log keeps only its unacknowledged tail there.
+ */
+export const outboxWholeLogMaxBytes = 1024 * 1024;
+
 /** Result of take: refused while another owner's lease is live. */
 export type TakeResult =
   | { readonly taken: false; readonly owner: string; readonly stage: JobStage | undefined }

@@ -12,6 +12,7 @@ import { runJob } from '../job/run-job';
 import type { HeldSlot } from './acquire-slot';
 import { deliverOutbox } from './deliver-outbox';
 import type { JobLease } from './job-lease';
+import { outboxWholeLogMaxBytes } from './job-record';
 import type { OutboxEntry } from './job-record';
 import { patchEvents } from './patch-events';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
@@ -164,7 +165,7 @@ export class JobRun {
   /** Stores the final state and the unsent log durably, frees the slot, then delivers it. */
   private async finish(outcome: JobOutcome, trace: TraceWriter): Promise<ProcessResult> {
     const { options, logger, target } = this;
-    const { summary, held } = await trace.seal();
+    const { summary, pending, held } = await trace.seal(outboxWholeLogMaxBytes);
     const stopped = summary.stopped;
     if (stopped !== undefined || (outcome.outcome === 'canceled' && outcome.aborted === true)) {
       // GitLab ended the job itself (canceled, failed, or the token no longer valid): its
@@ -192,10 +193,10 @@ export class JobRun {
           }),
       checksum: summary.checksum,
       bytesize: summary.bytesize,
-      // The whole log (bounded by output_limit), so a 412 can be answered by re-sending it all.
-      logFromOffset: held.fromOffset,
-      log: held.bytes,
-      logSentBytes: summary.sentBytes,
+      // A small log whole, so a 412 can be answered by re-sending it all; else the unsent tail.
+      ...(held === undefined
+        ? { logFromOffset: summary.sentBytes, log: pending }
+        : { logFromOffset: held.fromOffset, log: held.bytes, logSentBytes: summary.sentBytes }),
       deadlineAtMs: this.deadlineAtMs(),
     });
     // The instance is done with the job: its slot is freed before the (possibly long) delivery.
