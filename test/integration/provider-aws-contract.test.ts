@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   CreateAutoScalingGroupCommand,
   DeleteAutoScalingGroupCommand,
+  DetachInstancesCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -22,7 +23,7 @@ import { dial } from '@taskfleet/fleeting';
 import type { ConnectInfo } from '@taskfleet/fleeting';
 import { defineInstanceGroupContract } from '@taskfleet/fleeting/testing';
 import type { ContractSubject } from '@taskfleet/fleeting/testing';
-import { AwsInstanceGroup } from '@taskfleet/provider-aws';
+import { AwsInstanceGroup, OWNER_TAG_KEYS } from '@taskfleet/provider-aws';
 
 import { createAwsSdkClients } from './support/aws-sdk-clients';
 import type { AwsSdkClients } from './support/aws-sdk-clients';
@@ -34,6 +35,8 @@ const groupMaxSize = 2;
 const bootDelayMs = 1_000;
 // Real time an sshd needs to come up after the emulator's boot delay has passed on its clock.
 const sshdPollMs = 50;
+// The pool's launch tags, so the provider can tell its strays (detached members) from strangers.
+const ownerTags = { clusterId: 'contract-cluster', pool: 'contract-pool' };
 
 /** Creates a launch template and a README-conformant group; returns the group's name. */
 async function createGroup(clients: AwsSdkClients): Promise<string> {
@@ -43,7 +46,19 @@ async function createGroup(clients: AwsSdkClients): Promise<string> {
   await clients.ec2.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: template,
-      LaunchTemplateData: { ImageId: linuxImageId, InstanceType: 't3.micro' },
+      LaunchTemplateData: {
+        ImageId: linuxImageId,
+        InstanceType: 't3.micro',
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: OWNER_TAG_KEYS.clusterId, Value: ownerTags.clusterId },
+              { Key: OWNER_TAG_KEYS.pool, Value: `${ownerTags.pool}-${suffix}` },
+            ],
+          },
+        ],
+      },
     }),
   );
   await clients.autoScaling.send(
@@ -68,6 +83,7 @@ function providerFor(name: string, endpoint: string): AwsInstanceGroup {
     name,
     region: 'us-east-1',
     endpoint,
+    ownerTags: { ...ownerTags, pool: `${ownerTags.pool}-${name.replace('contract-group-', '')}` },
     clientOverrides: {
       maxAttempts: 1,
       credentials: { accessKeyId: 'contract', secretAccessKey: 'contract' },
@@ -123,6 +139,15 @@ describe('provider-aws on the AWS emulator with sshd instances', () => {
           });
           expect(response.ok).toBe(true);
         },
+        detachExternally: async id => {
+          await clients.autoScaling.send(
+            new DetachInstancesCommand({
+              AutoScalingGroupName: name,
+              InstanceIds: [id],
+              ShouldDecrementDesiredCapacity: true,
+            }),
+          );
+        },
         checkReachable: logsIn,
         cleanup: async () => {
           await provider.shutdown();
@@ -134,7 +159,7 @@ describe('provider-aws on the AWS emulator with sshd instances', () => {
       };
     },
     // sshd start-up runs on real time, so allow many short polls.
-    { maxAdvances: 400, testTimeoutMs: 90_000 },
+    { maxAdvances: 400, testTimeoutMs: 90_000, strays: true },
   );
 });
 
@@ -167,6 +192,15 @@ describeWithMoto(`provider-aws on moto_server (${moto.reason})`, () => {
         removeExternally: async id => {
           await clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
         },
+        detachExternally: async id => {
+          await clients.autoScaling.send(
+            new DetachInstancesCommand({
+              AutoScalingGroupName: name,
+              InstanceIds: [id],
+              ShouldDecrementDesiredCapacity: true,
+            }),
+          );
+        },
         // No checkReachable: moto's instances are records without any sshd behind their
         // addresses, and its SendSSHPublicKey always answers success (aws.md §3.2); the SSH login
         // is proven on the emulator above. The contract still checks the info's shape.
@@ -179,6 +213,6 @@ describeWithMoto(`provider-aws on moto_server (${moto.reason})`, () => {
         },
       };
     },
-    { maxAdvances: 5, testTimeoutMs: 60_000 },
+    { maxAdvances: 5, testTimeoutMs: 60_000, strays: true },
   );
 });

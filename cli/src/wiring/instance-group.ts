@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { AwsInstanceGroup } from '@taskfleet/provider-aws';
-import type { AwsProviderSettings, OwnerTags, SharedGroupDescriber } from '@taskfleet/provider-aws';
+import type {
+  AwsProviderSettings,
+  OwnerTags,
+  SharedGroupDescriber,
+  SharedStrayFinder,
+} from '@taskfleet/provider-aws';
 import type { Logger } from 'pino';
 
 // Emulators (ours, moto) accept any key pair; AWS itself gets the SDK's default chain.
@@ -20,9 +25,14 @@ export function instanceGroupFor(
   runner: RunnerConfig,
   logger: Logger,
   describer?: SharedGroupDescriber,
+  strayFinder?: SharedStrayFinder,
 ): AwsInstanceGroup {
   const settings = awsSettingsFor(config, runner, logger);
-  return new AwsInstanceGroup(describer === undefined ? settings : { ...settings, describer });
+  return new AwsInstanceGroup({
+    ...settings,
+    ...(describer === undefined ? {} : { describer }),
+    ...(strayFinder === undefined ? {} : { strayFinder }),
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { runnerKeyFor } from '@taskfleet/job-queue';
-import { SharedGroupDescriber } from '@taskfleet/provider-aws';
+import { SharedGroupDescriber, SharedStrayFinder } from '@taskfleet/provider-aws';
 import type { AwsProviderSettings } from '@taskfleet/provider-aws';
 import { RoundRobinCreationBudget, startOffsetsMs } from '@taskfleet/scaler';
 import type { PoolCreationBudget } from '@taskfleet/scaler';
@@ -22,11 +22,13 @@ const accountLaunchesPerSecond = 2;
 export interface SharedPools {
   /** The describer of the runner's account and Region. */
   describerFor(runner: RunnerConfig): SharedGroupDescriber;
+  /** The finder of tagged instances outside their groups, of the runner's account and Region. */
+  strayFinderFor(runner: RunnerConfig): SharedStrayFinder;
   /** The runner's place in its account's round-robin creation budget. */
   creationBudgetFor(runner: RunnerConfig): PoolCreationBudget;
   /** The first-tick offset of the runner's scaler, spread by jitter over the update interval. */
   startOffsetMsFor(runner: RunnerConfig): number;
-  /** Closes every describer's client; idempotent. */
+  /** Closes every describer's and finder's client; idempotent. */
   close(): void;
 }
 
@@ -43,13 +45,15 @@ export function accountKeyOf(settings: AwsProviderSettings): string {
 
 interface Account {
   readonly describer: SharedGroupDescriber;
+  readonly strayFinder: SharedStrayFinder;
   readonly runners: RunnerConfig[];
 }
 
 /**
  * Groups the runners by account and Region, each group with one shared describer (one batched
- * DescribeAutoScalingGroups a round, one throttling back-off) and one round-robin creation
- * budget, and spreads their start offsets.
+ * DescribeAutoScalingGroups a round, one throttling back-off), one shared stray finder (one
+ * DescribeInstances by tag a sweep round) and one round-robin creation budget, and spreads their
+ * start offsets.
  */
 export function sharedPools(
   config: Config,
@@ -68,10 +72,18 @@ export function sharedPools(
     const key = accountKeyOf(settings);
     let account = accounts.get(key);
     if (account === undefined) {
-      account = { describer: SharedGroupDescriber.forSettings(settings, backoff), runners: [] };
+      account = {
+        describer: SharedGroupDescriber.forSettings(settings, backoff),
+        // One DescribeInstances by tag a sweep round for all the account's pools (B52, B59).
+        strayFinder: SharedStrayFinder.forSettings(settings, backoff),
+        runners: [],
+      };
       accounts.set(key, account);
     }
     account.describer.register(settings.name);
+    if (settings.ownerTags !== undefined) {
+      account.strayFinder.register(settings.ownerTags);
+    }
     account.runners.push(runner);
     accountOf.set(runner, account);
   }
@@ -99,6 +111,7 @@ export function sharedPools(
   };
   return {
     describerFor: runner => find(runner).describer,
+    strayFinderFor: runner => find(runner).strayFinder,
     creationBudgetFor(runner) {
       const budget = budgets.get(find(runner)) as RoundRobinCreationBudget;
       return { budget, poolKey: runnerKeyFor(runner) };
@@ -107,6 +120,7 @@ export function sharedPools(
     close() {
       accounts.forEach(account => {
         account.describer.close();
+        account.strayFinder.close();
       });
     },
   };

@@ -59,7 +59,13 @@ function startRunnerScaler(
     runnerKey,
   });
   const describer = pools.describerFor(runner);
-  const provider = instanceGroupFor(config, runner, runnerLogger, describer);
+  const provider = instanceGroupFor(
+    config,
+    runner,
+    runnerLogger,
+    describer,
+    pools.strayFinderFor(runner),
+  );
   const watch = telemetry?.scalerObserver(() => current, registry);
   const scaler = new Scaler({
     holderId: `${hostname()}-${process.pid}`,

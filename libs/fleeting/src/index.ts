@@ -18,9 +18,10 @@ export type {
   InspectableGroup,
   InstanceGroup,
   RemovalHoldGroup,
+  StrayAwareGroup,
 } from './port/instance-group';
-export { supportsInspect, supportsRemovalHolds } from './port/instance-group';
-export type { InstanceFacts, LostReason } from './port/instance-facts';
+export { supportsInspect, supportsRemovalHolds, supportsStrays } from './port/instance-group';
+export type { InstanceFacts, LostReason, StrayInstance } from './port/instance-facts';
 export type {
   InterruptionMessage,
   InterruptionNotice,

@@ -30,3 +30,6 @@ export { SqsInterruptionQueue } from './interruption-queue';
 export type { SqsInterruptionQueueOptions } from './interruption-queue';
 export { parseInterruptionEvent } from './interruption-event';
 export type { ParsedInterruption } from './interruption-event';
+export { SharedStrayFinder } from './shared-stray-finder';
+export type { SharedStrayFinderOptions } from './shared-stray-finder';
+export { GROUP_NAME_TAG, LIVE_STATES, isStrayOf } from './strays';

@@ -9,6 +9,7 @@ import type {
   InstanceGroup,
   InstanceState,
   ProviderInfo,
+  StrayInstance,
 } from '@taskfleet/fleeting';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -20,10 +21,12 @@ import { decreaseInstances, failAll } from './decrease';
 import { describeGroup, groupSetupOf } from './group-setup';
 import type { GroupSetup } from './group-setup';
 import { applyIncrease, planIncrease } from './increase';
+import { classifyAwsError } from './classify-aws-error';
 import { inspectInstances } from './inspect-instances';
 import { resolveSettings } from './settings';
 import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
 import { instanceStatusOf } from './state-mapping';
+import { describeOwned, isStrayOf, strayOf, terminateStrays } from './strays';
 import { completeActions, describeTerminationHooks, recordHeartbeats } from './termination-hooks';
 import type { TerminationHook } from './termination-hooks';
 
@@ -60,6 +63,8 @@ export class AwsInstanceGroup implements InstanceGroup {
   private capacityQueue: Promise<unknown> = Promise.resolve();
   /** The group's termination lifecycle hooks as last read, and when. */
   private hooks: { list: readonly TerminationHook[]; readAtMs: number } | undefined;
+  /** The group's members as last described: never strays, whatever their tags say. */
+  private memberIds: ReadonlySet<string> = new Set();
 
   constructor(settings: AwsProviderSettings) {
     this.input = settings;
@@ -69,6 +74,9 @@ export class AwsInstanceGroup implements InstanceGroup {
     });
     this.now = settings.now ?? Date.now;
     settings.describer?.register(settings.name);
+    if (settings.ownerTags !== undefined) {
+      settings.strayFinder?.register(settings.ownerTags);
+    }
   }
 
   /** Validates settings, creates the clients once, describes the group and checks its setup. */
@@ -91,7 +99,10 @@ export class AwsInstanceGroup implements InstanceGroup {
       // what AWS will accept (B58), and this is the number AWS enforces.
       maxSize: this.setup?.maxSize ?? 0,
       version: providerAwsVersion,
-      capabilities: ['removal_hold', 'instance_facts'],
+      capabilities:
+        this.settings.ownerTags === undefined
+          ? ['removal_hold', 'instance_facts']
+          : ['removal_hold', 'instance_facts', 'stray_instances'],
     };
   }
 
@@ -193,6 +204,63 @@ export class AwsInstanceGroup implements InstanceGroup {
       return [];
     }
     return inspectInstances(clients.ec2, ids, settings.ownerTags, options.signal);
+  }
+
+  /**
+   * Live instances with this pool's owner tags that are no members of the group as last
+   * described (DescribeInstances by tag, shared with the account's other pools through the
+   * stray finder); none without owner tags.
+   */
+  async listStrays(options: CallOptions = {}): Promise<readonly StrayInstance[]> {
+    return (await this.describeStrays(options.signal)).map(strayOf);
+  }
+
+  /**
+   * TerminateInstances of each named stray, after a fresh look that it still is one (a member or
+   * a stranger fails `instance_not_found` without a call); not-found from EC2 is that code too.
+   */
+  async removeStrays(ids: readonly string[], options: CallOptions = {}): Promise<DecreaseResult> {
+    const { clients, settings } = this.ready();
+    if (ids.length === 0) {
+      return { succeeded: [], failed: [] };
+    }
+    const owner = settings.ownerTags;
+    const fresh =
+      owner === undefined
+        ? []
+        : await describeOwned(clients.ec2, [owner.clusterId], [owner.pool], options.signal).catch(
+            (error: unknown) => {
+              throw classifyAwsError(error, { action: 'describe stray instances' });
+            },
+          );
+    const strays = new Set(
+      fresh
+        .filter(i => owner !== undefined && isStrayOf(i, owner, settings.name, this.memberIds))
+        .map(i => i.InstanceId ?? ''),
+    );
+    const result = await terminateStrays(clients.ec2, ids, strays, options.signal);
+    if (result.succeeded.length > 0) {
+      this.logger.info({ instanceIds: result.succeeded }, 'terminated stray instances');
+    }
+    return result;
+  }
+
+  private async describeStrays(signal: AbortSignal | undefined) {
+    const { clients, settings } = this.ready();
+    const owner = settings.ownerTags;
+    if (owner === undefined) {
+      return [];
+    }
+    const finder = this.input.strayFinder;
+    const described =
+      finder === undefined
+        ? await describeOwned(clients.ec2, [owner.clusterId], [owner.pool], signal).catch(
+            (error: unknown) => {
+              throw classifyAwsError(error, { action: 'describe stray instances' });
+            },
+          )
+        : await finder.read(owner, signal);
+    return described.filter(i => isStrayOf(i, owner, settings.name, this.memberIds));
   }
 
   /** Resolves when EC2 reports the member running; rejects not found or unhealthy otherwise. */
@@ -338,6 +406,7 @@ export class AwsInstanceGroup implements InstanceGroup {
   }
 
   private adopt(group: AutoScalingGroup, first: boolean): void {
+    this.memberIds = new Set((group.Instances ?? []).flatMap(m => m.InstanceId ?? []));
     const setup = groupSetupOf(group);
     if (!first && setup.desiredCapacity !== this.expectedDesired) {
       // Someone else (a person, a policy, AWS) changed it; AWS's value is the truth from now on.

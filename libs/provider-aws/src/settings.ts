@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 
 import type { OwnerTags } from './inspect-instances';
 import type { SharedGroupDescriber } from './shared-describer';
+import type { SharedStrayFinder } from './shared-stray-finder';
 
 /** How the provider reaches instances (`[runners.autoscaler.connector_config]`). */
 export interface AwsConnectorSettings {
@@ -58,6 +59,12 @@ export interface AwsProviderSettings {
    * its batched rounds and its throttling back-off is shared. Default: the group describes itself.
    */
   readonly describer?: SharedGroupDescriber;
+  /**
+   * The account's shared finder of tagged instances outside their groups (`listStrays`), when
+   * several pools run in one process: one filtered DescribeInstances a round for all of them.
+   * Default: the group describes its own pool's tagged instances.
+   */
+  readonly strayFinder?: SharedStrayFinder;
 }
 
 /** Settings after validation, with defaults applied. */

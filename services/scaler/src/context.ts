@@ -9,6 +9,8 @@ import type { HealthProbes } from './health-probes';
 import type { ScalerHooks } from './hooks';
 import type { ScalerMemory } from './memory';
 import type { RemovalTally } from './removal-tally';
+import type { SpotHandoff } from './spot-handoff';
+import type { StraySchedule } from './stray-sweep';
 import type { LifecycleTimings, ScalerSettings } from './settings';
 
 export type { ScalerMemory } from './memory';
@@ -39,6 +41,10 @@ export interface TickContext {
   readonly probes: HealthProbes;
   /** Heartbeat interval and the bound on one heartbeat, connection included. */
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
+  /** Spot warnings other watches handed on, taken for this pool's instances each tick. */
+  readonly spotHandoff?: SpotHandoff;
+  /** When the pool last looked for its tagged instances outside the group; none: never looks. */
+  readonly strays?: StraySchedule;
   /** Spans of the tick's increase and terminate calls. @defaultValue the no-op tracer */
   readonly tracer?: Tracer;
 }

@@ -37,3 +37,7 @@ export type {
 } from './interruption-watch';
 export { SPOT_INTERRUPTION_REASON } from './spot-warnings';
 export type { InterruptionOutcome } from './spot-warnings';
+export { DEFAULT_HANDOFF_TTL_MS, RedisSpotHandoff } from './spot-handoff';
+export type { RedisSpotHandoffOptions, SpotHandoff } from './spot-handoff';
+export { DEFAULT_STRAY_SWEEP_INTERVAL_MS, StraySchedule } from './stray-sweep';
+export type { StrayPass } from './stray-sweep';

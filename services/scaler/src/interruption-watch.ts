@@ -2,6 +2,7 @@ import type { InterruptionMessage, InterruptionSource } from '@taskfleet/fleetin
 import type { Logger } from 'pino';
 
 import { defaultTimers } from './scaler-options';
+import type { SpotHandoff } from './spot-handoff';
 import type { ScalerTimers } from './scaler-options';
 import type { InterruptionOutcome } from './spot-warnings';
 
@@ -29,6 +30,12 @@ export interface InterruptionWatchOptions {
   readonly backoff: WatchBackoff;
   readonly logger: Logger;
   readonly timers?: ScalerTimers;
+  /**
+   * Where a notice for an instance none of `targets` knows is left for the pool that does, in
+   * this process or another reading the same queue (spot-handoff.ts). Without it such a notice
+   * is deleted as unknown: only right when no other process reads the queue.
+   */
+  readonly handoff?: SpotHandoff;
   /** How often a watch whose pools all follow another replica looks again. Default 1 s. */
   readonly followerCheckMs?: number;
 }
@@ -36,8 +43,9 @@ export interface InterruptionWatchOptions {
 /**
  * Reads a cloud's interruption notices while one of its pools leads (B50): each notice goes to
  * the pools until one knows the instance. A message is deleted once handled, or when it is no
- * notice or names no instance of ours (logged); it stays (and comes back) when the leader must
- * act on it but could not. A failed receive waits out a growing back-off; nothing ends the loop
+ * notice (logged), or names no instance of these pools: then it is handed on (`handoff`) to the
+ * pool that knows it, here or in another process; it stays (and comes back) when the leader must
+ * act on it but could not, or the handing on failed. A failed receive waits out a growing back-off; nothing ends the loop
  * but close().
  */
 export class InterruptionWatch {
@@ -130,8 +138,24 @@ export class InterruptionWatch {
     if (leaderMissing) {
       return;
     }
-    // TODO(#4): a queue shared with pools of another process loses their warnings here; one
-    // queue per process (or per group) is needed until unknown ids are left for the others.
+    const handoff = this.options.handoff;
+    if (handoff !== undefined) {
+      // Another process may read this queue for other pools: the pool that knows the instance
+      // takes it from the handoff at its next tick (spot-handoff.ts explains why not the queue).
+      try {
+        await handoff.hand(notice);
+      } catch (error) {
+        // Left on the queue: it comes back after its visibility timeout and is tried again.
+        logger.warn({ err: error, instanceId: notice.instanceId }, 'interruption not handed on');
+        return;
+      }
+      logger.info(
+        { instanceId: notice.instanceId, kind: notice.kind },
+        'interruption handed on: no pool here knows the instance',
+      );
+      await this.acknowledge(message.handle);
+      return;
+    }
     logger.info(
       { instanceId: notice.instanceId, kind: notice.kind },
       'interruption of an unknown instance',

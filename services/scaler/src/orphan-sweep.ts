@@ -52,14 +52,12 @@ async function adoptFresh(ctx: TickContext, member: MemberState): Promise<boolea
   return result.created;
 }
 
-// TODO(#4): only group members are swept; an instance carrying the pool's tags outside the group
-// (detached, or left by a deleted group) is not looked for (DescribeInstances by tag) (B52).
-
 /**
  * Judges one group member that has no registry record and no pending creation to explain it: a
  * never-used member with this pool's launch tags is adopted (it goes through the ready check and
  * then expires by idle_time, B52); anything else is an orphan, removed only once older than the
- * boot grace and sighted on two passes, and never while any claim names it (B30, B32).
+ * boot grace and sighted on two passes, and never while any claim names it (B30, B32). Tagged
+ * instances outside the group are the stray sweep's (`stray-sweep.ts`).
  * Returns whether the member was adopted (it then needs its ready check).
  */
 export async function sweepUnknown(

@@ -9,6 +9,7 @@ import { SPOT_INTERRUPTION_REASON } from './spot-warnings';
 import { endOrphanPass, newOrphanPass, sweepUnknown } from './orphan-sweep';
 import type { OrphanPass } from './orphan-sweep';
 import { expirePendingCreations, trimPendingCreations } from './pending-creations';
+import { newStrayPass, sweepStrays } from './stray-sweep';
 import { drainAndTerminate, finishDrain, sendTermination } from './terminate';
 
 /** What a reconcile did, for the tick's log line and for tests. */
@@ -22,9 +23,22 @@ export interface ReconcileReport {
   readonly heldOrphans: readonly string[];
   /** Seconds since the oldest current orphan was first seen; 0 when none (B32). */
   readonly orphanAgeSeconds: number;
+  /**
+   * Instances with the pool's launch tags outside the group (B52): `swept` whether the pool
+   * looked this tick; confirmed ones ended (`removed`), unconfirmed (`suspected`), or kept
+   * because a claim names them (`held`).
+   */
+  readonly strays: {
+    readonly swept: boolean;
+    readonly removed: readonly string[];
+    readonly suspected: readonly string[];
+    readonly held: readonly string[];
+  };
   /** Instances the cloud ended without our asking (spot, outside), tombstoned this tick (B33). */
   readonly lost: readonly string[];
   readonly cleared: readonly string[];
+  /** Records of instances alive outside the group with claims: kept (deleting) until they end. */
+  readonly heldOutside: readonly string[];
   readonly cloudDeleting: readonly string[];
   /** Running instances whose ready command is still to pass. */
   readonly toCheck: readonly string[];
@@ -47,6 +61,9 @@ type MutableReport = {
 };
 
 const leaving = new Set(['deleting', 'deleted']);
+
+/** The reason of a record whose instance left the group without our asking. */
+const GONE_FROM_GROUP = 'gone_from_group';
 
 /** Taken out of service by a spot warning (B50); the reclaim is still to be recorded. */
 const warned = (record: InstanceRecord) =>
@@ -166,7 +183,11 @@ function idsToInspect(
   // Deleting on a spot warning (B50) is the cloud's doing, not ours: its end is looked up.
   const ours = (id: string) => {
     const record = records.get(id);
-    return intents.has(id) || (record?.state === 'deleting' && !warned(record));
+    // So is the life of one that left the group (detached): it may still run jobs.
+    return (
+      intents.has(id) ||
+      (record?.state === 'deleting' && !warned(record) && record.reason !== GONE_FROM_GROUP)
+    );
   };
   const listed = new Set(members.map(m => m.id));
   return [
@@ -228,7 +249,8 @@ async function finishTerminations(
 /**
  * Brings registry and group into agreement in both directions (invariant 5): new members are
  * adopted if we asked for them (or they are never-used launches of this pool) and otherwise swept
- * as orphans once confirmed; instances the cloud ended under us are tombstoned (B33); records of
+ * as orphans once confirmed, and so are the pool's tagged instances outside the group (every
+ * stray sweep interval); instances the cloud ended under us are tombstoned (B33); records of
  * vanished members are cleared;
  * unfinished terminations and drains are finished; pending creations are kept to what the cloud
  * is still launching.
@@ -243,6 +265,7 @@ export async function reconcile(
     adopted: [],
     distrusted: [],
     cleared: [],
+    heldOutside: [],
     cloudDeleting: [],
     toCheck: [],
     createFailed: [],
@@ -251,6 +274,7 @@ export async function reconcile(
     suspectedOrphans: [],
     heldOrphans: [],
     orphanAgeSeconds: 0,
+    strays: newStrayPass(),
     lost: [],
     expiredCreations: expirePendingCreations(ctx),
     trimmedCreations: 0,
@@ -274,6 +298,9 @@ export async function reconcile(
       reconcileMember(ctx, member, inputs, report),
     );
   }
+  const strays = newStrayPass();
+  await sweepStrays(ctx, inputs.orphans, strays);
+  report.strays = strays;
   report.orphanAgeSeconds = await endOrphanPass(ctx, inputs.orphans);
   report.distrusted.push(...inputs.orphans.removed);
   report.suspectedOrphans.push(...inputs.orphans.suspected);
@@ -283,12 +310,23 @@ export async function reconcile(
       continue;
     }
     await guarded(ctx, record.instanceId, 'clear', async () => {
-      const lostBy = inputs.facts.get(record.instanceId)?.lostBy;
+      const facts = inputs.facts.get(record.instanceId);
+      const lostBy = facts?.lostBy;
+      if (facts !== undefined && lostBy === undefined && record.claimedSlots > 0) {
+        // Out of the group (detached) yet alive and running jobs: no new claims, and the record
+        // keeps its claims until they end. Clearing it would drop them, and the stray sweep
+        // would then end a busy instance (invariant 3); cleared later, it is swept as a stray.
+        if (record.state !== 'deleting') {
+          await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, GONE_FROM_GROUP);
+        }
+        report.heldOutside.push(record.instanceId);
+        return;
+      }
       if (lostBy !== undefined && (record.state !== 'deleting' || warned(record))) {
         await markLost(ctx, record.instanceId, lostBy, record.reason);
         report.lost.push(record.instanceId);
       } else if (record.state !== 'deleting') {
-        await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, 'gone_from_group');
+        await ctx.registry.markDeleting(record.instanceId, ctx.fencingToken, GONE_FROM_GROUP);
       }
       await ctx.registry.clearInstance(record.instanceId, ctx.fencingToken);
       report.cleared.push(record.instanceId);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 
 import type { PoolCreationBudget } from './context';
 import type { ScalerHooks } from './hooks';
+import type { SpotHandoff } from './spot-handoff';
 import type { ScalerSettings } from './settings';
 import type { TickReport } from './tick';
 
@@ -58,6 +59,13 @@ export interface ScalerOptions {
    * than this and was seen on two passes (B30, B32). Default 30 s.
    */
   readonly orphanGraceMs?: number;
+  /**
+   * How often the pool looks for instances with its launch tags outside the group (one
+   * DescribeInstances by tag, shared by the account's pools) and ends confirmed ones; an orphan
+   * there is confirmed on two looks, so found within two intervals past the boot grace
+   * (`[taskfleet] stray_sweep_interval`). Default 60 s.
+   */
+  readonly straySweepIntervalMs?: number;
   /** Bound on one ready command run, connection included. Default 60 s. */
   readonly readyTimeoutMs?: number;
   /** Delay of the first tick, so pools started together do not tick in step. Default 0. */
@@ -92,6 +100,11 @@ export interface ScalerOptions {
    * taskscaler, whose only scale-in delay is `idle_time` per instance.
    */
   readonly scaleInCooldownMs?: number;
+  /**
+   * Spot warnings handed on by interruption watches (of any process on the same Redis) that do
+   * not know the instance; each led tick takes those of this pool's instances. Default none.
+   */
+  readonly spotHandoff?: SpotHandoff;
   /** Test hooks at racy moments; unset in production. */
   readonly hooks?: ScalerHooks;
   readonly observer?: ScalerObserver;

@@ -12,6 +12,7 @@ import { lifecycleTimings } from './settings';
 import type { LifecycleTimings, ScalerSettings } from './settings';
 import { unsafeSetupProblems } from './setup-check';
 import { deleteInstancesOnShutdown } from './shutdown';
+import { StraySchedule } from './stray-sweep';
 import type { ShutdownDeletionReport } from './shutdown';
 import { runTick } from './tick';
 import type { TickReport, TickSetup } from './tick';
@@ -51,6 +52,7 @@ export class Scaler {
   private readonly removalHoldsExtendedAtMs = new Map<string, number>();
   private readonly probes: HealthProbes;
   private readonly idleConfirm: IdleConfirmations;
+  private readonly strays: StraySchedule;
   /** Removals made between ticks (spot warnings), counted in the next tick's report. */
   private carriedRemovals: string[] = [];
 
@@ -85,6 +87,7 @@ export class Scaler {
         `could not create scaler: scale-in cooldown must be 0 or more, got ${String(cooldownMs)}`,
       );
     }
+    this.strays = new StraySchedule(options.straySweepIntervalMs);
     this.idleConfirm = new IdleConfirmations(
       options.idleConfirmMs ?? 2 * this.timings.updateIntervalWhenExpectingMs,
     );
@@ -252,6 +255,8 @@ export class Scaler {
       },
       idleConfirm: this.idleConfirm,
       scaleInCooldownMs: this.options.scaleInCooldownMs ?? 0,
+      strays: this.strays,
+      ...(this.options.spotHandoff === undefined ? {} : { spotHandoff: this.options.spotHandoff }),
     };
   }
 

@@ -1,6 +1,9 @@
 import type { InterruptionNotice } from '@taskfleet/fleeting';
-import type { Registry } from '@taskfleet/registry';
+import type { Registry, RegistrySnapshot } from '@taskfleet/registry';
 import type { Logger } from 'pino';
+
+import type { TickContext } from './context';
+import { guarded } from './guarded';
 
 /**
  * The removal reason of an instance taken out of service by a spot interruption warning (B50);
@@ -57,4 +60,46 @@ export async function takeInterruption(
     'spot interruption warning: instance out of service',
   );
   return 'taken_out';
+}
+
+/**
+ * Takes the spot warnings another watch handed on (`SpotHandoff`) for instances of this pool's
+ * registry, as the leader, with this tick's fencing token; each is removed from the handoff once
+ * handled, so a failure leaves it for the next tick. Returns the instances taken out of service.
+ */
+export async function takeHandedWarnings(
+  ctx: TickContext,
+  snapshot: RegistrySnapshot,
+): Promise<readonly string[]> {
+  const handoff = ctx.spotHandoff;
+  if (handoff === undefined || snapshot.instances.length === 0) {
+    return [];
+  }
+  let notices: readonly InterruptionNotice[];
+  try {
+    notices = await handoff.pending(snapshot.instances.map(r => r.instanceId));
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'could not read handed spot warnings');
+    return [];
+  }
+  const taken: string[] = [];
+  for (const notice of notices) {
+    const outcome = await guarded(ctx, notice.instanceId, 'handed_warning', () =>
+      takeInterruption(
+        { registry: ctx.registry, logger: ctx.logger, fencingToken: ctx.fencingToken },
+        notice,
+      ),
+    );
+    if (outcome === undefined) {
+      continue;
+    }
+    if (outcome === 'taken_out') {
+      ctx.tally.add(SPOT_INTERRUPTION_REASON);
+      taken.push(notice.instanceId);
+    }
+    await guarded(ctx, notice.instanceId, 'handed_warning_done', () =>
+      handoff.done(notice.instanceId),
+    );
+  }
+  return taken;
 }

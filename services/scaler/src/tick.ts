@@ -22,6 +22,7 @@ import { startHeartbeats } from './heartbeats';
 import { applyProbeOutcomes } from './probe-results';
 import type { IdleConfirmations } from './idle-confirm';
 import { startReadyChecks } from './readiness';
+import { takeHandedWarnings } from './spot-warnings';
 import { reconcile } from './reconcile';
 import type { ReconcileReport } from './reconcile';
 import { RemovalTally } from './removal-tally';
@@ -85,6 +86,8 @@ export interface TickReport {
    * none. Exported as the gauge `taskfleet_orphan_age_seconds`; alert past 3600 (B32).
    */
   readonly orphanAgeSeconds: number;
+  /** Instances taken out of service this tick on a spot warning handed on by another watch. */
+  readonly handedWarnings: readonly string[];
   /** Creations asked for and not yet listed by the cloud, after this tick. */
   readonly pendingCreations: number;
   /** Whether a change is outstanding, so the next tick comes at the faster interval. */
@@ -156,6 +159,8 @@ export async function runTick(
   for (const reason of setup.carriedRemovals ?? []) {
     ctx.tally.add(reason);
   }
+  // Warnings another process's watch received for our instances (spot-handoff.ts).
+  const handedWarnings = await takeHandedWarnings(ctx, before);
   const reconciled = await reconcile(ctx, members, before, capacity.actualDesired);
   const openedNow = await startReadyChecks(ctx, reconciled.toCheck);
   const snapshot = await ctx.registry.snapshot();
@@ -265,6 +270,9 @@ export async function runTick(
       suspectedOrphans: reconciled.suspectedOrphans,
       heldOrphans: reconciled.heldOrphans,
       orphanAgeSeconds: reconciled.orphanAgeSeconds,
+      strays: reconciled.strays,
+      heldOutside: reconciled.heldOutside,
+      handedWarnings,
       lost: reconciled.lost,
       cleared: reconciled.cleared,
       createFailed: reconciled.createFailed,
@@ -308,6 +316,7 @@ export async function runTick(
     cappedByAsgMax,
     removalsByReason,
     orphanAgeSeconds: reconciled.orphanAgeSeconds,
+    handedWarnings,
     pendingCreations: ctx.memory.pendingCreationsAtMs.length,
     expecting,
     nextTickDelayMs: nextTickDelayMs(expecting, ctx.timings),

@@ -183,6 +183,23 @@ export class GroupRuntime {
     return activity;
   }
 
+  /**
+   * Takes a member out of the group without ending it (DetachInstances): EC2 keeps it running,
+   * without the group's `aws:autoscaling:groupName` tag; the caller reconciles the group.
+   */
+  detach(group: AutoScalingGroup, member: GroupMember): void {
+    this.lifecycle.cancelAll(member);
+    this.forgetRebalance(group, member);
+    group.members.delete(member.instanceId);
+    const instance = this.ec2.get(member.instanceId);
+    if (instance !== undefined) {
+      const at = instance.tags.findIndex(t => t.key === 'aws:autoscaling:groupName');
+      if (at >= 0) {
+        instance.tags.splice(at, 1);
+      }
+    }
+  }
+
   /** Finds the members whose EC2 instance died while HealthCheck was suspended, and replaces them. */
   healthSweep(group: AutoScalingGroup): void {
     if (isSuspended(group, 'HealthCheck')) {

@@ -14,3 +14,15 @@ export interface InstanceFacts {
   /** The cloud ended it without being asked: a spot reclaim or a termination from outside. */
   readonly lostBy?: LostReason;
 }
+
+/**
+ * An instance that carries this pool's ownership tags but is not a member of its group
+ * (capability `stray_instances`): detached, left by an earlier group, or from a run that crashed.
+ */
+export interface StrayInstance {
+  readonly id: string;
+  /** When the cloud launched it, in epoch ms; absent when the cloud does not say. */
+  readonly launchedAtMs?: number;
+  /** The cloud's own state name (e.g. `running`, `stopped`), for logs only. */
+  readonly providerState?: string;
+}

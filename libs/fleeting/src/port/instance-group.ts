@@ -1,6 +1,6 @@
 import type { FleetingError } from '../errors';
 import type { ConnectInfo } from './connector-config';
-import type { InstanceFacts } from './instance-facts';
+import type { InstanceFacts, StrayInstance } from './instance-facts';
 import type { InstanceState } from './instance-state';
 import type { ProviderInfo } from './provider-info';
 
@@ -78,6 +78,16 @@ export interface InstanceGroup {
    * not know are left out. Rejects like `update` when the cloud could not be read.
    */
   inspect?(ids: readonly string[], options?: CallOptions): Promise<readonly InstanceFacts[]>;
+  /**
+   * Lists the live instances that carry this pool's ownership tags but are not members of the
+   * group (capability `stray_instances`). Rejects like `update` when the cloud could not be read.
+   */
+  listStrays?(options?: CallOptions): Promise<readonly StrayInstance[]>;
+  /**
+   * Ends the named strays and never a group member (capability `stray_instances`); every id is
+   * answered on its own, an id that is no stray failing `instance_not_found`, as in `decrease`.
+   */
+  removeStrays?(ids: readonly string[], options?: CallOptions): Promise<DecreaseResult>;
 }
 
 /** An instance group whose provider declared `instance_facts`, with `inspect` present. */
@@ -86,6 +96,15 @@ export type InspectableGroup = InstanceGroup & Required<Pick<InstanceGroup, 'ins
 /** Whether the group can describe instances beyond their group state (`instance_facts`). */
 export function supportsInspect(group: InstanceGroup): group is InspectableGroup {
   return typeof group.inspect === 'function';
+}
+
+/** An instance group whose provider declared `stray_instances`, with both stray calls present. */
+export type StrayAwareGroup = InstanceGroup &
+  Required<Pick<InstanceGroup, 'listStrays' | 'removeStrays'>>;
+
+/** Whether the group can find and end its pool's instances outside it (`stray_instances`). */
+export function supportsStrays(group: InstanceGroup): group is StrayAwareGroup {
+  return typeof group.listStrays === 'function' && typeof group.removeStrays === 'function';
 }
 
 /** An instance group whose provider declared `removal_hold`, with both hold calls present. */

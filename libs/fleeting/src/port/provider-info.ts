@@ -2,8 +2,11 @@
  * Optional features a provider can declare; the scaler uses a feature only if declared.
  * `removal_hold`: the cloud can hold a removal it started until we release it (see RemovalHold).
  * `instance_facts`: `inspect` tells launch time, pool ownership tags and why the cloud ended one.
+ * `stray_instances`: `listStrays` finds the pool's tagged instances outside the group, and
+ * `removeStrays` ends them.
  */
-export type ProviderCapability = 'suspend_resume' | 'removal_hold' | 'instance_facts';
+export type ProviderCapability =
+  'suspend_resume' | 'removal_hold' | 'instance_facts' | 'stray_instances';
 
 /** What a provider says about itself and its group when initialised. */
 export interface ProviderInfo {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
 import { FleetingError } from '../errors';
 import type { ConnectInfo } from '../port/connector-config';
+import { supportsStrays } from '../port/instance-group';
 import type { InstanceGroup } from '../port/instance-group';
 import type { InstanceState } from '../port/instance-state';
 
@@ -15,6 +16,11 @@ export interface ContractSubject {
   advance(): Promise<void>;
   /** Removes a member behind the provider's back, as a person or the cloud itself would. */
   removeExternally(id: string): Promise<void>;
+  /**
+   * Takes a member out of the group behind the provider's back, lowering the desired capacity,
+   * so it runs on outside it (an ASG's DetachInstances); needed with `strays`.
+   */
+  detachExternally?(id: string): Promise<void>;
   /** Proves the info reaches the instance (e.g. by dialling it); shape checks only if absent. */
   checkReachable?(info: ConnectInfo): Promise<void>;
   /** Releases everything the subject created; called after each test, even a failed one. */
@@ -29,6 +35,8 @@ export interface ContractOptions {
   readonly testTimeoutMs?: number;
   /** An id the cloud accepts in shape but has never issued. */
   readonly unknownInstanceId?: string;
+  /** The provider declares `stray_instances` and the subject can detach: test that too. */
+  readonly strays?: boolean;
 }
 
 const STATES = new Set(['creating', 'running', 'deleting', 'deleted', 'timeout']);
@@ -221,6 +229,42 @@ export function defineInstanceGroupContract(
       },
       timeoutMs,
     );
+
+    if (options.strays === true) {
+      it(
+        'lists a member detached behind its back as a stray and ends strays only',
+        async () => {
+          const detach = subject.detachExternally;
+          if (detach === undefined || !supportsStrays(group)) {
+            throw new Error('strays tested without detachExternally or stray_instances');
+          }
+          expect((await group.init()).capabilities).toContain('stray_instances');
+          const [stray = '', kept = ''] = await runningGroupOf(2);
+          expect(await group.listStrays()).toEqual([]);
+          await detach(stray);
+          await until('the detached instance to leave the group', found =>
+            found.every(member => member.id !== stray),
+          );
+          const listed = await group.listStrays();
+          expect(listed.map(s => s.id)).toEqual([stray]);
+          const result = await group.removeStrays([stray, kept, unknownId]);
+          expect(result.succeeded).toEqual([stray]);
+          expect(result.failed.map(f => [f.id, f.error.code])).toEqual([
+            [kept, 'instance_not_found'],
+            [unknownId, 'instance_not_found'],
+          ]);
+          let left = await group.listStrays();
+          for (let round = 0; left.length > 0 && round < maxAdvances; round += 1) {
+            await subject.advance();
+            left = await group.listStrays();
+          }
+          expect(left).toEqual([]);
+          const members = await group.update();
+          expect(members).toEqual([expect.objectContaining({ id: kept, state: 'running' })]);
+        },
+        timeoutMs,
+      );
+    }
 
     it(
       'shuts down idempotently and refuses calls afterwards',

@@ -3,22 +3,30 @@ import type { InstanceGroup } from '../port/instance-group';
 import { defineInstanceGroupContract } from './contract';
 import { FakeInstanceGroup } from './fake-provider';
 
-defineInstanceGroupContract('in-memory fake', () => {
-  const fake = new FakeInstanceGroup({ bootDelayMs: 2_000, deleteDelayMs: 1_000, maxSize: 3 });
-  return Promise.resolve({
-    provider: fake,
-    groupMaxSize: 3,
-    advance: () => {
-      fake.tick(500);
-      return Promise.resolve();
-    },
-    removeExternally: id => {
-      fake.removeExternally(id);
-      return Promise.resolve();
-    },
-    cleanup: () => fake.shutdown(),
-  });
-});
+defineInstanceGroupContract(
+  'in-memory fake',
+  () => {
+    const fake = new FakeInstanceGroup({ bootDelayMs: 2_000, deleteDelayMs: 1_000, maxSize: 3 });
+    return Promise.resolve({
+      provider: fake,
+      groupMaxSize: 3,
+      advance: () => {
+        fake.tick(500);
+        return Promise.resolve();
+      },
+      removeExternally: id => {
+        fake.removeExternally(id);
+        return Promise.resolve();
+      },
+      detachExternally: id => {
+        fake.detach(id);
+        return Promise.resolve();
+      },
+      cleanup: () => fake.shutdown(),
+    });
+  },
+  { strays: true },
+);
 
 describe('FakeInstanceGroup', () => {
   it('is an InstanceGroup', () => {

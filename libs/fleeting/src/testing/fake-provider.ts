@@ -10,6 +10,7 @@ import type {
   IncreaseResult,
   InstanceGroup,
 } from '../port/instance-group';
+import type { StrayInstance } from '../port/instance-facts';
 import type { InstanceState, InstanceStatus } from '../port/instance-state';
 import type { ProviderInfo } from '../port/provider-info';
 
@@ -46,6 +47,8 @@ interface FakeInstance {
  */
 export class FakeInstanceGroup implements InstanceGroup {
   private readonly instances = new Map<string, FakeInstance>();
+  /** Instances with the pool's tags outside the group, and when each one's end was asked for. */
+  private readonly strays = new Map<string, { createdAtMs: number; endingSinceMs?: number }>();
   private readonly maxSize: number;
   private readonly bootDelayMs: number;
   private readonly deleteDelayMs: number;
@@ -91,7 +94,7 @@ export class FakeInstanceGroup implements InstanceGroup {
     this.increaseFailures.push({ error, requested });
   }
 
-  /** Makes the next `decrease()` naming `id` fail for that id with `error`. */
+  /** Makes the next `decrease()` or `removeStrays()` naming `id` fail for that id with `error`. */
   failNextDecreaseOf(id: string, error: FleetingError): void {
     this.decreaseFailures.set(id, error);
   }
@@ -109,6 +112,21 @@ export class FakeInstanceGroup implements InstanceGroup {
   /** Removes an instance as something outside the scaler would (spot reclaim, a person). */
   removeExternally(id: string): void {
     this.instances.delete(id);
+  }
+
+  /** Takes a member out of the group behind the provider's back; it lives on as a stray. */
+  detach(id: string): void {
+    const instance = this.require(id);
+    this.instances.delete(id);
+    this.strays.set(id, { createdAtMs: instance.createdAtMs });
+  }
+
+  /** Adds a stray with the pool's tags that was never a member (a crashed run's launch). */
+  addStray(): string {
+    this.sequence += 1;
+    const id = `i-fake${this.sequence.toString(16).padStart(12, '0')}`;
+    this.strays.set(id, { createdAtMs: this.now() });
+    return id;
   }
 
   /**
@@ -142,7 +160,7 @@ export class FakeInstanceGroup implements InstanceGroup {
       id: this.providerId,
       maxSize: this.maxSize,
       version: '0.1.0',
-      capabilities: ['removal_hold'],
+      capabilities: ['removal_hold', 'stray_instances'],
     }));
   }
 
@@ -242,6 +260,39 @@ export class FakeInstanceGroup implements InstanceGroup {
     });
   }
 
+  listStrays(options?: CallOptions): Promise<readonly StrayInstance[]> {
+    return this.call(options, () => {
+      this.sweep();
+      return [...this.strays].map(([id, stray]) => ({
+        id,
+        launchedAtMs: stray.createdAtMs,
+        providerState: stray.endingSinceMs === undefined ? 'running' : 'shutting-down',
+      }));
+    });
+  }
+
+  removeStrays(ids: readonly string[], options?: CallOptions): Promise<DecreaseResult> {
+    return this.call(options, () => {
+      this.sweep();
+      const succeeded: string[] = [];
+      const failed: DecreaseFailure[] = [];
+      for (const id of ids) {
+        const injected = this.decreaseFailures.get(id);
+        const stray = this.strays.get(id);
+        if (injected !== undefined) {
+          this.decreaseFailures.delete(id);
+          failed.push({ id, error: injected });
+        } else if (stray === undefined) {
+          failed.push({ id, error: notFound(id) });
+        } else {
+          stray.endingSinceMs ??= this.now();
+          succeeded.push(id);
+        }
+      }
+      return { succeeded, failed };
+    });
+  }
+
   shutdown(): Promise<void> {
     this.isShutDown = true;
     return Promise.resolve();
@@ -296,6 +347,11 @@ export class FakeInstanceGroup implements InstanceGroup {
         now - instance.deletingSinceMs >= this.deleteDelayMs
       ) {
         this.instances.delete(id);
+      }
+    }
+    for (const [id, stray] of this.strays) {
+      if (stray.endingSinceMs !== undefined && now - stray.endingSinceMs >= this.deleteDelayMs) {
+        this.strays.delete(id);
       }
     }
   }

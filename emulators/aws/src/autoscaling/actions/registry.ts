@@ -4,6 +4,7 @@ import { deleteAutoScalingGroup } from './delete-auto-scaling-group';
 import { describeAutoScalingGroups } from './describe-auto-scaling-groups';
 import { describeAutoScalingInstances } from './describe-auto-scaling-instances';
 import { describeScalingActivities } from './describe-scaling-activities';
+import { detachInstances } from './detach-instances';
 import {
   completeLifecycleAction,
   deleteLifecycleHook,
@@ -33,6 +34,7 @@ export const autoScalingActions: ReadonlyMap<string, QueryHandler> = new Map([
   ['SetDesiredCapacity', setDesiredCapacity],
   ['TerminateInstanceInAutoScalingGroup', terminateInstanceInAutoScalingGroup],
   ['SetInstanceProtection', setInstanceProtection],
+  ['DetachInstances', detachInstances],
   ['SuspendProcesses', suspendProcesses],
   ['ResumeProcesses', resumeProcesses],
   ['DescribeScalingActivities', describeScalingActivities],
