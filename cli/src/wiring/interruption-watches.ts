@@ -1,7 +1,7 @@
 import type { Config, RunnerConfig } from '@taskfleet/config';
 import { ApiBackoff, SqsInterruptionQueue } from '@taskfleet/provider-aws';
 import { InterruptionWatch } from '@taskfleet/scaler';
-import type { InterruptionTarget } from '@taskfleet/scaler';
+import type { InterruptionTarget, SpotHandoff } from '@taskfleet/scaler';
 import type { Logger } from 'pino';
 
 import { awsSettingsFor } from './instance-group';
@@ -16,11 +16,14 @@ export interface RunnerScaler {
 /**
  * Starts one interruption watch per distinct `interruption_queue_url` (B50), serving every pool
  * that names it; the first such runner's AWS settings (region, profile, endpoint) reach the queue.
+ * A warning none of its pools knows goes to `handoff`, for a pool of another process on the
+ * same queue and Redis.
  */
 export function startInterruptionWatches(
   config: Config,
   scalers: readonly RunnerScaler[],
   logger: Logger,
+  handoff?: SpotHandoff,
 ): RunningService[] {
   const byQueue = new Map<string, RunnerScaler[]>();
   for (const entry of scalers) {
@@ -47,6 +50,7 @@ export function startInterruptionWatches(
       // A dropped connection or a throttled receive: retried after 1 s, doubling up to a minute.
       backoff: new ApiBackoff({ baseMs: 1_000, maxMs: 60_000 }),
       logger: logger.child({ component: 'interruption-watch', queueUrl }),
+      ...(handoff === undefined ? {} : { handoff }),
     });
     watch.start();
     return {

@@ -5,8 +5,8 @@ import { createJobQueue, runnerKeyFor } from '@taskfleet/job-queue';
 import type { JobQueue } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
-import { Scaler } from '@taskfleet/scaler';
-import type { DemandSource } from '@taskfleet/scaler';
+import { RedisSpotHandoff, Scaler } from '@taskfleet/scaler';
+import type { DemandSource, SpotHandoff } from '@taskfleet/scaler';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -43,6 +43,7 @@ function startRunnerScaler(
   logger: Logger,
   telemetry: ServiceTelemetry | undefined,
   pools: SharedPools,
+  spotHandoff: SpotHandoff,
 ): { readonly service: RunningService; readonly watched: RunnerScaler } {
   const runnerKey = runnerKeyFor(runner);
   let current = runner;
@@ -81,6 +82,7 @@ function startRunnerScaler(
     ...(watch === undefined ? {} : { observer: watch.observer }),
     ...(telemetry === undefined ? {} : { tracer: telemetry.tracer }),
     pool: { group: runner.autoscaler.pluginConfig.groupName, runnerKey },
+    spotHandoff,
   });
   scaler.start();
   const service: RunningService = {
@@ -116,8 +118,11 @@ export function startScalers(
   random: () => number = Math.random,
 ): RunningService[] {
   const pools = sharedPools(config, logger, random);
+  // Spot warnings of instances that a watch's own pools do not know, for the pools (here or in
+  // another process on this Redis and queue) that do.
+  const spotHandoff = new RedisSpotHandoff({ redis, keyPrefix: config.taskfleet.keyPrefix });
   const started = config.runners.map(runner =>
-    startRunnerScaler(config, runner, redis, logger, telemetry, pools),
+    startRunnerScaler(config, runner, redis, logger, telemetry, pools, spotHandoff),
   );
   const scalers = started.map(s => s.service);
   // After the scalers in the list, so closeAll (reverse order) stops the watches first.
@@ -125,6 +130,7 @@ export function startScalers(
     config,
     started.map(s => s.watched),
     logger,
+    spotHandoff,
   );
   // First in the list, so closeAll (reverse order) closes it after every scaler that uses it.
   return [

@@ -40,8 +40,10 @@ export async function takeInterruption(
     return 'unknown';
   }
   if (notice.kind === 'rebalance_recommendation') {
-    // TODO(#4): a rebalance recommendation could start a replacement early (as the group's
-    // CapacityRebalance does); it is only logged for now.
+    // Only logged, by choice: a recommendation is a raised risk, often never followed by an
+    // interruption, and an early replacement would hold a second instance per recommendation
+    // (a cost, and at max_instances no room anyway). The warning, if it comes, still leaves two
+    // minutes: the instance leaves service at once and demand brings its replacement.
     logger.info({ instanceId: notice.instanceId }, 'rebalance recommendation seen');
     return 'ignored';
   }

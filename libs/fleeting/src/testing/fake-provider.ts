@@ -27,6 +27,11 @@ export interface FakeInstanceGroupOptions {
   /** Connector settings, as the scaler passes them to a real provider. */
   readonly settings?: ConnectorConfig;
   readonly providerId?: string;
+  /**
+   * What every instance id starts with, before 12 hex digits of its number; default `i-fake`.
+   * `i-0` plus hex (e.g. `i-0b`) gives ids of EC2's own shape, as EC2 event parsers demand.
+   */
+  readonly idPrefix?: string;
 }
 
 interface FakeInstance {
@@ -55,6 +60,7 @@ export class FakeInstanceGroup implements InstanceGroup {
   private readonly externalClock: (() => number) | undefined;
   private readonly settings: ConnectorConfig;
   private readonly providerId: string;
+  private readonly idPrefix: string;
   private ownClockMs = 0;
   private sequence = 0;
   private generatedKey: Buffer | undefined;
@@ -71,6 +77,7 @@ export class FakeInstanceGroup implements InstanceGroup {
     this.externalClock = options.now;
     this.settings = options.settings ?? {};
     this.providerId = options.providerId ?? 'fake/local/group';
+    this.idPrefix = options.idPrefix ?? 'i-fake';
   }
 
   /** Moves the fake's own clock forward; refused when an external clock was injected. */
@@ -124,7 +131,7 @@ export class FakeInstanceGroup implements InstanceGroup {
   /** Adds a stray with the pool's tags that was never a member (a crashed run's launch). */
   addStray(): string {
     this.sequence += 1;
-    const id = `i-fake${this.sequence.toString(16).padStart(12, '0')}`;
+    const id = `${this.idPrefix}${this.sequence.toString(16).padStart(12, '0')}`;
     this.strays.set(id, { createdAtMs: this.now() });
     return id;
   }
@@ -319,7 +326,7 @@ export class FakeInstanceGroup implements InstanceGroup {
 
   private create(): void {
     this.sequence += 1;
-    const id = `i-fake${this.sequence.toString(16).padStart(12, '0')}`;
+    const id = `${this.idPrefix}${this.sequence.toString(16).padStart(12, '0')}`;
     // Loopback addresses that nothing listens on, so an accidental dial fails fast and locally.
     const address = `127.200.${Math.floor(this.sequence / 250) % 250}.${(this.sequence % 250) + 1}`;
     const failsBoot = this.bootFailuresPending > 0;
