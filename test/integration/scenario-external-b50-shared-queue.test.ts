@@ -56,7 +56,7 @@ describe('B50 one interruption queue read by two processes', () => {
   const keyPrefix = `it-b50-shared-${process.pid}-${randomBytes(3).toString('hex')}`;
   const processes: Process[] = [];
 
-  async function startProcess(name: string, idPrefix: string): Promise<Process> {
+  function startProcess(name: string, idPrefix: string): Process {
     const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
     const clock = () => nowMs;
     const registry = createRegistry({ redis, keyPrefix, runnerKey: `pool-${name}`, clock, logger });
@@ -142,8 +142,8 @@ describe('B50 one interruption queue read by two processes', () => {
   });
 
   it('both warned instances are taken out of service, each exactly once', async () => {
-    const a = await startProcess('a', 'i-0a');
-    const b = await startProcess('b', 'i-0b');
+    const a = startProcess('a', 'i-0a');
+    const b = startProcess('b', 'i-0b');
     const onA = await readyInstance(a);
     const onB = await readyInstance(b);
     expect(onA).not.toBe(onB);

@@ -103,7 +103,7 @@ describe('B52 tagged instances outside the group', () => {
     await world.cleanup();
   });
 
-  it('B52 ends a detached tagged instance outside the group after confirmation, never a stranger, not while claimed', async () => {
+  it('B52 ends a confirmed tagged instance outside the group, never a stranger, not while claimed', async () => {
     const settings = settingsWith({ capacityPerInstance: 1, maxInstanceCount: 3 });
     const scaler = world.scaler('scaler-b52', settings, undefined, {
       orphanGraceMs,

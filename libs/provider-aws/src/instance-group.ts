@@ -21,12 +21,12 @@ import { decreaseInstances, failAll } from './decrease';
 import { describeGroup, groupSetupOf } from './group-setup';
 import type { GroupSetup } from './group-setup';
 import { applyIncrease, planIncrease } from './increase';
-import { classifyAwsError } from './classify-aws-error';
 import { inspectInstances } from './inspect-instances';
 import { resolveSettings } from './settings';
 import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
 import { instanceStatusOf } from './state-mapping';
-import { describeOwned, isStrayOf, strayOf, terminateStrays } from './strays';
+import { findStrays, strayOf, terminateStrays } from './strays';
+import type { StrayScope } from './strays';
 import { completeActions, describeTerminationHooks, recordHeartbeats } from './termination-hooks';
 import type { TerminationHook } from './termination-hooks';
 
@@ -212,7 +212,9 @@ export class AwsInstanceGroup implements InstanceGroup {
    * stray finder); none without owner tags.
    */
   async listStrays(options: CallOptions = {}): Promise<readonly StrayInstance[]> {
-    return (await this.describeStrays(options.signal)).map(strayOf);
+    const { clients, settings } = this.ready();
+    const found = await findStrays(clients.ec2, this.strayScope(settings), options.signal);
+    return found.map(strayOf);
   }
 
   /**
@@ -224,19 +226,10 @@ export class AwsInstanceGroup implements InstanceGroup {
     if (ids.length === 0) {
       return { succeeded: [], failed: [] };
     }
-    const owner = settings.ownerTags;
-    const fresh =
-      owner === undefined
-        ? []
-        : await describeOwned(clients.ec2, [owner.clusterId], [owner.pool], options.signal).catch(
-            (error: unknown) => {
-              throw classifyAwsError(error, { action: 'describe stray instances' });
-            },
-          );
+    // The fresh look never goes through the shared finder: its round may be older.
+    const scope = { ...this.strayScope(settings), finder: undefined };
     const strays = new Set(
-      fresh
-        .filter(i => owner !== undefined && isStrayOf(i, owner, settings.name, this.memberIds))
-        .map(i => i.InstanceId ?? ''),
+      (await findStrays(clients.ec2, scope, options.signal)).map(i => i.InstanceId),
     );
     const result = await terminateStrays(clients.ec2, ids, strays, options.signal);
     if (result.succeeded.length > 0) {
@@ -245,22 +238,13 @@ export class AwsInstanceGroup implements InstanceGroup {
     return result;
   }
 
-  private async describeStrays(signal: AbortSignal | undefined) {
-    const { clients, settings } = this.ready();
-    const owner = settings.ownerTags;
-    if (owner === undefined) {
-      return [];
-    }
-    const finder = this.input.strayFinder;
-    const described =
-      finder === undefined
-        ? await describeOwned(clients.ec2, [owner.clusterId], [owner.pool], signal).catch(
-            (error: unknown) => {
-              throw classifyAwsError(error, { action: 'describe stray instances' });
-            },
-          )
-        : await finder.read(owner, signal);
-    return described.filter(i => isStrayOf(i, owner, settings.name, this.memberIds));
+  private strayScope(settings: ResolvedAwsSettings): StrayScope {
+    return {
+      owner: settings.ownerTags,
+      groupName: settings.name,
+      memberIds: this.memberIds,
+      finder: this.input.strayFinder,
+    };
   }
 
   /** Resolves when EC2 reports the member running; rejects not found or unhealthy otherwise. */

@@ -6,6 +6,7 @@ import type { DecreaseFailure, DecreaseResult, StrayInstance } from '@taskfleet/
 import { classifyAwsError } from './classify-aws-error';
 import { OWNER_TAG_KEYS } from './inspect-instances';
 import type { OwnerTags } from './inspect-instances';
+import type { SharedStrayFinder } from './shared-stray-finder';
 
 /** The tag Auto Scaling puts on its members and takes off a detached one. */
 export const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
@@ -83,6 +84,40 @@ export function isStrayOf(
   );
 }
 
+/** Whose strays to look for, and where: the pool, its group and members, the shared finder. */
+export interface StrayScope {
+  /** The pool's owner tags; without them nothing is a stray. */
+  readonly owner: OwnerTags | undefined;
+  readonly groupName: string;
+  /** The group's members as last described. */
+  readonly memberIds: ReadonlySet<string>;
+  /** The account's shared finder; without it the pool describes its own tagged instances. */
+  readonly finder: SharedStrayFinder | undefined;
+}
+
+/** The pool's strays now (see {@link isStrayOf}), read through the finder when there is one. */
+export async function findStrays(
+  ec2: EC2Client,
+  scope: StrayScope,
+  signal?: AbortSignal,
+): Promise<Instance[]> {
+  const owner = scope.owner;
+  if (owner === undefined) {
+    return [];
+  }
+  let described: readonly Instance[];
+  if (scope.finder === undefined) {
+    try {
+      described = await describeOwned(ec2, [owner.clusterId], [owner.pool], signal);
+    } catch (error) {
+      throw classifyAwsError(error, { action: 'describe stray instances' });
+    }
+  } else {
+    described = await scope.finder.read(owner, signal);
+  }
+  return described.filter(i => isStrayOf(i, owner, scope.groupName, scope.memberIds));
+}
+
 /** The port's view of a stray. */
 export function strayOf(instance: Instance): StrayInstance {
   return {
@@ -110,7 +145,7 @@ function notStray(id: string): FleetingError {
 export async function terminateStrays(
   ec2: EC2Client,
   ids: readonly string[],
-  strays: ReadonlySet<string>,
+  strays: ReadonlySet<string | undefined>,
   signal?: AbortSignal,
 ): Promise<DecreaseResult> {
   const succeeded: string[] = [];

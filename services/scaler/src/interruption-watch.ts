@@ -45,8 +45,8 @@ export interface InterruptionWatchOptions {
  * the pools until one knows the instance. A message is deleted once handled, or when it is no
  * notice (logged), or names no instance of these pools: then it is handed on (`handoff`) to the
  * pool that knows it, here or in another process; it stays (and comes back) when the leader must
- * act on it but could not, or the handing on failed. A failed receive waits out a growing back-off; nothing ends the loop
- * but close().
+ * act on it but could not, or the handing on failed. A failed receive waits out a growing
+ * back-off; nothing ends the loop but close().
  */
 export class InterruptionWatch {
   private readonly timers: ScalerTimers;
