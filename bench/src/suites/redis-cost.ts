@@ -287,6 +287,10 @@ function figures(idle: Window, busy: Window, scripts: ReadonlyMap<string, string
       'calls per job on the server (scripts’ inner calls included)',
       fixed(total(busy.server) / jobCount),
     ),
+    figure(
+      'calls per job on the server, idle background taken out',
+      fixed((total(busy.server) - (total(idle.server) / idle.seconds) * busy.seconds) / jobCount),
+    ),
     figure('server: top calls per job', top(busy.server, jobCount, 8)),
     figure('pipeline wall time', fixed(busy.seconds), 's'),
   );
