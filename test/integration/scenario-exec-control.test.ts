@@ -60,6 +60,9 @@ const ciYaml = `
 queued-cancel:
   script:
     - echo must-not-run
+granted-cancel:
+  script:
+    - echo granted-must-not-run
 run-cancel:
   script:
     - echo run-cancel-started
@@ -140,7 +143,7 @@ describe('executor limits and signals on real sshd (issue #5)', () => {
     });
     await emulator.admin.createPipeline(project.id);
     // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       const requested = await client.requestJob({ token: runnerToken });
       if (requested.kind !== 'job') {
         throw new Error(`expected a job, got ${requested.kind}`);
@@ -355,6 +358,24 @@ describe('executor limits and signals on real sshd (issue #5)', () => {
       const view = emulator.admin.getJob(job('queued-cancel').id);
       expect(view.status).toBe('canceled');
       expect(emulator.admin.getTrace(job('queued-cancel').id)).not.toContain('must-not-run');
+      expect(await useCount()).toBe(before);
+      await expectHealthyAndFree();
+    });
+
+    it('cancel while queued gives back a slot granted to an earlier, dead delivery', async () => {
+      const id = job('granted-cancel').id;
+      // The only slot is busy; an earlier delivery of the job waits for it, and its executor
+      // dies; the slot frees and is granted to that delivery's job, which nobody runs now.
+      expect(await registry.claimSlot('it-blocker')).toBeDefined();
+      expect(await registry.claimSlot(String(id), 15_000)).toBeUndefined();
+      await registry.releaseSlot('it-blocker');
+      expect((await registry.snapshot()).claimedSlots).toBe(1);
+      const before = await useCount();
+      emulator.admin.cancelJob(id);
+      expect(await enqueue('granted-cancel')).toBe('canceled');
+      expect(emulator.admin.getJob(id).status).toBe('canceled');
+      expect(emulator.admin.getTrace(id)).not.toContain('granted-must-not-run');
+      // Given back as it was taken: free again, and no use of the instance counted twice.
       expect(await useCount()).toBe(before);
       await expectHealthyAndFree();
     });

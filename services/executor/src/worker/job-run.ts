@@ -49,8 +49,7 @@ export class JobRun {
       log,
       deadlineAtMs: this.deadlineAtMs(),
     });
-    // Whatever slot an earlier delivery of this job held is free now: its script is not running.
-    await this.options.registry.releaseSlot(String(this.target.id));
+    await this.giveBackEarlierSlot();
     if (!stored) {
       return 'lease_lost';
     }
@@ -64,6 +63,7 @@ export class JobRun {
    */
   async canceledBeforeSlot(aborted: boolean): Promise<ProcessResult> {
     const { options, logger, target } = this;
+    await this.giveBackEarlierSlot();
     if (aborted) {
       await options.records.markDelivered(target.id, options.clock.now());
       logger.warn('job abandoned: gitlab ended it');
@@ -82,6 +82,17 @@ export class JobRun {
     }
     await this.deliver(stored);
     return 'canceled';
+  }
+
+  /**
+   * Frees what an earlier delivery of this job may have left: a waiting place, or a slot granted
+   * to it after its executor died (the waiting list grants to jobs not asking at that moment).
+   * The job ends here without a script, so either would otherwise stay claimed for good.
+   */
+  private async giveBackEarlierSlot(): Promise<void> {
+    const jobId = String(this.target.id);
+    await this.options.registry.leaveWaiting(jobId);
+    await this.options.registry.releaseSlot(jobId);
   }
 
   /** Connects to the slot's instance, marks the job started (fenced) and runs it there. */
