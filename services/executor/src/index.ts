@@ -45,6 +45,13 @@ export type {
   JobRunHooks,
   ProcessResult,
 } from './worker/processor-options';
+export { ConnectionPool } from './worker/connection-pool';
+export type {
+  ConnectionLease,
+  ConnectionPoolOptions,
+  PoolConnection,
+  PoolStats,
+} from './worker/connection-pool';
 export { acquireSlot } from './worker/acquire-slot';
 export type { AcquireSlotInput, HeldSlot } from './worker/acquire-slot';
 export { JobRecords } from './worker/job-record';

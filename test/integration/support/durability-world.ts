@@ -61,6 +61,12 @@ export interface ExecutorChildSettings {
   readonly keepaliveCountMax?: number;
   readonly queuedCheckIntervalMs?: number;
   readonly diskPressurePercent?: number;
+  /** The executor's SSH connection pool (ExecutorWorkerOptions of the same names). */
+  readonly jobsPerConnection?: number;
+  readonly connectionIdleTimeMs?: number;
+  readonly connectionSweepIntervalMs?: number;
+  /** The child's pino level (its log goes to `stderr`). @defaultValue warn */
+  readonly logLevel?: string;
   readonly killAt?: {
     readonly beforeStarted?: number;
     readonly afterStarted?: number;
@@ -301,6 +307,10 @@ export async function startDurabilityWorld(
             keepaliveCountMax: settings.keepaliveCountMax ?? 2,
             queuedCheckIntervalMs: settings.queuedCheckIntervalMs,
             diskPressurePercent: settings.diskPressurePercent,
+            jobsPerConnection: settings.jobsPerConnection,
+            connectionIdleTimeMs: settings.connectionIdleTimeMs,
+            connectionSweepIntervalMs: settings.connectionSweepIntervalMs,
+            logLevel: settings.logLevel,
             killAt: settings.killAt ?? {},
           })}\n`,
         );

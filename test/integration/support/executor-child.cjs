@@ -80,6 +80,13 @@ async function main() {
       ? {}
       : { queuedCheckIntervalMs: s.queuedCheckIntervalMs }),
     ...(s.diskPressurePercent === undefined ? {} : { diskPressurePercent: s.diskPressurePercent }),
+    ...(s.jobsPerConnection === undefined ? {} : { jobsPerConnection: s.jobsPerConnection }),
+    ...(s.connectionIdleTimeMs === undefined
+      ? {}
+      : { connectionIdleTimeMs: s.connectionIdleTimeMs }),
+    ...(s.connectionSweepIntervalMs === undefined
+      ? {}
+      : { connectionSweepIntervalMs: s.connectionSweepIntervalMs }),
     hooks: {
       beforeStarted: jobId => killAt.beforeStarted === jobId && kill(jobId),
       afterStarted: jobId => killAt.afterStarted === jobId && kill(jobId),

@@ -10,8 +10,10 @@ import { shellQuote } from './bash-quote';
 // It ends by itself when the job's record is removed (the executor's final sweep), and it runs
 // in its own session, without the marker and re-parented away from the job, so the job's own
 // sweeps never count it as one of the job's processes.
-// TODO(#4): with pooled connections a job's channel can close while its connection lives on;
-// this watches the connection only, and the executor's own sweep covers the channel case.
+// Connections are pooled (worker/connection-pool), so the watched sshd process serves every job
+// on the connection: it ends when the executor dies or the connection drops, which is when each
+// of those jobs must be swept. A job's channel that closes while the connection lives on is not
+// watched here: the executor is alive then and its own end-of-job sweep (run-job) covers it.
 const watchScript = `m=$1; p=$2; f=$3; sweep=$4
 start_of() { read -r l < "/proc/$1/stat" 2>/dev/null || return 1; l=\${l##*") "}; set -- $l; echo "\${20}"; }
 a=; i=0

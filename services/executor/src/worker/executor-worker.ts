@@ -12,6 +12,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
+import { ConnectionPool } from './connection-pool';
+import type { PoolStats } from './connection-pool';
+import { dialInstance } from './dial-instance';
 import { JobRecords } from './job-record';
 import { errorName } from './job-run';
 import { JobProcessor } from './process-job';
@@ -21,7 +24,14 @@ import { RecoverySweep } from './recovery-sweep';
 /** Options of ExecutorWorker: the queue to consume and what each job run needs. */
 export interface ExecutorWorkerOptions extends Omit<
   JobProcessorOptions,
-  'records' | 'registry' | 'instances' | 'client' | 'executorId' | 'stopping' | 'failBacks'
+  | 'records'
+  | 'registry'
+  | 'instances'
+  | 'client'
+  | 'executorId'
+  | 'stopping'
+  | 'failBacks'
+  | 'connections'
 > {
   /**
    * A client with `maxRetriesPerRequest: null` (BullMQ's rule) and no `keyPrefix`; shared with
@@ -45,6 +55,12 @@ export interface ExecutorWorkerOptions extends Omit<
   readonly recoveryIntervalMs?: number;
   /** This executor's id in job leases and logs. @defaultValue random */
   readonly executorId?: string;
+  /** Jobs sharing one SSH connection to an instance (see ConnectionPool). @defaultValue 3 */
+  readonly jobsPerConnection?: number;
+  /** A pooled SSH connection unused this long is closed. @defaultValue 60 000 */
+  readonly connectionIdleTimeMs?: number;
+  /** How often unused pooled connections are checked. @defaultValue 5 000 */
+  readonly connectionSweepIntervalMs?: number;
 }
 
 // How soon an entry put back in the queue is offered again.
@@ -64,6 +80,7 @@ export class ExecutorWorker {
   private worker: Worker<QueuedJob, ProcessResult> | undefined;
   private closing: Promise<void> | undefined;
   private readonly processor: JobProcessor;
+  private readonly connections: ConnectionPool;
   private readonly records: JobRecords;
   private readonly sweep: RecoverySweep;
   private readonly queue: Queue<QueuedJob>;
@@ -91,9 +108,25 @@ export class ExecutorWorker {
       channels: [options.registry.grantChannel],
       logger: this.logger,
     });
+    this.connections = new ConnectionPool({
+      dial: instanceId => dialInstance(options, instanceId),
+      clock: options.clock,
+      logger: this.logger,
+      instanceState: async instanceId => (await options.registry.getInstance(instanceId))?.state,
+      ...(options.jobsPerConnection === undefined
+        ? {}
+        : { jobsPerConnection: options.jobsPerConnection }),
+      ...(options.connectionIdleTimeMs === undefined
+        ? {}
+        : { idleTimeMs: options.connectionIdleTimeMs }),
+      ...(options.connectionSweepIntervalMs === undefined
+        ? {}
+        : { sweepIntervalMs: options.connectionSweepIntervalMs }),
+    });
     this.processor = new JobProcessor({
       ...options,
       slotGrants: this.grants,
+      connections: this.connections,
       records: this.records,
       failBacks: new FailBackRequests(options.redis, options.keyPrefix, options.runnerKey),
       executorId: options.executorId ?? `ex-${randomBytes(4).toString('hex')}`,
@@ -113,6 +146,11 @@ export class ExecutorWorker {
         ? {}
         : { intervalMs: options.recoveryIntervalMs }),
     });
+  }
+
+  /** How many SSH connections the worker holds open, and has dialled, now. */
+  connectionStats(): PoolStats {
+    return this.connections.stats();
   }
 
   /** Runs one recovery round now and waits for its takeovers (tests and shutdown checks). */
@@ -152,6 +190,7 @@ export class ExecutorWorker {
     this.worker = worker;
     await worker.waitUntilReady();
     this.sweep.start();
+    this.connections.start();
     this.logger.info({ concurrency: this.concurrency }, 'executor worker started');
   }
 
@@ -178,6 +217,8 @@ export class ExecutorWorker {
       this.stopping.abort();
       await this.sweep.stop();
       await this.worker?.close();
+      // Every job has ended: no channel is in use on any pooled connection.
+      await this.connections.close();
       await this.queue.close();
       await this.grants.close();
       this.logger.info('executor worker stopped');

@@ -1,7 +1,6 @@
-import { dial } from '@taskfleet/fleeting';
-import type { ConnectInfo, SshConnection } from '@taskfleet/fleeting';
 import { LogMasker, TraceWriter, effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
+import type { ReleaseResult } from '@taskfleet/registry';
 import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
@@ -10,6 +9,7 @@ import type { JobOutcome } from '../job/failure-mapping';
 import { jobFailedLine, jobHeader } from '../job/job-header';
 import { runJob } from '../job/run-job';
 import type { HeldSlot } from './acquire-slot';
+import type { ConnectionLease, PoolConnection } from './connection-pool';
 import { deliverOutbox } from './deliver-outbox';
 import type { JobLease } from './job-lease';
 import { outboxWholeLogMaxBytes } from './job-record';
@@ -101,27 +101,20 @@ export class JobRun {
     const log = logger.child({ instanceId: held.instanceId, slot: held.slot });
     log.info({ existing: held.existing }, 'slot claimed');
     const tracer = options.tracer ?? noopTracer;
-    let connection: SshConnection;
+    let lease: ConnectionLease;
     try {
       const attributes = { [traceAttributes.instanceId]: held.instanceId };
-      connection = await inSpan(tracer, spanNames.executorSshConnect, { attributes }, async () => {
-        const info = await options.instances.connectInfo(held.instanceId);
-        const timeoutMs = options.dialTimeoutMs ?? 30_000;
-        // TODO(#4): pool connections per instance; each job dials its own session for now.
-        return (options.connect ?? defaultConnect)(info, timeoutMs, {
-          ...(options.keepaliveIntervalMs === undefined
-            ? {}
-            : { keepaliveIntervalMs: options.keepaliveIntervalMs }),
-          ...(options.keepaliveCountMax === undefined
-            ? {}
-            : { keepaliveCountMax: options.keepaliveCountMax }),
-        });
+      lease = await inSpan(tracer, spanNames.executorSshConnect, { attributes }, async span => {
+        const acquired = await options.connections.acquire(held.instanceId);
+        span.setAttribute(traceAttributes.outcome, acquired.reused ? 'reused' : 'dialled');
+        return acquired;
       });
     } catch (error) {
       log.error({ err: errorName(error) }, 'could not connect to instance');
       await this.reportLostInstance(held.instanceId, 'could not connect under a job');
       return this.failSystem(`could not connect to instance ${held.instanceId}`);
     }
+    const connection = lease.connection;
     const trace = this.traceWriter();
     let outcome: JobOutcome;
     try {
@@ -164,11 +157,19 @@ export class JobRun {
         await this.checkDisk(connection, held.instanceId, log);
       }
     } finally {
-      await connection.close();
+      // The connection stays pooled for the next job; the job's own channels are closed.
+      lease.release();
     }
     if (outcome.systemFailure === true) {
-      log.warn({ detail: outcome.detail }, 'instance failed under a running job');
-      await this.reportLostInstance(held.instanceId, 'lost under a running job');
+      if (connection.isClosed) {
+        // The shared connection died: every job on it fails, and the instance is lost.
+        log.warn({ detail: outcome.detail }, 'instance failed under a running job');
+        options.connections.drop(held.instanceId, 'lost under a running job');
+        await this.reportLostInstance(held.instanceId, 'lost under a running job');
+      } else {
+        // Only this job's channel failed; the connection and the other jobs on it live on.
+        log.warn({ detail: outcome.detail }, 'job channel failed on a live connection');
+      }
     }
     return this.finish(outcome, trace);
   }
@@ -211,7 +212,8 @@ export class JobRun {
       deadlineAtMs: this.deadlineAtMs(),
     });
     // The instance is done with the job: its slot is freed before the (possibly long) delivery.
-    await options.registry.releaseSlot(String(target.id));
+    const released = await options.registry.releaseSlot(String(target.id));
+    this.retireConnectionsIfLeaving(released);
     if (!stored) {
       return 'lease_lost';
     }
@@ -225,6 +227,19 @@ export class JobRun {
       return 'canceled';
     }
     return outcome.systemFailure === true ? 'system_failure' : 'failed';
+  }
+
+  /**
+   * An instance that left service with this job's end (retired by max_use_count or disk
+   * pressure, draining, unhealthy) takes no further job: its pooled connections close once idle.
+   */
+  private retireConnectionsIfLeaving(released: ReleaseResult | undefined): void {
+    if (released?.released !== true || released.instanceId === undefined) {
+      return;
+    }
+    if (released.state !== undefined && released.state !== 'ready') {
+      this.options.connections.retire(released.instanceId, released.state);
+    }
   }
 
   /** Writes the outbox under the lease; undefined when the lease was lost (nothing written). */
@@ -283,7 +298,7 @@ export class JobRun {
    * one (jobs would fail with ENOSPC); a check that cannot run changes nothing.
    */
   private async checkDisk(
-    connection: SshConnection,
+    connection: PoolConnection,
     instanceId: string,
     log: Logger,
   ): Promise<void> {
@@ -382,14 +397,6 @@ async function deliverOutboxUnderLease(
 export function anySignal(...signals: readonly (AbortSignal | undefined)[]): AbortSignal {
   const live = signals.filter((s): s is AbortSignal => s !== undefined);
   return AbortSignal.any(live);
-}
-
-function defaultConnect(
-  info: ConnectInfo,
-  timeoutMs: number,
-  keepalive: { readonly keepaliveIntervalMs?: number; readonly keepaliveCountMax?: number },
-): Promise<SshConnection> {
-  return dial(info, { connectTimeoutMs: timeoutMs, ...keepalive });
 }
 
 /** The error's name and code, for logs: never its message, which may quote input or secrets. */

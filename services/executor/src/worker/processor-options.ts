@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { CacheSettings } from '../cache/cache-stages';
 import type { RunnerScriptSettings, ScriptShell } from '../job/build-scripts';
 import type { ShellVariable } from '../job/expand-variables';
+import type { ConnectionPool } from './connection-pool';
 import type { JobRecords } from './job-record';
 
 /** Everything one job run needs; shared by all jobs of one worker. */
@@ -44,6 +45,8 @@ export interface JobProcessorOptions {
   /** Test hooks at the racy moments of a run; each costs nothing when unset. */
   readonly hooks?: JobRunHooks;
   readonly instances: Pick<InstanceGroup, 'connectInfo'>;
+  /** The SSH connections per instance that jobs share (ExecutorWorker makes one). */
+  readonly connections: ConnectionPool;
   readonly client: GitlabClient;
   /** The AES-256 key the poller encrypted payloads with (32 bytes). */
   readonly payloadKey: Buffer;
@@ -101,7 +104,7 @@ export interface JobProcessorOptions {
   readonly tracer?: Tracer;
   /** `[[runners]] id`, as a span attribute; never the token. */
   readonly runnerId?: number;
-  /** Opens the SSH session; `dial` unless a test swaps it. */
+  /** Opens a pooled SSH connection; `dial` unless a test swaps it. */
   readonly connect?: (
     info: ConnectInfo,
     timeoutMs: number,
