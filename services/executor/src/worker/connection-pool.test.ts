@@ -3,7 +3,7 @@ import { ManualClock } from '@taskfleet/gitlab';
 import { pino } from 'pino';
 
 import { ConnectionPool } from './connection-pool';
-import type { ConnectionPoolOptions, PoolConnection } from './connection-pool';
+import type { ConnectionPoolOptions } from './connection-pool';
 
 /** A connection double: only what the pool looks at (closed state and close()). */
 class FakeConnection {
@@ -72,7 +72,7 @@ function world(overrides: Partial<ConnectionPoolOptions> = {}, failDials = 0): W
       }
       const connection = new FakeConnection(instanceId);
       dialled.push(connection);
-      return connection as unknown as PoolConnection;
+      return connection;
     },
     ...overrides,
   });
@@ -167,7 +167,7 @@ describe('ConnectionPool', () => {
       ['i-2', 'draining'],
       ['i-3', 'unhealthy'],
     ]);
-    const { pool, dialled } = world({ instanceState: async id => states.get(id) });
+    const { pool, dialled } = world({ instanceState: id => Promise.resolve(states.get(id)) });
     for (const id of ['i-1', 'i-2', 'i-3']) {
       (await pool.acquire(id)).release();
     }

@@ -126,7 +126,7 @@ export class ConnectionPool {
       // Dropped (instance lost) or shut down while the dial ran.
       entry.leases -= 1;
       throw new FleetingError(
-        this.closing === undefined ? 'connection_lost' : 'shut_down',
+        this.isClosing() ? 'shut_down' : 'connection_lost',
         'could not connect: the connection was dropped while it was dialled',
         { instanceId },
       );
@@ -153,7 +153,7 @@ export class ConnectionPool {
     for (const entry of this.entries.get(instanceId) ?? []) {
       entry.retiring = true;
       if (entry.leases === 0) {
-        this.remove(entry, reason);
+        void this.remove(entry, reason);
       }
     }
   }
@@ -161,7 +161,7 @@ export class ConnectionPool {
   /** The instance is lost: every connection to it is closed now, in use or not. */
   drop(instanceId: string, reason: string): void {
     for (const entry of [...(this.entries.get(instanceId) ?? [])]) {
-      this.remove(entry, reason);
+      void this.remove(entry, reason);
     }
   }
 
@@ -183,6 +183,10 @@ export class ConnectionPool {
     return this.entries.get(instanceId)?.length ?? 0;
   }
 
+  private isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
   /** Stops the sweep and closes every connection, in use or not; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -200,7 +204,7 @@ export class ConnectionPool {
     const idle = [...this.entries.values()].flat().filter(entry => entry.leases === 0);
     for (const entry of idle) {
       if (nowMs - entry.lastUsedAtMs >= this.idleTimeMs) {
-        this.remove(entry, 'idle');
+        void this.remove(entry, 'idle');
       }
     }
     const lookup = this.options.instanceState;
@@ -231,9 +235,9 @@ export class ConnectionPool {
 
   private async sweepLoop(): Promise<void> {
     const signal = this.stopping.signal;
-    while (!signal.aborted) {
+    for (;;) {
       await this.options.clock.sleep(this.sweepIntervalMs, signal);
-      if (signal.aborted) {
+      if (this.isClosing()) {
         return;
       }
       try {
@@ -309,7 +313,7 @@ export class ConnectionPool {
     entry.leases -= 1;
     entry.lastUsedAtMs = this.options.clock.now();
     if (entry.leases === 0 && (entry.retiring || entry.connection?.isClosed === true)) {
-      this.remove(entry, entry.retiring ? 'retired' : 'ended');
+      void this.remove(entry, entry.retiring ? 'retired' : 'ended');
     }
   }
 

@@ -234,7 +234,7 @@ export class JobRun {
    * pressure, draining, unhealthy) takes no further job: its pooled connections close once idle.
    */
   private retireConnectionsIfLeaving(released: ReleaseResult | undefined): void {
-    if (released?.released !== true || released.instanceId === undefined) {
+    if (released?.released !== true) {
       return;
     }
     if (released.state !== undefined && released.state !== 'ready') {
