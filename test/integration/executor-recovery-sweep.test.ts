@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
-import { JobProcessor, JobRecords, RecoverySweep } from '@taskfleet/executor';
+import { ConnectionPool, JobProcessor, JobRecords, RecoverySweep } from '@taskfleet/executor';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { createRegistry } from '@taskfleet/registry';
@@ -86,6 +86,11 @@ describe('recovery sweep', () => {
       instances: {
         connectInfo: () => Promise.reject(new Error('a takeover must not reach an instance')),
       },
+      connections: new ConnectionPool({
+        dial: () => Promise.reject(new Error('a takeover must not reach an instance')),
+        clock: systemClock,
+        logger,
+      }),
       client,
       payloadKey,
       clock: systemClock,
