@@ -2,7 +2,7 @@
 // authenticated connection (each on its own channels, a fresh shell per stage); past
 // jobsPerConnection a second one is dialled, with its own Instance Connect key push; a job whose
 // shell dies on a live connection is that job's failure only; an instance that leaves service
-// has its connections closed; a connection that dies fails every job on it and the instance is
+// has its connections closed (unit tests); a connection that dies fails every job on it and the instance is
 // marked unhealthy. Counted on the instances' own side: sshd's accepted connections, the
 // SendSSHPublicKey calls, and the live post-login sshd processes of each instance's user.
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -21,15 +21,15 @@ const blocking = 'job-[345789]';
 
 describe('executor SSH connection pool on real sshd instances', () => {
   let world: DurabilityWorld;
-  // Two instances; while both are open, claims go to the same (busiest) one.
+  // One instance: where claims land among several is the registry's policy, not this test's.
+  // Closing on leaving service (retire) is covered by the pool's unit tests.
   let first: string;
-  let second: string;
 
   beforeAll(async () => {
     world = await startDurabilityWorld({
       name: 'ssh-pool',
       jobCount: 10,
-      instanceCount: 2,
+      instanceCount: 1,
       capacityPerInstance: 3,
       script: [
         'echo "$CI_JOB_NAME saw ${POOL_LEAK:-nothing}"',
@@ -140,7 +140,7 @@ describe('executor SSH connection pool on real sshd instances', () => {
     await world.enqueue(job(0));
     await runToEnd(0);
     const instanceId = instanceOf(0) ?? '';
-    [first, second] = [instanceId, world.instanceIds.find(id => id !== instanceId) ?? ''];
+    first = instanceId;
     const connections = sshdConnectionsTo(first);
     const pushes = keyPushesTo(first);
     expect(pushes).toBe(1);
@@ -193,36 +193,27 @@ describe('executor SSH connection pool on real sshd instances', () => {
     expect(sshdConnectionsTo(first)).toBe(connections);
   });
 
-  it('closes the connections of an instance that leaves service', async () => {
-    expect(await world.registry.retireInstance(first, 'pool_test')).toBe(true);
-    await until(
-      'connections closed',
-      async () => (await liveConnectionsTo(first)) === 0,
-      10_000,
-      100,
-    );
-  });
-
   it('fails every job on a connection that dies and marks the instance unhealthy', async () => {
     for (const index of [8, 9]) {
       await world.enqueue(job(index));
     }
     for (const index of [8, 9]) {
-      await waitingOn(second, index);
+      await waitingOn(first, index);
     }
-    expect(await liveConnectionsTo(second)).toBe(1);
-    expect(keyPushesTo(second)).toBe(1);
-    const paused = await fetch(`${world.aws.adminEndpoint}/instances/${second}/pause`, {
+    // Both on the connection with room (the other one of the two is idle).
+    const pushes = keyPushesTo(first);
+    const paused = await fetch(`${world.aws.adminEndpoint}/instances/${first}/pause`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
     expect(paused.ok).toBe(true);
+    expect(keyPushesTo(first)).toBe(pushes);
     for (const index of [8, 9]) {
       await runToEnd(index, 'failed');
       expect(world.gitlab.admin.getJob(job(index).id).failureReason).toBe('runner_system_failure');
     }
-    expect(await world.registry.getInstance(second)).toMatchObject({
+    expect(await world.registry.getInstance(first)).toMatchObject({
       state: 'unhealthy',
       reason: 'lost under a running job',
     });
