@@ -2,8 +2,9 @@
 // authenticated connection (each on its own channels, a fresh shell per stage); past
 // jobsPerConnection a second one is dialled, with its own Instance Connect key push; a job whose
 // shell dies on a live connection is that job's failure only; a connection that dies fails every
-// job on it and the instance is marked unhealthy (closing on leaving service: the unit tests). Counted on the instances' own side: sshd's accepted connections, the
-// SendSSHPublicKey calls, and the live post-login sshd processes of each instance's user.
+// job on it and the instance is marked unhealthy (closing on leaving service: the unit tests).
+// Counted on the instance's own side: sshd's accepted connections, the SendSSHPublicKey calls,
+// and the live post-login sshd processes of the instance's user.
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
