@@ -2,7 +2,7 @@
 // executor kills the script on the instance, and the process exits with everything cleaned up
 // instead of waiting for the script to end by itself.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,6 +83,42 @@ describe('taskfleet demo interrupted while a job runs', () => {
       for (const pid of processesWith(`sleep ${sleepArg}`)) {
         process.kill(Number(pid), 'SIGKILL');
       }
+    }
+  });
+
+  it('a second Ctrl-C exits at once and still removes the config that holds the secrets', async () => {
+    // A private TMPDIR, so the demo's config dir is told apart from other runs' own.
+    const tmp = await mkdtemp(join(tmpdir(), 'demo-interrupt-tmp-'));
+    await writeFile(
+      join(projectDir, '.gitlab-ci.yml'),
+      `quick:\n  variables:\n    GIT_STRATEGY: none\n  script:\n    - echo quick\n`,
+    );
+    const configDirs = async (): Promise<string[]> =>
+      (await readdir(tmp)).filter(name => name.startsWith('taskfleet-demo-config-'));
+    const child = spawn(
+      process.execPath,
+      [join(root, 'cli', 'dist', 'main.js'), 'demo', '--project', projectDir, '--timeout', '600'],
+      { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TMPDIR: tmp } },
+    );
+    const exited = new Promise<number | null>(done =>
+      child.once('exit', code => {
+        done(code);
+      }),
+    );
+    try {
+      await until('the demo wrote its config', async () => (await configDirs()).length > 0, 60_000);
+      child.kill('SIGINT');
+      // Apart, so the two are not merged into one pending signal.
+      await new Promise(resolve => setTimeout(resolve, 50));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(await configDirs()).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
+      await exited;
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +73,12 @@ export async function runDemo(
   let world: DemoWorld | undefined;
   let services: RunningService[] = [];
   const configDir = await mkdtemp(join(tmpdir(), 'taskfleet-demo-config-'));
+  // The config holds the runner token and the payload key. A second Ctrl-C exits at once
+  // (process.exit), skipping the finally below; an exit listener still runs, synchronously.
+  const removeConfig = (): void => {
+    rmSync(configDir, { recursive: true, force: true });
+  };
+  process.once('exit', removeConfig);
   try {
     world = await startDemoWorld(logger);
     const configPath = join(configDir, 'config.toml');
@@ -136,6 +143,7 @@ export async function runDemo(
       logger.warn({ err: error }, 'could not delete the demo redis keys');
     });
     await redis.quit();
+    process.off('exit', removeConfig);
     await rm(configDir, { recursive: true, force: true });
   }
 }
