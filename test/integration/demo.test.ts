@@ -101,7 +101,9 @@ describe('taskfleet demo without Redis', () => {
       (error: unknown) => error,
     )) as { code?: number; stdout?: string; stderr?: string } | undefined;
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain('could not reach redis at redis://127.0.0.1:1');
+    expect(failure?.stderr).toContain(
+      'could not reach redis at redis://127.0.0.1:1 (ECONNREFUSED)',
+    );
     expect(failure?.stdout).toBe('');
   });
 });

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { configErrorExitCode, runServices } from './run-command';
+import { pino } from 'pino';
+
+import { configErrorExitCode, runServices, waitingLogger } from './run-command';
 
 // Four independent mistakes (one in [taskfleet]); Redis points at a closed port, so starting anything would throw.
 const badConfig = `
@@ -57,5 +59,38 @@ describe('taskfleet run with a bad config', () => {
     );
     expect(code).toBe(configErrorExitCode);
     expect(lines.join('\n')).toContain('could not read file (ENOENT)');
+  });
+});
+
+describe('the start-up gate warning', () => {
+  it('warns when the missing set changes and again every 30 s while it stays', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { base: undefined, timestamp: false },
+      {
+        write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      },
+    );
+    let nowMs = 0;
+    const onWaiting = waitingLogger(logger, () => nowMs);
+    const redisDown = {
+      ready: false,
+      checks: [{ name: 'redis', ok: false, reason: 'could not reach redis (ECONNREFUSED)' }],
+    };
+    for (const at of [0, 1_000, 29_000, 30_000, 45_000, 60_000]) {
+      nowMs = at;
+      onWaiting(redisDown);
+    }
+    nowMs = 61_000;
+    onWaiting({
+      ready: false,
+      checks: [...redisDown.checks, { name: 'ssh_key /k', ok: false, reason: 'ENOENT' }],
+    });
+    expect(lines.map(l => [l.msg, l.waitingForMs, (l.missing as unknown[]).length])).toEqual([
+      ['waiting for dependencies', 0, 1],
+      ['waiting for dependencies', 30_000, 1],
+      ['waiting for dependencies', 60_000, 1],
+      ['waiting for dependencies', 0, 2],
+    ]);
   });
 });

@@ -56,19 +56,41 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Logs the missing dependencies once each time the set changes, not every round. */
-function waitingLogger(logger: Logger): (report: ReadinessReport) => void {
+/** How often the start-up gate repeats its warning while the same dependencies stay missing. */
+export const waitingReminderMs = 30_000;
+
+/**
+ * Logs the missing dependencies each time the set changes, and again every
+ * `waitingReminderMs` while it stays the same, so a log tail shows the process still waits.
+ */
+export function waitingLogger(
+  logger: Logger,
+  nowMs: () => number = Date.now,
+): (report: ReadinessReport) => void {
   let last = '';
+  let sinceMs = 0;
+  let loggedAtMs = 0;
   return report => {
     const missing = report.checks.filter(c => !c.ok);
     const key = missing.map(c => c.name).join('\n');
+    const atMs = nowMs();
     if (key !== last) {
       last = key;
-      logger.warn(
-        { missing: missing.map(c => ({ name: c.name, reason: c.reason })) },
-        'waiting for dependencies',
-      );
+      sinceMs = atMs;
+    } else if (key === '' || atMs - loggedAtMs < waitingReminderMs) {
+      return;
     }
+    loggedAtMs = atMs;
+    if (key === '') {
+      return;
+    }
+    logger.warn(
+      {
+        missing: missing.map(c => ({ name: c.name, reason: c.reason })),
+        waitingForMs: atMs - sinceMs,
+      },
+      'waiting for dependencies',
+    );
   };
 }
 

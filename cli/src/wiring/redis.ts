@@ -19,8 +19,13 @@ export async function connectRedis(redisUrl: string): Promise<Redis> {
     // Fail fast at start-up instead of queueing commands behind an endless reconnect.
     retryStrategy: times => (times > 3 ? null : 200 * times),
   });
-  // ioredis emits 'error' on every failed attempt; without a listener Node would crash.
-  redis.on('error', () => undefined);
+  // ioredis emits 'error' on every failed attempt; without a listener Node would crash. The
+  // last one says why (ECONNREFUSED, ENOTFOUND), where the final rejection says only "closed".
+  let lastAttemptError: (Error & { code?: unknown }) | undefined;
+  const onError = (error: Error): void => {
+    lastAttemptError = error;
+  };
+  redis.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     const bound = new Promise<never>((_resolve, reject) => {
@@ -31,13 +36,20 @@ export async function connectRedis(redisUrl: string): Promise<Redis> {
     await Promise.race([redis.connect().then(() => redis.ping()), bound]);
   } catch (error) {
     redis.disconnect();
-    throw new CliError('redis_unreachable', `could not reach redis at ${safeUrl(redisUrl)}`, {
-      cause: error,
-      retryable: true,
-    });
+    const code = typeof lastAttemptError?.code === 'string' ? ` (${lastAttemptError.code})` : '';
+    throw new CliError(
+      'redis_unreachable',
+      `could not reach redis at ${safeUrl(redisUrl)}${code}`,
+      {
+        cause: lastAttemptError ?? error,
+        retryable: true,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }
+  redis.off('error', onError);
+  redis.on('error', () => undefined);
   // Fail fast only for the first connect: a connection that drops later is retried for as long
   // as it takes (ioredis reads the strategy at each reconnect), and /readyz shows the outage.
   redis.options.retryStrategy = times => Math.min(200 * times, reconnectMaxDelayMs);
