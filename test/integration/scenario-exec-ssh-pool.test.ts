@@ -163,6 +163,13 @@ describe('executor SSH connection pool on real sshd instances', () => {
     }
     for (const index of [3, 4, 5]) {
       await waitingOn(first, index);
+      // The instance sees the job before GitLab has the log line naming the instance.
+      await until(
+        `job-${index} log names its instance`,
+        () => instanceOf(index) !== undefined,
+        30_000,
+        50,
+      );
     }
     expect([3, 4, 5].map(instanceOf)).toEqual([first, first, first]);
     expect(await liveConnectionsTo(first)).toBe(2);
