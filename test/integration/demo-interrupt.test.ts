@@ -2,9 +2,11 @@
 // executor kills the script on the instance, and the process exits with everything cleaned up
 // instead of waiting for the script to end by itself.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
 
 import { until } from './support/taskfleet-processes';
 
@@ -105,8 +107,20 @@ describe('taskfleet demo interrupted while a job runs', () => {
         done(code);
       }),
     );
+    // The demo's own key prefix, read from its config, so this test deletes the keys the
+    // immediate exit leaves (and no other run's).
+    let keyPrefix: string | undefined;
+    const readPrefix = async (): Promise<boolean> => {
+      const [dir] = await configDirs();
+      const text =
+        dir === undefined
+          ? ''
+          : await readFile(join(tmp, dir, 'config.toml'), 'utf8').catch(() => '');
+      keyPrefix = /key_prefix = "([^"]+)"/.exec(text)?.[1];
+      return keyPrefix !== undefined;
+    };
     try {
-      await until('the demo wrote its config', async () => (await configDirs()).length > 0, 60_000);
+      await until('the demo wrote its config', readPrefix, 60_000, 20);
       child.kill('SIGINT');
       // Apart, so the two are not merged into one pending signal.
       await new Promise(resolve => setTimeout(resolve, 50));
@@ -119,6 +133,14 @@ describe('taskfleet demo interrupted while a job runs', () => {
       }
       await exited;
       await rm(tmp, { recursive: true, force: true });
+      if (keyPrefix !== undefined) {
+        const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+        const keys = await redis.keys(`{tf:${keyPrefix}:*`);
+        if (keys.length > 0) {
+          await redis.del(...keys);
+        }
+        await redis.quit();
+      }
     }
   });
 });
