@@ -18,6 +18,8 @@ import type { RecordingTracing } from '@taskfleet/telemetry';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
+import { acceptJobs } from './support/accept-jobs';
+
 jest.setTimeout(60_000);
 
 const logger = pino({ level: 'silent' });
@@ -59,13 +61,8 @@ describe('recovery sweep', () => {
       runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
     });
     await gitlab.admin.createPipeline(project.id);
-    for (let i = 0; i < 3; i++) {
-      const requested = await client.requestJob({ token: runnerToken });
-      if (requested.kind !== 'job') {
-        throw new Error(`expected a job, got ${requested.kind}`);
-      }
-      await client.acceptJob(requested.job.id, requested.job.token);
-      jobs.set(requested.job.job_info.name, requested.job);
+    for (const [name, job] of await acceptJobs(client, runnerToken, 3)) {
+      jobs.set(name, job);
     }
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
     cleanups.push(async () => {

@@ -32,6 +32,7 @@ import { AwsInstanceGroup } from '@taskfleet/provider-aws';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
+import { acceptJobs } from './support/accept-jobs';
 import { createAwsSdkClients } from './support/aws-sdk-clients';
 import { linuxImageId } from './support/scenario-names';
 
@@ -118,14 +119,8 @@ describe('executor worker: queued jobs run on a claimed slot over SSH', () => {
       systemId: 's_0123456789ab',
     });
     await emulator.admin.createPipeline(project.id);
-    // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 10; i++) {
-      const requested = await client.requestJob({ token: runnerToken });
-      if (requested.kind !== 'job') {
-        throw new Error(`expected a job, got ${requested.kind}`);
-      }
-      await client.acceptJob(requested.job.id, requested.job.token);
-      jobs.set(requested.job.job_info.name, requested.job);
+    for (const [name, job] of await acceptJobs(client, runnerToken, 10)) {
+      jobs.set(name, job);
     }
 
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });

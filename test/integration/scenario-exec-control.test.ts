@@ -38,6 +38,7 @@ import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
+import { acceptJobs } from './support/accept-jobs';
 import { createAwsSdkClients } from './support/aws-sdk-clients';
 import { linuxImageId } from './support/scenario-names';
 
@@ -142,14 +143,8 @@ describe('executor limits and signals on real sshd (issue #5)', () => {
       systemId: 's_0123456789ab',
     });
     await emulator.admin.createPipeline(project.id);
-    // The poller's part: take every job and accept it at once (PUT state=running).
-    for (let i = 0; i < 10; i++) {
-      const requested = await client.requestJob({ token: runnerToken });
-      if (requested.kind !== 'job') {
-        throw new Error(`expected a job, got ${requested.kind}`);
-      }
-      await client.acceptJob(requested.job.id, requested.job.token);
-      jobs.set(requested.job.job_info.name, requested.job);
+    for (const [name, job] of await acceptJobs(client, runnerToken, 10)) {
+      jobs.set(name, job);
     }
 
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
