@@ -92,7 +92,12 @@ async function check(dir: string, endpoint: string, runners: string[]) {
   const path = join(dir, 'config.toml');
   await writeFile(
     path,
-    `concurrent = 4\n${runners.join('')}\n[taskfleet]\n  aws_endpoint_url = "${endpoint}"\n  aws_region = "us-east-1"\n  payload_encryption_key = "${payloadKey}"\n`,
+    [
+      `concurrent = 4\n${runners.join('')}\n[taskfleet]`,
+      `  aws_endpoint_url = "${endpoint}"`,
+      '  aws_region = "us-east-1"',
+      `  payload_encryption_key = "${payloadKey}"\n`,
+    ].join('\n'),
   );
   const lines: string[] = [];
   const code = await runCheck({ configPath: path }, line => lines.push(line));

@@ -34,7 +34,8 @@ describe('executor SSH connection pool on real sshd instances', () => {
       script: [
         'echo "$CI_JOB_NAME saw ${POOL_LEAK:-nothing}"',
         'export POOL_LEAK="$CI_JOB_NAME"',
-        `case "$CI_JOB_NAME" in ${blocking}) touch "$HOME/waiting-$CI_JOB_NAME"; while [ ! -e "$HOME/go-$CI_JOB_NAME" ]; do sleep 0.1; done;; esac`,
+        `case "$CI_JOB_NAME" in ${blocking}) touch "$HOME/waiting-$CI_JOB_NAME"; ` +
+          'while [ ! -e "$HOME/go-$CI_JOB_NAME" ]; do sleep 0.1; done;; esac',
         'if [ "$CI_JOB_NAME" = job-6 ]; then kill -KILL $$; fi',
         'echo "$CI_JOB_NAME done"',
       ],
