@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { TelemetryError, startTracing } from '@taskfleet/telemetry';
 import type { ReadinessReport, Tracing, TracingEnvironment } from '@taskfleet/telemetry';
@@ -9,6 +8,7 @@ import { readinessChecksFor, RedisHolder } from '../wiring/readiness-checks';
 import { closeAll } from '../wiring/service';
 import type { RunningService } from '../wiring/service';
 import { startServices } from '../wiring/services';
+import { processLoggerFor } from '../wiring/process-logger';
 import { startProcessTelemetry } from '../wiring/telemetry';
 import { reloadConfig } from './reload-config';
 import type { RunOptions } from './run-options';
@@ -33,12 +33,6 @@ export async function loadOrReport(
     }
     throw error;
   }
-}
-
-function loggerFor(config: Config): Logger {
-  // GitLab Runner's `panic` has no pino level; fatal is the closest.
-  const level = config.logLevel === 'panic' ? 'fatal' : config.logLevel;
-  return pino({ level }, pino.destination({ fd: 2, sync: false }));
 }
 
 /** How often the start-up gate looks again at a missing dependency. */
@@ -110,7 +104,7 @@ export async function runServices(
   }
   const { warnings } = loaded;
   let config = loaded.config;
-  const logger = loggerFor(config);
+  const logger = processLoggerFor(config);
   for (const warning of warnings) {
     logger.warn({ warning }, 'config warning');
   }

@@ -27,3 +27,5 @@ export type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 export { startRecordingTracing } from './recording-tracing';
 export type { RecordingTracing } from './recording-tracing';
 export type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+export { createProcessLogger, redactedText } from './logger';
+export type { ProcessLogFormat, ProcessLoggerOptions } from './logger';
