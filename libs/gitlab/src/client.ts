@@ -90,11 +90,15 @@ export class GitlabClient {
   private readonly lastUpdates = new Map<string, string>();
   /** The GitLab address for logs: scheme, host and port only, so no userinfo is ever logged. */
   private readonly origin: string;
+  /** The runner API base for logs: origin and path, no userinfo and no query. */
+  private readonly apiUrl: string;
 
   constructor(private readonly options: GitlabClientOptions) {
     this.logger = options.logger.child(unboundOf(options.logger, { component: 'gitlab-client' }));
     this.info = options.runnerInfo;
-    this.origin = new URL(apiBaseUrl(options.url)).origin;
+    const api = new URL(apiBaseUrl(options.url));
+    this.origin = api.origin;
+    this.apiUrl = `${api.origin}${api.pathname}`;
     this.http = new HttpTransport({
       apiBaseUrl: apiBaseUrl(options.url),
       userAgent: userAgentFor(options.runnerInfo),
@@ -195,8 +199,23 @@ export class GitlabClient {
         { ...fields, url: this.origin, code: result.error.code },
         'job request refused: gitlab does not accept this runner token',
       );
+    } else if (result.kind === 'error' && response.status === 404) {
+      // A `url` that points at a web server other than GitLab answers 404 to every call: the
+      // address is what the operator has to correct, so it is in the line.
+      this.logger.warn(
+        {
+          ...fields,
+          url: this.origin,
+          requestUrl: `${this.apiUrl}jobs/request`,
+          code: result.error.code,
+        },
+        'job request failed: no gitlab runner api at this url',
+      );
     } else if (result.kind === 'error') {
-      this.logger.warn({ ...fields, code: result.error.code }, 'job request failed');
+      this.logger.warn(
+        { ...fields, url: this.origin, code: result.error.code },
+        'job request failed',
+      );
     }
     return result;
   }
