@@ -24,7 +24,7 @@ import { loadExampleProjects, loadProject } from './project-files';
 import type { DemoProject } from './project-files';
 import { runPipeline } from './run-pipeline';
 import type { PipelineRun } from './run-pipeline';
-import { renderJson, renderRun } from './render';
+import { renderJson, renderJsonError, renderRun } from './render';
 
 /** Where the demo writes: results on `out`, progress on `progress`. */
 export interface DemoOutput {
@@ -55,9 +55,28 @@ async function projectsFor(options: DemoOptions, examplesDir: string): Promise<D
 
 /**
  * The whole demo: Redis check, emulators, group, services, each pipeline to its end, the fleet
- * back to zero; returns the exit status (0 only if every job ended as expected).
+ * back to zero; returns the exit status (0 only if every job ended as expected). A failure is
+ * thrown for the caller's stderr line; with `--json` it is also one JSON document on `out`.
  */
 export async function runDemo(
+  options: DemoOptions,
+  examplesDir: string,
+  logger: Logger,
+  output: DemoOutput,
+  stop: AbortSignal,
+): Promise<number> {
+  try {
+    return await demoRun(options, examplesDir, logger, output, stop);
+  } catch (error) {
+    if (options.json) {
+      // A script reading stdout would otherwise get nothing at all to parse.
+      output.out(renderJsonError(error));
+    }
+    throw error;
+  }
+}
+
+async function demoRun(
   options: DemoOptions,
   examplesDir: string,
   logger: Logger,

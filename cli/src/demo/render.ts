@@ -37,3 +37,19 @@ export function renderJson(runs: readonly PipelineRun[], single: boolean): strin
     pipelines: runs.map(run => ({ name: run.project.name, ...shape(run) })),
   });
 }
+
+/**
+ * The `--json` document of a demo that failed before its results: `{error: {code, message,
+ * retryable}}`, the same message the stderr line has (messages never carry a secret).
+ */
+export function renderJsonError(error: unknown): string {
+  const fields =
+    typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+  return JSON.stringify({
+    error: {
+      code: typeof fields.code === 'string' ? fields.code : 'unexpected',
+      message: error instanceof Error ? error.message : String(error),
+      retryable: fields.retryable === true,
+    },
+  });
+}
