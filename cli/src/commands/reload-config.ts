@@ -2,6 +2,7 @@ import { ConfigError, formatProblem, loadConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import type { Logger } from 'pino';
 
+import { configChanges } from '../wiring/config-changes';
 import { reloadProblems } from '../wiring/reload-problems';
 import type { RunningService } from '../wiring/service';
 import type { ProcessTelemetry } from '../wiring/telemetry';
@@ -57,6 +58,8 @@ export async function reloadConfig(input: {
   logger.info(
     {
       configPath: input.configPath,
+      // Paths only, never values: a rotated token shows as `runners[0].token` and nothing more.
+      changed: configChanges(input.current, next),
       applied: input.services.filter(s => s.reconfigure !== undefined).map(s => s.name),
     },
     'config reloaded',
