@@ -1,5 +1,13 @@
 import type { Config, RunnerConfig } from '@taskfleet/config';
-import { FailBackRequests, createJobQueue, payloadKeyId, runnerKeyFor } from '@taskfleet/job-queue';
+import {
+  FailBackRequests,
+  jobQueueName,
+  jobQueuePrefix,
+  payloadKeyId,
+  runnerKeyFor,
+} from '@taskfleet/job-queue';
+import type { QueuedJob } from '@taskfleet/job-queue';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 // Enough recent entries to see which key the pollers seal with, few enough to read quickly.
@@ -23,13 +31,15 @@ async function runnerProblems(config: Config, runner: RunnerConfig, redis: Redis
         `(this config's key id is ${ownKeyId}); ${advice}`,
     );
   }
-  const queue = createJobQueue({
+  // Read-only: BullMQ's Queue writes its `…:meta` hash when it opens unless told not to, and a
+  // check must leave Redis as it found it (a runner with no queue yet would get one).
+  const queue = new Queue<QueuedJob>(jobQueueName(runnerKey), {
     connection: redis,
-    prefix: config.taskfleet.keyPrefix,
-    runnerKey,
+    prefix: jobQueuePrefix(config.taskfleet.keyPrefix, runnerKey),
+    skipMetasUpdate: true,
   });
   try {
-    const jobs = await queue.queue.getJobs(
+    const jobs = await queue.getJobs(
       ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'],
       0,
       recentJobs - 1,
