@@ -39,8 +39,8 @@ export function renderJson(runs: readonly PipelineRun[], single: boolean): strin
 }
 
 /**
- * The `--json` document of a demo that failed before its results: `{error: {code, message,
- * retryable}}`, the same message the stderr line has (messages never carry a secret).
+ * The `--json` document of a demo that failed before its results, an object `error` with
+ * `code`, `message` (the stderr line's; messages never carry a secret) and `retryable`.
  */
 export function renderJsonError(error: unknown): string {
   const fields =
