@@ -1,10 +1,14 @@
 // B13: three pools with idle_count=6 start at once in one account whose launch rate is a token
 // bucket of burst 6 and 1 a second. The account's creation budget is shared round-robin by the
 // pools, so no launch hits RequestLimitExceeded, all 18 instances are in service within 18 s,
-// and no pool waits for the others to be served first.
+// and no pool waits for the others to be served first. Pools of one account led from two
+// scaler processes draw from one launch bucket in Redis.
+import { randomBytes } from 'node:crypto';
+
 import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
-import { RoundRobinCreationBudget } from '@taskfleet/scaler';
-import type { ScalerOptions } from '@taskfleet/scaler';
+import { LocalLaunchBucket, RedisLaunchBucket, RoundRobinCreationBudget } from '@taskfleet/scaler';
+import type { LaunchBucket, ScalerOptions } from '@taskfleet/scaler';
+import { Redis } from 'ioredis';
 
 import { settingsWith } from './scaler-harness';
 import { startPoolWorld } from './support/pool-world';
@@ -78,8 +82,7 @@ describe('B13 start-up burst of three pools', () => {
     world = await startB13((index, nowMs) => {
       budget ??= new RoundRobinCreationBudget({
         poolKeys: ['pool-0', 'pool-1', 'pool-2'],
-        limitPerSecond: 1,
-        burst: 6,
+        bucket: new LocalLaunchBucket(1, 6, nowMs),
         nowMs,
         wantTtlMs: 10 * stepMs,
       });
@@ -124,5 +127,66 @@ describe('B13 start-up burst of three pools', () => {
     const failures = await launchFailures(world);
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every(m => m.includes('RequestLimitExceeded'))).toBe(true);
+  });
+
+  describe('pools of one account led from two scaler processes', () => {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+    const keyPrefix = `test-b13-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const shared = new RedisLaunchBucket({
+      redis,
+      keyPrefix,
+      accountKey: 'one account',
+      limitPerSecond: 1,
+      burst: 6,
+    });
+
+    afterAll(async () => {
+      await redis.del(shared.redisKey);
+      await redis.quit();
+    });
+
+    // Process A leads pools 0 and 1, process B pool 2; each process has its own round-robin.
+    function twoProcesses(bucketOf: (process: 'a' | 'b', nowMs: number) => LaunchBucket) {
+      const budgets = new Map<string, RoundRobinCreationBudget>();
+      return (index: number, nowMs: number): Partial<ScalerOptions> => {
+        const process = index < 2 ? 'a' : 'b';
+        let budget = budgets.get(process);
+        if (budget === undefined) {
+          budget = new RoundRobinCreationBudget({
+            poolKeys: process === 'a' ? ['pool-0', 'pool-1'] : ['pool-2'],
+            bucket: bucketOf(process, nowMs),
+            nowMs,
+            wantTtlMs: 10 * stepMs,
+          });
+          budgets.set(process, budget);
+        }
+        return { creationBudget: { budget, poolKey: `pool-${index}` } };
+      };
+    }
+
+    it('share the Redis bucket: no RequestLimitExceeded, 18 in service within 18 s', async () => {
+      world = await startB13(twoProcesses(() => shared));
+      const startMs = world.clock.now();
+      world.start();
+      let doneAtMs: number | undefined;
+      for (let t = startMs; t <= startMs + 20 * stepMs && doneAtMs === undefined; t += stepMs) {
+        await world.runUntil(t);
+        if ((await inService(world)).every(n => n === 6)) {
+          doneAtMs = t;
+        }
+      }
+      expect(await launchFailures(world)).toEqual([]);
+      expect((doneAtMs ?? Infinity) - startMs).toBeLessThanOrEqual(18 * stepMs);
+    });
+
+    it('each with a bucket of its own, they overrun the account and hit RequestLimitExceeded', async () => {
+      world = await startB13(twoProcesses((_, nowMs) => new LocalLaunchBucket(1, 6, nowMs)));
+      const startMs = world.clock.now();
+      world.start();
+      await world.runUntil(startMs + 3 * stepMs);
+      const failures = await launchFailures(world);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.every(m => m.includes('RequestLimitExceeded'))).toBe(true);
+    });
   });
 });

@@ -2,21 +2,13 @@ import type { Config, RunnerConfig } from '@taskfleet/config';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { SharedGroupDescriber, SharedStrayFinder } from '@taskfleet/provider-aws';
 import type { AwsProviderSettings } from '@taskfleet/provider-aws';
-import { RoundRobinCreationBudget, startOffsetsMs } from '@taskfleet/scaler';
+import { RedisLaunchBucket, RoundRobinCreationBudget, startOffsetsMs } from '@taskfleet/scaler';
 import type { PoolCreationBudget } from '@taskfleet/scaler';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { CliError } from '../errors';
 import { awsSettingsFor } from './instance-group';
-
-/**
- * The account-wide launch budget: EC2's RunInstances resource bucket as AWS documents it
- * (1000 instances at once, refilled at 2 a second), shared round-robin by the account's pools.
- */
-// TODO(#4): the account budget is not configurable yet, and it is shared within one process
-// only; pools of one account led from different processes each hold a whole budget.
-const accountLaunchBurst = 1_000;
-const accountLaunchesPerSecond = 2;
 
 /** What the pools of one process share, per AWS account and Region (B13, B59). */
 export interface SharedPools {
@@ -52,11 +44,14 @@ interface Account {
 /**
  * Groups the runners by account and Region, each group with one shared describer (one batched
  * DescribeAutoScalingGroups a round, one throttling back-off), one shared stray finder (one
- * DescribeInstances by tag a sweep round) and one round-robin creation budget, and spreads their
- * start offsets.
+ * DescribeInstances by tag a sweep round) and one round-robin creation budget over the
+ * account's launch bucket in Redis (`[taskfleet] account_launch_burst` and
+ * `account_launches_per_second`, shared with every scaler process of the deployment), and
+ * spreads their start offsets.
  */
 export function sharedPools(
   config: Config,
+  redis: Redis | Cluster,
   logger: Logger,
   random: () => number = Math.random,
   nowMs: number = Date.now(),
@@ -88,14 +83,20 @@ export function sharedPools(
     accountOf.set(runner, account);
   }
   const budgets = new Map<Account, RoundRobinCreationBudget>();
-  for (const account of accounts.values()) {
+  for (const [accountKey, account] of accounts) {
     const slowestMs = Math.max(...account.runners.map(r => r.autoscaler.updateIntervalMs));
+    const bucket = new RedisLaunchBucket({
+      redis,
+      keyPrefix: config.taskfleet.keyPrefix,
+      accountKey,
+      limitPerSecond: config.taskfleet.accountLaunchesPerSecond,
+      burst: config.taskfleet.accountLaunchBurst,
+    });
     budgets.set(
       account,
       new RoundRobinCreationBudget({
         poolKeys: account.runners.map(runnerKeyFor),
-        limitPerSecond: accountLaunchesPerSecond,
-        burst: accountLaunchBurst,
+        bucket,
         nowMs,
         wantTtlMs: 2 * slowestMs,
       }),

@@ -64,6 +64,16 @@ export function reloadProblems(old: Config, next: Config): string[] {
       old.taskfleet.scaleInCooldownMs,
       next.taskfleet.scaleInCooldownMs,
     ],
+    [
+      'taskfleet.account_launch_burst',
+      old.taskfleet.accountLaunchBurst,
+      next.taskfleet.accountLaunchBurst,
+    ],
+    [
+      'taskfleet.account_launches_per_second',
+      old.taskfleet.accountLaunchesPerSecond,
+      next.taskfleet.accountLaunchesPerSecond,
+    ],
   ];
   for (const [key, was, now] of restartOnly) {
     if (!same(was, now)) {

@@ -117,7 +117,7 @@ export function startScalers(
   telemetry?: ServiceTelemetry,
   random: () => number = Math.random,
 ): RunningService[] {
-  const pools = sharedPools(config, logger, random);
+  const pools = sharedPools(config, redis, logger, random);
   // Spot warnings of instances that a watch's own pools do not know, for the pools (here or in
   // another process on this Redis and queue) that do.
   const spotHandoff = new RedisSpotHandoff({ redis, keyPrefix: config.taskfleet.keyPrefix });

@@ -237,6 +237,17 @@ export interface TaskfleetTuning {
    * @defaultValue `85`
    */
   readonly diskPressurePercent: number;
+  /**
+   * `account_launch_burst`: instances the pools of one AWS account and Region may ask for at
+   * once, shared through Redis by every scaler process of the deployment (B13).
+   * @defaultValue `1000` (EC2's RunInstances resource bucket)
+   */
+  readonly accountLaunchBurst: number;
+  /**
+   * `account_launches_per_second`: how fast that shared launch budget refills.
+   * @defaultValue `2` (EC2's RunInstances refill rate)
+   */
+  readonly accountLaunchesPerSecond: number;
 }
 
 /** taskfleet's own settings (`[taskfleet]` table or `TASKFLEET_*` environment variables). */

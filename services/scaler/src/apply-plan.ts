@@ -113,7 +113,7 @@ export async function applyPlan(
     const own = Math.min(toCreate, Math.floor(ctx.memory.bucket.available(ctx.nowMs) + 1e-9));
     const shared = ctx.creationBudget;
     const allowed =
-      shared === undefined ? own : shared.budget.grant(shared.poolKey, own, ctx.nowMs);
+      shared === undefined ? own : await shared.budget.grant(shared.poolKey, own, ctx.nowMs);
     const take = ctx.memory.bucket.take(allowed, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;

@@ -5,17 +5,43 @@ import { ScalerError } from './errors';
 /** A creation budget several pools share; each pool's scaler asks it before asking the cloud. */
 export interface CreationBudget {
   /** Creations `poolKey` may ask for now, at most `wanted`; records what the pool wants. */
-  grant(poolKey: string, wanted: number, nowMs: number): number;
+  grant(poolKey: string, wanted: number, nowMs: number): Promise<number>;
+}
+
+/** Where an account's launch tokens are kept: in this process, or in Redis for every process. */
+export interface LaunchBucket {
+  /** Whole or fractional tokens there at `nowMs`. */
+  available(nowMs: number): Promise<number>;
+  /** Takes up to `n` whole tokens at `nowMs` and returns how many it took; never a debt. */
+  take(n: number, nowMs: number): Promise<number>;
+}
+
+/** A launch bucket held by this process alone. */
+export class LocalLaunchBucket implements LaunchBucket {
+  private bucket: TokenBucket;
+
+  /** A full bucket of `burst` refilled at `limitPerSecond` (`null`: unlimited). */
+  constructor(limitPerSecond: number | null, burst: number, nowMs: number) {
+    this.bucket = TokenBucket.create(limitPerSecond, burst, nowMs);
+  }
+
+  available(nowMs: number): Promise<number> {
+    return Promise.resolve(this.bucket.available(nowMs));
+  }
+
+  take(n: number, nowMs: number): Promise<number> {
+    const take = this.bucket.take(n, nowMs);
+    this.bucket = take.bucket;
+    return Promise.resolve(take.granted);
+  }
 }
 
 /** Options of {@link RoundRobinCreationBudget}. */
 export interface RoundRobinCreationBudgetOptions {
   /** Every pool that shares the budget, in turn order. */
   readonly poolKeys: readonly string[];
-  /** Instances per second the account may launch; `null` for unlimited. */
-  readonly limitPerSecond: number | null;
-  /** Instances the account may launch at once. */
-  readonly burst: number;
+  /** The account's launch tokens; several processes share them when the bucket is in Redis. */
+  readonly bucket: LaunchBucket;
   readonly nowMs: number;
   /**
    * How long a pool's last ask counts as wanting (a pool that has not asked yet counts as
@@ -33,10 +59,11 @@ interface Want {
  * The account-wide creation budget of the pools of one process (B13): one token bucket, dealt
  * one token at a time round-robin over the pools that want instances, starting from the pool
  * whose turn it is, so no pool is starved when the bucket is short. taskscaler's own
- * `scale_throttle` stays per pool and is applied first.
+ * `scale_throttle` stays per pool and is applied first. With the bucket in Redis, the processes
+ * of one account draw from it first come first served; the turns are per process.
  */
 export class RoundRobinCreationBudget implements CreationBudget {
-  private bucket: TokenBucket;
+  private readonly bucket: LaunchBucket;
   private readonly order: readonly string[];
   private readonly wants = new Map<string, Want>();
   private readonly wantTtlMs: number;
@@ -48,29 +75,29 @@ export class RoundRobinCreationBudget implements CreationBudget {
       throw new ScalerError('invalid_option', 'could not create budget: pool keys must differ');
     }
     this.order = [...options.poolKeys];
-    this.bucket = TokenBucket.create(options.limitPerSecond, options.burst, options.nowMs);
+    this.bucket = options.bucket;
     this.wantTtlMs = options.wantTtlMs;
     this.startedAtMs = options.nowMs;
   }
 
-  grant(poolKey: string, wanted: number, nowMs: number): number {
+  async grant(poolKey: string, wanted: number, nowMs: number): Promise<number> {
     const index = this.order.indexOf(poolKey);
     if (index < 0) {
       throw new ScalerError('invalid_option', `could not grant creations: unknown pool ${poolKey}`);
     }
     const asked = Math.max(0, Math.floor(wanted));
     this.wants.set(poolKey, { count: asked, atMs: nowMs });
-    const tokens = Math.floor(this.bucket.available(nowMs) + 1e-9);
+    const tokens = Math.floor((await this.bucket.available(nowMs)) + 1e-9);
     const share = Math.min(asked, this.dealtTo(index, tokens, nowMs));
     if (share === 0) {
       return 0;
     }
-    const take = this.bucket.take(share, nowMs);
-    this.bucket = take.bucket;
-    this.wants.set(poolKey, { count: asked - take.granted, atMs: nowMs });
+    // Another process may have drawn in between: the take grants only what is left.
+    const granted = await this.bucket.take(share, nowMs);
+    this.wants.set(poolKey, { count: asked - granted, atMs: nowMs });
     // The next pool has the turn: a pool that just got instances goes to the back.
     this.cursor = (index + 1) % this.order.length;
-    return take.granted;
+    return granted;
   }
 
   /** What dealing `tokens` one at a time from the cursor over the wanting pools gives `index`. */

@@ -1,7 +1,7 @@
 /** Errors of the scaler service. */
 
 /** Stable codes of {@link ScalerError}. */
-export type ScalerErrorCode = 'invalid_option' | 'closed';
+export type ScalerErrorCode = 'invalid_option' | 'closed' | 'redis_unavailable';
 
 /** Options of {@link ScalerError}. */
 export interface ScalerErrorOptions {
@@ -13,8 +13,8 @@ export interface ScalerErrorOptions {
 export class ScalerError extends Error {
   /** Why the operation failed. */
   readonly code: ScalerErrorCode;
-  /** Neither code heals by retrying: fix the options, or make a new scaler. */
-  readonly retryable = false;
+  /** Only Redis heals by retrying; for the others fix the options, or make a new scaler. */
+  readonly retryable: boolean;
   /** The instance concerned, when there is one. */
   readonly instanceId: string | undefined;
 
@@ -22,6 +22,7 @@ export class ScalerError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScalerError';
     this.code = code;
+    this.retryable = code === 'redis_unavailable';
     this.instanceId = options.instanceId;
   }
 }

@@ -9,8 +9,14 @@ export type {
   TickOutcome,
 } from './scaler';
 export { delayWithBackoffMs, startOffsetsMs } from './tick-schedule';
-export { RoundRobinCreationBudget } from './creation-budget';
-export type { CreationBudget, RoundRobinCreationBudgetOptions } from './creation-budget';
+export { LocalLaunchBucket, RoundRobinCreationBudget } from './creation-budget';
+export type {
+  CreationBudget,
+  LaunchBucket,
+  RoundRobinCreationBudgetOptions,
+} from './creation-budget';
+export { RedisLaunchBucket } from './redis-launch-bucket';
+export type { RedisLaunchBucketOptions } from './redis-launch-bucket';
 export type { PoolCreationBudget } from './context';
 export type { LifecycleTimings, ScalerSettings } from './settings';
 export { lifecycleTimings } from './settings';

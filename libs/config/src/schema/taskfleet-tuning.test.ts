@@ -25,6 +25,8 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       idleConfirmMs: null,
       scaleInCooldownMs: 0,
       diskPressurePercent: 85,
+      accountLaunchBurst: 1_000,
+      accountLaunchesPerSecond: 2,
     });
   });
 
@@ -35,6 +37,8 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       'idle_confirm_time = "0s"',
       'scale_in_cooldown = "10m"',
       'disk_pressure_percent = 0',
+      'account_launch_burst = 20',
+      'account_launches_per_second = 0.5',
     ].join('\n');
     expect(load(table).config.taskfleet).toMatchObject({
       instanceCreateTimeoutMs: 900_000,
@@ -42,6 +46,8 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       idleConfirmMs: 0,
       scaleInCooldownMs: 600_000,
       diskPressurePercent: 0,
+      accountLaunchBurst: 20,
+      accountLaunchesPerSecond: 0.5,
     });
   });
 
@@ -52,6 +58,8 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       'idle_confirm_time = "-4s"',
       'scale_in_cooldown = "-1m"',
       'disk_pressure_percent = 120',
+      'account_launch_burst = 0',
+      'account_launches_per_second = 0',
     ].join('\n');
     expect(problems(table)).toEqual([
       'taskfleet.instance_create_timeout: must be longer than 0s',
@@ -59,6 +67,8 @@ describe('[taskfleet] scaler and executor tuning keys', () => {
       'taskfleet.idle_confirm_time: must not be negative, got "-4s"',
       'taskfleet.scale_in_cooldown: must not be negative, got "-1m"',
       'taskfleet.disk_pressure_percent: must be from 0 to 100, got 120',
+      'taskfleet.account_launch_burst: must be 1 or more, got 0',
+      'taskfleet.account_launches_per_second: must be more than 0',
     ]);
   });
 

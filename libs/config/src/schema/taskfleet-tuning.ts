@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { TaskfleetTuning } from '../types';
-import { goDuration, tomlInt } from './primitives';
+import { goDuration, tomlFloat, tomlInt } from './primitives';
 
 function positiveDuration(): z.ZodType<number> {
   // Zero would mean "at once, every tick": a timeout that gives every creation up, a heartbeat
@@ -16,6 +16,10 @@ export const taskfleetTuningShape = {
   // Zero is the default and means no cooldown (taskscaler has none).
   scale_in_cooldown: goDuration().optional(),
   disk_pressure_percent: tomlInt(0, 100).optional(),
+  account_launch_burst: tomlInt(1).optional(),
+  account_launches_per_second: tomlFloat(0)
+    .refine(perSecond => perSecond > 0, { error: 'must be more than 0' })
+    .optional(),
 };
 
 type RawTuning = Partial<z.output<z.ZodObject<typeof taskfleetTuningShape>>>;
@@ -28,5 +32,8 @@ export function tuningOf(table: RawTuning): TaskfleetTuning {
     idleConfirmMs: table.idle_confirm_time ?? null,
     scaleInCooldownMs: table.scale_in_cooldown ?? 0,
     diskPressurePercent: table.disk_pressure_percent ?? 85,
+    // EC2's RunInstances resource bucket as AWS documents it: 1000 at once, 2 a second refill.
+    accountLaunchBurst: table.account_launch_burst ?? 1_000,
+    accountLaunchesPerSecond: table.account_launches_per_second ?? 2,
   };
 }

@@ -49,6 +49,8 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       idleConfirmMs: null,
       scaleInCooldownMs: 0,
       diskPressurePercent: 85,
+      accountLaunchBurst: 1_000,
+      accountLaunchesPerSecond: 2,
     });
   });
 
