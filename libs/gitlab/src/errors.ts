@@ -13,7 +13,9 @@ export type GitlabApiErrorCode =
   | 'unprocessable'
   | 'bad_response'
   | 'unexpected_status'
-  | 'invalid_config';
+  | 'invalid_config'
+  /** The client threw where it answers with a result (a bug or an unforeseen error): retryable. */
+  | 'client_fault';
 
 /** Codes whose call may succeed when simply tried again later. */
 const RETRYABLE_CODES: ReadonlySet<GitlabApiErrorCode> = new Set([
@@ -23,6 +25,7 @@ const RETRYABLE_CODES: ReadonlySet<GitlabApiErrorCode> = new Set([
   'unavailable',
   'timeout',
   'network',
+  'client_fault',
 ]);
 
 /** A failed runner API call: the code says what happened, `status` is the HTTP status if any. */

@@ -6,6 +6,8 @@ export {
   createJobQueue,
   defaultKeepCompleted,
   defaultKeepFailed,
+  queuedJobAttempts,
+  queuedJobBackoff,
   queuedJobName,
 } from './job-queue';
 export type { EnqueueResult, JobQueue, JobQueueOptions } from './job-queue';

@@ -13,6 +13,14 @@ export const defaultKeepCompleted: KeepJobs = { age: 24 * 60 * 60, count: 10_000
 /** Failed entries are kept longer, for a person to look at. */
 export const defaultKeepFailed: KeepJobs = { age: 7 * 24 * 60 * 60, count: 10_000 };
 
+/**
+ * Deliveries of one entry when one fails with an unexpected error (Redis refusing, a client
+ * throwing): safe, because the consumer's durable job record decides what a retry does and never
+ * starts a script twice (invariant 2). Back-off 1 s doubling: 1, 2, 4 and 8 s between them.
+ */
+export const queuedJobAttempts = 5;
+export const queuedJobBackoff = { type: 'exponential', delay: 1000 } as const;
+
 /** Options of createJobQueue. */
 export interface JobQueueOptions {
   /** An ioredis Redis or Cluster client without `keyPrefix` (BullMQ refuses it), or options. */
@@ -72,8 +80,9 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
           jobId: id,
           removeOnComplete,
           removeOnFail,
-          // A started script is never re-run from the top (invariant 2): one attempt only.
-          attempts: 1,
+          // A retry reads the consumer's job record: a started script is never run again.
+          attempts: queuedJobAttempts,
+          backoff: queuedJobBackoff,
         });
       } catch (cause) {
         throw new JobQueueError('redis_unavailable', 'could not enqueue job', { cause });

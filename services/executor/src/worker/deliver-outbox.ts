@@ -2,6 +2,7 @@ import { sendFinalUpdate } from '@taskfleet/gitlab';
 import type { Clock, FinalUpdateOutcome, GitlabClient } from '@taskfleet/gitlab';
 import type { Logger } from 'pino';
 
+import { guardedFinalCalls } from './guarded-client';
 import type { OutboxEntry } from './job-record';
 import { OutboxTrace } from './outbox-trace';
 import type { ReportTarget } from './report-target';
@@ -19,12 +20,14 @@ export interface DeliverOutboxInput {
 /**
  * Sends a finished job's outbox: the rest of its log, then its final state until GitLab takes
  * it or the outbox deadline passes. The same code runs for the executor that ran the job and
- * for any executor that takes an undelivered outbox over.
+ * for any executor that takes an undelivered outbox over; a client that throws is retried as a
+ * failed call.
  */
 export function deliverOutbox(input: DeliverOutboxInput): Promise<FinalUpdateOutcome> {
   const { outbox, target } = input;
+  const client = guardedFinalCalls(input.client, input.logger);
   const trace = new OutboxTrace(
-    input.client,
+    client,
     target.id,
     target.token,
     outbox.logFromOffset,
@@ -34,7 +37,7 @@ export function deliverOutbox(input: DeliverOutboxInput): Promise<FinalUpdateOut
     target.debugTrace === true,
   );
   return sendFinalUpdate({
-    client: input.client,
+    client,
     jobId: target.id,
     jobToken: target.token,
     update:

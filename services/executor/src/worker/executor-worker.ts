@@ -15,8 +15,8 @@ import { ExecutorError } from '../errors';
 import { ConnectionPool } from './connection-pool';
 import type { PoolStats } from './connection-pool';
 import { dialInstance } from './dial-instance';
+import { errorName } from './error-name';
 import { JobRecords } from './job-record';
-import { errorName } from './job-run';
 import { JobProcessor } from './process-job';
 import type { ExecutorSettings, JobProcessorOptions, ProcessResult } from './processor-options';
 import { RecoverySweep } from './recovery-sweep';
@@ -233,7 +233,9 @@ export class ExecutorWorker {
   ): Promise<ProcessResult> {
     const startedAtMs = this.clock.now();
     try {
-      const result = await this.processor.process(job.data, signal);
+      // The queue retries a failed entry (job-queue's attempts): the last one reports directly.
+      const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const result = await this.processor.process(job.data, signal, { finalAttempt });
       if (result === 'handed_over' && token !== undefined) {
         await this.keepInQueue(job, token);
       }

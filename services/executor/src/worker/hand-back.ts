@@ -3,8 +3,42 @@ import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
-import { errorName } from './job-run';
+import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
+import type { DecodedPayload } from './decode-payload';
+import { errorName } from './error-name';
 import type { JobProcessorOptions } from './processor-options';
+
+/**
+ * Reads a delivery's job: its payload, or failing that its id-and-token envelope (the job is then
+ * `unrunnable`, failed back to GitLab as a system failure). With neither readable, or the
+ * envelope naming another job, the job's pending demand and claim are freed, it is handed back
+ * (another payload key) or only logged, and the decrypt error is thrown (the queue entry fails).
+ */
+export async function decodeOrHandBack(
+  options: Pick<JobProcessorOptions, 'failBacks' | 'payloadKey' | 'clock' | 'registry'>,
+  queued: QueuedJob,
+  logger: Logger,
+): Promise<DecodedPayload> {
+  try {
+    return decodeQueuedPayload(queued.payload, options.payloadKey);
+  } catch (error) {
+    const report = decodeReportEnvelope(queued.report, options.payloadKey);
+    const jobId = queued.gitlabJobId;
+    if (report === undefined || report.jobId !== jobId) {
+      await options.registry.dropPending(String(jobId));
+      await options.registry.releaseSlot(String(jobId));
+      await handBack(options, queued, error, logger);
+      throw error;
+    }
+    logger.error({ err: errorName(error) }, 'could not decrypt job payload');
+    return {
+      kind: 'unrunnable',
+      jobId,
+      jobToken: report.jobToken,
+      problems: ['the job payload could not be decrypted'],
+    };
+  }
+}
 
 /**
  * What is left to do with a job whose envelopes this executor cannot open. Sealed under another

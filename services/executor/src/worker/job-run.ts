@@ -1,4 +1,4 @@
-import { LogMasker, TraceWriter, effectiveFailureReason } from '@taskfleet/gitlab';
+import { TraceWriter, effectiveFailureReason } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import type { ReleaseResult } from '@taskfleet/registry';
 import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
@@ -9,16 +9,19 @@ import type { JobOutcome } from '../job/failure-mapping';
 import { jobFailedLine, jobHeader } from '../job/job-header';
 import { runJob } from '../job/run-job';
 import type { HeldSlot } from './acquire-slot';
+import { anySignal } from './any-signal';
 import type { ConnectionLease, PoolConnection } from './connection-pool';
-import { deliverOutbox } from './deliver-outbox';
+import { deliverOutboxOf } from './deliver-final-state';
+import type { DeliveryProgress } from './delivery-progress';
+import { errorName } from './error-name';
 import type { JobLease } from './job-lease';
 import { outboxWholeLogMaxBytes } from './job-record';
 import type { OutboxEntry } from './job-record';
 import { patchEvents } from './patch-events';
 import type { JobProcessorOptions, ProcessResult } from './processor-options';
 import type { ReportTarget } from './report-target';
+import { finalDeadlineAtMs, systemFailureOutbox } from './system-failure-outbox';
 
-const hourMs = 3600_000;
 const defaultDiskPressurePercent = 85;
 
 /** One delivery's run of a job it holds the lease of: from slot to a durable final state. */
@@ -28,6 +31,7 @@ export class JobRun {
     private readonly logger: Logger,
     private readonly target: ReportTarget,
     private readonly lease: JobLease,
+    private readonly progress: DeliveryProgress,
   ) {}
 
   /**
@@ -35,20 +39,7 @@ export class JobRun {
    * lines are appended to whatever log an earlier run of the job left in GitLab.
    */
   async failSystem(detail: string): Promise<ProcessResult> {
-    const masker = new LogMasker({
-      maskedValues: this.target.maskedValues,
-      tokenMaskPrefixes: this.target.tokenMaskPrefixes,
-    });
-    const text =
-      jobHeader(this.options.runnerDescription) + jobFailedLine({ detail, systemFailure: true });
-    const log = Buffer.concat([...masker.write(Buffer.from(text)), ...masker.end()]);
-    const stored = await this.store({
-      state: 'failed',
-      failureReason: effectiveFailureReason('runner_system_failure', this.target.failureReasons),
-      logFromOffset: null,
-      log,
-      deadlineAtMs: this.deadlineAtMs(),
-    });
+    const stored = await this.store(systemFailureOutbox(this.options, this.target, detail));
     await this.giveBackEarlierSlot();
     if (!stored) {
       return 'lease_lost';
@@ -65,6 +56,7 @@ export class JobRun {
     const { options, logger, target } = this;
     await this.giveBackEarlierSlot();
     if (aborted) {
+      this.progress.told = true;
       await options.records.markDelivered(target.id, options.clock.now());
       logger.warn('job abandoned: gitlab ended it');
       return 'canceled';
@@ -125,6 +117,7 @@ export class JobRun {
         await trace.seal();
         return 'lease_lost';
       }
+      this.progress.started = true;
       options.hooks?.afterStarted?.(payload.id);
       outcome = await runJob({
         payload,
@@ -156,6 +149,10 @@ export class JobRun {
       if (outcome.systemFailure !== true) {
         await this.checkDisk(connection, held.instanceId, log);
       }
+    } catch (error) {
+      // No outcome: the writer stops sending (its timers end) before the error is answered.
+      await trace.seal();
+      throw error;
     } finally {
       // The connection stays pooled for the next job; the job's own channels are closed.
       lease.release();
@@ -182,6 +179,7 @@ export class JobRun {
     if (stopped !== undefined || (outcome.outcome === 'canceled' && outcome.aborted === true)) {
       // GitLab ended the job itself (canceled, failed, or the token no longer valid): its
       // processes are killed and its slot freed; nothing more is sent, nothing retried (B17).
+      this.progress.told = true;
       await options.records.markDelivered(target.id, options.clock.now());
       await options.registry.releaseSlot(String(target.id));
       logger.warn(
@@ -245,6 +243,8 @@ export class JobRun {
   /** Writes the outbox under the lease; undefined when the lease was lost (nothing written). */
   private async store(outbox: OutboxEntry): Promise<OutboxEntry | undefined> {
     const { options, logger } = this;
+    // Known before it is written: a record that cannot be written still leaves it to send.
+    this.progress.outbox = outbox;
     if (
       await options.records.markFinished(
         this.target.id,
@@ -253,19 +253,29 @@ export class JobRun {
         outbox,
       )
     ) {
+      this.progress.stored = true;
       return outbox;
     }
+    // Another owner reports the job; this delivery has nothing of its own to tell GitLab.
+    this.progress.outbox = undefined;
     logger.error('job lease lost before the final state was stored; the new owner reports it');
     return undefined;
   }
 
   /** Sends a stored outbox; see deliverOutboxOf. */
   private deliver(outbox: OutboxEntry): Promise<void> {
-    return deliverOutboxOf(this.options, this.logger, this.target, outbox, this.lease);
+    return deliverOutboxOf(
+      this.options,
+      this.logger,
+      this.target,
+      outbox,
+      this.lease,
+      this.progress,
+    );
   }
 
   private deadlineAtMs(): number {
-    return this.options.clock.now() + (this.options.finalUpdateDeadlineMs ?? hourMs);
+    return finalDeadlineAtMs(this.options);
   }
 
   private traceWriter(): TraceWriter {
@@ -329,81 +339,4 @@ export class JobRun {
       this.logger.warn({ instanceId, err: errorName(error) }, 'could not report lost instance');
     }
   }
-}
-
-/**
- * Delivers an outbox for the lease holder: marks the job delivered once GitLab has the state or
- * no longer has the job, or after the outbox deadline; on shutdown hands the job over.
- */
-export async function deliverOutboxOf(
-  options: JobProcessorOptions,
-  logger: Logger,
-  target: ReportTarget,
-  outbox: OutboxEntry,
-  lease: JobLease,
-): Promise<void> {
-  const tracer = options.tracer ?? noopTracer;
-  await inSpan(tracer, spanNames.executorFinalUpdate, {}, async span => {
-    const kind = await deliverOutboxUnderLease(options, logger, target, outbox, lease);
-    span.setAttributes({
-      [traceAttributes.outcome]: kind,
-      ...(outbox.failureReason === undefined
-        ? {}
-        : { [traceAttributes.failureReason]: outbox.failureReason }),
-      ...(outbox.exitCode === undefined ? {} : { [traceAttributes.exitCode]: outbox.exitCode }),
-    });
-  });
-}
-
-async function deliverOutboxUnderLease(
-  options: JobProcessorOptions,
-  logger: Logger,
-  target: ReportTarget,
-  outbox: OutboxEntry,
-  lease: JobLease,
-): Promise<string> {
-  // Shutting down: one attempt (a healthy GitLab takes it), no waiting; else wait until stopped.
-  const stoppingAlready = options.stopping?.aborted === true;
-  const outcome = await deliverOutbox({
-    client: options.client,
-    target,
-    outbox: stoppingAlready
-      ? { ...outbox, deadlineAtMs: Math.min(outbox.deadlineAtMs, options.clock.now()) }
-      : outbox,
-    clock: options.clock,
-    logger,
-    signal: anySignal(lease.lost, stoppingAlready ? undefined : options.stopping),
-  });
-  const handOver =
-    outcome.kind === 'canceled' ||
-    (options.stopping?.aborted === true && outcome.kind === 'deadline-exceeded');
-  if (handOver) {
-    // Shutting down, or another executor took over: the outbox stays for the next owner.
-    logger.info({ attempts: outcome.attempts }, 'final update handed over');
-    await lease.release();
-    return 'handed_over';
-  }
-  if (outcome.kind === 'deadline-exceeded' || outcome.kind === 'retries-exhausted') {
-    logger.error(
-      { attempts: outcome.attempts, kind: outcome.kind },
-      'final update abandoned: gitlab did not take it before the outbox deadline',
-    );
-  }
-  await options.records.markDelivered(target.id, options.clock.now());
-  return outcome.kind;
-}
-
-/** An AbortSignal that aborts when any of `signals` does. */
-export function anySignal(...signals: readonly (AbortSignal | undefined)[]): AbortSignal {
-  const live = signals.filter((s): s is AbortSignal => s !== undefined);
-  return AbortSignal.any(live);
-}
-
-/** The error's name and code, for logs: never its message, which may quote input or secrets. */
-export function errorName(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.name}:${code}` : error.name;
-  }
-  return typeof error;
 }

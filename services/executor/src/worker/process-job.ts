@@ -14,18 +14,33 @@ import type { Logger } from 'pino';
 
 import { acquireSlot } from './acquire-slot';
 import type { HeldSlot } from './acquire-slot';
-import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
-import { handBack } from './hand-back';
+import { anySignal } from './any-signal';
+import { deliverOutboxOf } from './deliver-final-state';
+import { answerFault } from './delivery-fault';
+import { DeliveryProgress } from './delivery-progress';
+import { decodeOrHandBack } from './hand-back';
 import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
-import { JobRun, anySignal, deliverOutboxOf, errorName } from './job-run';
+import { JobRun } from './job-run';
 import type { ExecutorSettings, JobProcessorOptions, ProcessResult } from './processor-options';
 import { QueuedWatch, askStillWanted } from './queued-watch';
 import { bareTarget, targetOf } from './report-target';
 import type { ReportTarget } from './report-target';
 
 const defaultJobLeaseMs = 30_000;
+
+/** One delivery that holds its job's record, with what it knows so far. */
+interface TakenDelivery {
+  readonly queued: QueuedJob;
+  readonly decoded: DecodedPayload;
+  readonly target: ReportTarget;
+  readonly taken: Extract<TakeResult, { taken: true }>;
+  readonly lease: JobLease;
+  readonly progress: DeliveryProgress;
+  readonly logger: Logger;
+  readonly signal: AbortSignal | undefined;
+}
 const defaultQueuedCheckIntervalMs = 30_000;
 
 /**
@@ -51,9 +66,15 @@ export class JobProcessor {
 
   /**
    * Processes one delivery in a span that continues the poller's trace from the entry's
-   * `traceparent`; throws `payload_unreadable` when the payload cannot be decrypted.
+   * `traceparent`; throws `payload_unreadable` when the payload cannot be decrypted, and an
+   * unexpected error (see answerFault) for the queue to retry unless `finalAttempt` (default
+   * true: the queue will not offer the entry again).
    */
-  process(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
+  process(
+    queued: QueuedJob,
+    signal?: AbortSignal,
+    attempt: { readonly finalAttempt: boolean } = { finalAttempt: true },
+  ): Promise<ProcessResult> {
     const attributes = {
       [traceAttributes.gitlabJobId]: queued.gitlabJobId,
       [traceAttributes.runnerKey]: queued.runnerKey,
@@ -66,145 +87,153 @@ export class JobProcessor {
       spanNames.executorJob,
       { attributes, kind: SpanKind.CONSUMER, parent: contextFromTraceparent(queued.traceparent) },
       async span => {
-        const result = await this.processDelivery(queued, signal);
+        const result = await this.processDelivery(queued, signal, attempt.finalAttempt);
         span.setAttribute(traceAttributes.outcome, result);
         return result;
       },
     );
   }
 
-  private async processDelivery(queued: QueuedJob, signal?: AbortSignal): Promise<ProcessResult> {
+  private async processDelivery(
+    queued: QueuedJob,
+    signal: AbortSignal | undefined,
+    finalAttempt: boolean,
+  ): Promise<ProcessResult> {
     const { options } = this;
     const jobId = queued.gitlabJobId;
     const logger = options.logger.child({ jobId });
-    let decoded: DecodedPayload;
-    try {
-      decoded = decodeQueuedPayload(queued.payload, options.payloadKey);
-    } catch (error) {
-      const report = decodeReportEnvelope(queued.report, options.payloadKey);
-      if (report === undefined || report.jobId !== jobId) {
-        await options.registry.dropPending(String(jobId));
-        await options.registry.releaseSlot(String(jobId));
-        await handBack(options, queued, error, logger);
-        throw error;
-      }
-      logger.error({ err: errorName(error) }, 'could not decrypt job payload');
-      decoded = {
-        kind: 'unrunnable',
-        jobId,
-        jobToken: report.jobToken,
-        problems: ['the job payload could not be decrypted'],
-      };
-    }
+    const decoded = await decodeOrHandBack(options, queued, logger);
     const target =
       decoded.kind === 'job' ? targetOf(decoded.job) : bareTarget(decoded.jobId, decoded.jobToken);
-    const owned = await inSpan(this.tracer, spanNames.executorClaim, {}, async span => {
-      const taken = await this.takeOrWait(jobId, target, logger, signal);
-      span.setAttribute(traceAttributes.jobStage, taken?.taken.stage ?? 'handed_over');
-      return taken;
-    });
-    if (owned === undefined) {
-      return 'handed_over';
-    }
-    const { taken, lease } = owned;
+    const progress = new DeliveryProgress();
+    let lease: JobLease | undefined;
     try {
-      if (taken.stage === 'delivered') {
-        logger.info('job already finished, redelivery acknowledged');
-        return 'already_finished';
-      }
-      if (taken.stage !== 'claimed') {
-        return await this.resume(taken, lease, logger);
-      }
-      if (taken.previousOwner !== undefined) {
-        logger.warn('job taken over before its script started; running it');
-      }
-      const run = new JobRun(options, logger, target, lease);
-      if (decoded.kind === 'unrunnable') {
-        await options.registry.dropPending(String(jobId));
-        logger.error({ problemCount: decoded.problems.length }, 'job payload cannot be run');
-        const lines = decoded.problems.map(p => `  ${p}`).join('\n');
-        return await run.failSystem(`the job payload cannot be run:\n${lines}\n`);
-      }
-      // A job canceled while it waited in the queue must not touch an instance (B22): one
-      // keep-alive before the claim tells whether GitLab still wants it, and more while it waits.
-      if (options.clock.now() - queued.acceptedAtMs >= (options.queuedCheckAfterMs ?? 0)) {
-        const verdict = await askStillWanted(options.client, target);
-        if (verdict.kind === 'canceled') {
-          await options.registry.dropPending(String(jobId));
-          logger.warn(
-            { jobStatus: verdict.jobStatus, reason: verdict.reason, waiting: false },
-            'queued job removed: gitlab ended it',
-          );
-          return await run.canceledBeforeSlot(verdict.aborted);
-        }
-      }
-      const watch = new QueuedWatch({
-        client: options.client,
-        target,
-        clock: options.clock,
-        intervalMs: options.queuedCheckIntervalMs ?? defaultQueuedCheckIntervalMs,
-        logger,
+      const owned = await inSpan(this.tracer, spanNames.executorClaim, {}, async span => {
+        const taken = await this.takeOrWait(jobId, target, logger, signal);
+        span.setAttribute(traceAttributes.jobStage, taken?.taken.stage ?? 'handed_over');
+        return taken;
       });
-      watch.start();
-      let held: HeldSlot | undefined;
-      try {
-        held = await inSpan(this.tracer, spanNames.executorSlotWait, {}, async span => {
-          const slot = await acquireSlot({
-            registry: options.registry,
-            jobId: String(jobId),
-            clock: options.clock,
-            timeoutMs: options.instanceAcquireTimeoutMs,
-            pollIntervalMs:
-              options.slotPollIntervalMs ?? (options.slotGrants === undefined ? 1000 : 5000),
-            ...(options.slotGrants === undefined ? {} : { grants: options.slotGrants }),
-            logger,
-            signal: anySignal(signal, watch.canceled),
-          });
-          if (slot === undefined) {
-            span.setAttribute(traceAttributes.outcome, 'no_slot');
-          } else {
-            span.setAttributes({
-              [traceAttributes.instanceId]: slot.instanceId,
-              [traceAttributes.slot]: slot.slot,
-              [traceAttributes.outcome]: 'claimed',
-            });
-          }
-          return slot;
-        });
-      } finally {
-        await watch.stop();
+      if (owned === undefined) {
+        return 'handed_over';
       }
-      const canceled = watch.verdict;
-      if (canceled !== undefined) {
-        // A slot claimed in the same instant is given back unused: no SSH, no script.
-        await options.registry.releaseSlot(String(jobId));
+      lease = owned.lease;
+      progress.taken = true;
+      return await this.runTaken({
+        queued,
+        decoded,
+        target,
+        taken: owned.taken,
+        lease,
+        progress,
+        logger,
+        signal,
+      });
+    } catch (error) {
+      return await answerFault(options, logger, { error, target, progress, lease, finalAttempt });
+    } finally {
+      await lease?.stop();
+    }
+  }
+
+  /** A delivery that holds the job's record: acknowledge, resume, or run it from its claim. */
+  private async runTaken(delivery: TakenDelivery): Promise<ProcessResult> {
+    const { options } = this;
+    const { queued, decoded, target, taken, lease, progress, logger, signal } = delivery;
+    const jobId = queued.gitlabJobId;
+    if (taken.stage === 'delivered') {
+      logger.info('job already finished, redelivery acknowledged');
+      return 'already_finished';
+    }
+    if (taken.stage !== 'claimed') {
+      return await this.resume(taken, lease, logger, progress);
+    }
+    if (taken.previousOwner !== undefined) {
+      logger.warn('job taken over before its script started; running it');
+    }
+    const run = new JobRun(options, logger, target, lease, progress);
+    if (decoded.kind === 'unrunnable') {
+      await options.registry.dropPending(String(jobId));
+      logger.error({ problemCount: decoded.problems.length }, 'job payload cannot be run');
+      const lines = decoded.problems.map(p => `  ${p}`).join('\n');
+      return await run.failSystem(`the job payload cannot be run:\n${lines}\n`);
+    }
+    // A job canceled while it waited in the queue must not touch an instance (B22): one
+    // keep-alive before the claim tells whether GitLab still wants it, and more while it waits.
+    if (options.clock.now() - queued.acceptedAtMs >= (options.queuedCheckAfterMs ?? 0)) {
+      const verdict = await askStillWanted(options.client, target);
+      if (verdict.kind === 'canceled') {
         await options.registry.dropPending(String(jobId));
         logger.warn(
-          { jobStatus: canceled.jobStatus, reason: canceled.reason, waiting: true },
+          { jobStatus: verdict.jobStatus, reason: verdict.reason, waiting: false },
           'queued job removed: gitlab ended it',
         );
-        return await run.canceledBeforeSlot(canceled.aborted);
+        return await run.canceledBeforeSlot(verdict.aborted);
       }
-      if (held === undefined) {
-        // A slot granted as the wait ended with an unreachable Redis is still freed here.
-        await options.registry.releaseSlot(String(jobId));
-        await options.registry.dropPending(String(jobId));
-        logger.error(
-          { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },
-          'no instance slot within the acquire timeout',
-        );
-        if (signal?.aborted === true) {
-          return await run.failSystem(
-            'the job was canceled on the executor before it got an instance',
-          );
-        }
-        const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
-        return await run.failSystem(`no instance became available within ${seconds}s`);
-      }
-      return await run.onSlot(held, decoded.job);
-    } finally {
-      await lease.stop();
     }
+    const watch = new QueuedWatch({
+      client: options.client,
+      target,
+      clock: options.clock,
+      intervalMs: options.queuedCheckIntervalMs ?? defaultQueuedCheckIntervalMs,
+      logger,
+    });
+    watch.start();
+    let held: HeldSlot | undefined;
+    try {
+      held = await inSpan(this.tracer, spanNames.executorSlotWait, {}, async span => {
+        const slot = await acquireSlot({
+          registry: options.registry,
+          jobId: String(jobId),
+          clock: options.clock,
+          timeoutMs: options.instanceAcquireTimeoutMs,
+          pollIntervalMs:
+            options.slotPollIntervalMs ?? (options.slotGrants === undefined ? 1000 : 5000),
+          ...(options.slotGrants === undefined ? {} : { grants: options.slotGrants }),
+          logger,
+          signal: anySignal(signal, watch.canceled),
+        });
+        if (slot === undefined) {
+          span.setAttribute(traceAttributes.outcome, 'no_slot');
+        } else {
+          span.setAttributes({
+            [traceAttributes.instanceId]: slot.instanceId,
+            [traceAttributes.slot]: slot.slot,
+            [traceAttributes.outcome]: 'claimed',
+          });
+        }
+        return slot;
+      });
+    } finally {
+      await watch.stop();
+    }
+    const canceled = watch.verdict;
+    if (canceled !== undefined) {
+      // A slot claimed in the same instant is given back unused: no SSH, no script.
+      await options.registry.releaseSlot(String(jobId));
+      await options.registry.dropPending(String(jobId));
+      logger.warn(
+        { jobStatus: canceled.jobStatus, reason: canceled.reason, waiting: true },
+        'queued job removed: gitlab ended it',
+      );
+      return await run.canceledBeforeSlot(canceled.aborted);
+    }
+    if (held === undefined) {
+      // A slot granted as the wait ended with an unreachable Redis is still freed here.
+      await options.registry.releaseSlot(String(jobId));
+      await options.registry.dropPending(String(jobId));
+      logger.error(
+        { instanceAcquireTimeoutMs: options.instanceAcquireTimeoutMs },
+        'no instance slot within the acquire timeout',
+      );
+      if (signal?.aborted === true) {
+        return await run.failSystem(
+          'the job was canceled on the executor before it got an instance',
+        );
+      }
+      const seconds = Math.round(options.instanceAcquireTimeoutMs / 1000);
+      return await run.failSystem(`no instance became available within ${seconds}s`);
+    }
+    return await run.onSlot(held, decoded.job);
   }
 
   /**
@@ -266,22 +295,27 @@ export class JobProcessor {
     taken: Extract<TakeResult, { taken: true }>,
     lease: JobLease,
     logger: Logger,
+    progress = new DeliveryProgress(),
   ): Promise<ProcessResult> {
     if (taken.stage === 'finished' && taken.outbox !== undefined && taken.target !== undefined) {
       logger.warn('final state left undelivered by an executor that stopped; delivering it');
+      progress.outbox = taken.outbox;
+      progress.stored = true;
       await this.options.registry.releaseSlot(String(taken.target.id));
-      await deliverOutboxOf(this.options, logger, taken.target, taken.outbox, lease);
+      await deliverOutboxOf(this.options, logger, taken.target, taken.outbox, lease, progress);
       return 'delivered_outbox';
     }
     if (taken.stage === 'delivered') {
       return 'already_finished';
     }
     logger.error('job script was started by an executor that stopped; not running it again');
+    progress.started = true;
     return this.failStored(
       taken,
       lease,
       logger,
       'the job was started before and its executor stopped; not re-running',
+      progress,
     );
   }
 
@@ -290,6 +324,7 @@ export class JobProcessor {
     lease: JobLease,
     logger: Logger,
     detail: string,
+    progress = new DeliveryProgress(),
   ): Promise<ProcessResult> {
     if (taken.target === undefined) {
       // Records always carry their target; one without it cannot be reported at all.
@@ -297,7 +332,7 @@ export class JobProcessor {
       return 'system_failure';
     }
     await this.options.registry.dropPending(String(taken.target.id));
-    return new JobRun(this.options, logger, taken.target, lease).failSystem(detail);
+    return new JobRun(this.options, logger, taken.target, lease, progress).failSystem(detail);
   }
 
   /**

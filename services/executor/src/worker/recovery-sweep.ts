@@ -2,7 +2,7 @@ import type { Clock } from '@taskfleet/gitlab';
 import type { Logger } from 'pino';
 
 import type { JobRecords } from './job-record';
-import { errorName } from './job-run';
+import { errorName } from './error-name';
 import type { JobProcessor } from './process-job';
 
 /** Options of RecoverySweep. */
