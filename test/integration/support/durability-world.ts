@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import {
   CreateAutoScalingGroupCommand,
@@ -90,6 +90,11 @@ export interface DurabilityWorld {
   readonly queue: JobQueue;
   readonly jobs: readonly JobPayload[];
   readonly instanceIds: readonly string[];
+  /** What an executor in the test's own process needs to serve the world's queue. */
+  readonly keyPrefix: string;
+  readonly runnerKey: string;
+  readonly payloadKey: Buffer;
+  readonly instances: AwsInstanceGroup;
   /** Where the instances' home directories live (each instance's sshd runs on this host). */
   readonly stateRoot: string;
   /** Enqueues the job as the poller does (accepted already, payload encrypted). */
@@ -97,6 +102,8 @@ export interface DurabilityWorld {
   startExecutor(settings?: ExecutorChildSettings): Promise<ExecutorChild>;
   /** Every job id recorded in ~/ran.log of every instance, one entry per script run. */
   ranJobIds(): Promise<number[]>;
+  /** The home directories of the instances where a script wrote ~/ran.log. */
+  ranHomes(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -252,6 +259,10 @@ export async function startDurabilityWorld(
       jobs,
       instanceIds,
       stateRoot,
+      keyPrefix,
+      runnerKey,
+      payloadKey,
+      instances: group,
       async enqueue(job) {
         await queue.enqueue({
           gitlabJobId: job.id,
@@ -324,6 +335,9 @@ export async function startDurabilityWorld(
           ids.push(...text.split('\n').filter(Boolean).map(Number));
         }
         return ids;
+      },
+      async ranHomes() {
+        return (await findFiles(stateRoot, 'ran.log')).map(file => dirname(file));
       },
       close,
     };
