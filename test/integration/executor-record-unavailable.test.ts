@@ -88,7 +88,11 @@ describe('a delivery whose record cannot be written, or whose job cannot be read
       password,
       maxRetriesPerRequest: null,
     });
-    cleanups.push(() => refused.quit().catch(() => refused.disconnect()));
+    cleanups.push(() =>
+      refused.quit().catch(() => {
+        refused.disconnect();
+      }),
+    );
     await refused.ping();
     // Connected and authenticated; from now on every command of this user fails (NOPERM).
     await redis.call('ACL', 'SETUSER', user, '-@all');
