@@ -5,7 +5,8 @@ export type CliErrorCode =
   | 'demo_failed'
   | 'timeout'
   | 'interrupted'
-  | 'not_ready';
+  | 'not_ready'
+  | 'address_in_use';
 
 /** An error of the taskfleet command, with a stable code and the cause kept. */
 export class CliError extends Error {

@@ -86,6 +86,25 @@ describe('taskfleet command line', () => {
     expect(errors.join('')).toContain("required option '--config <file>' not specified");
   });
 
+  it('run takes a per-process --listen-address, or off, and refuses a bad one', async () => {
+    const args = ['run', 'scaler', '--config', 'c.toml', '--listen-address'];
+    expect((await parse([...args, '127.0.0.1:9253'])).calls).toEqual([
+      {
+        run: {
+          role: 'scaler',
+          configPath: 'c.toml',
+          listenAddress: { host: '127.0.0.1', port: 9253 },
+        },
+      },
+    ]);
+    expect((await parse([...args, 'off'])).calls).toEqual([
+      { run: { role: 'scaler', configPath: 'c.toml', listenAddress: null } },
+    ]);
+    const bad = await parse([...args, '9253']);
+    expect(bad.calls).toEqual([]);
+    expect(bad.errors.join('')).toContain('expected "host:port", ":port" or "off"');
+  });
+
   it('refuses extra arguments', async () => {
     const { calls } = await parse(['run', 'all', 'extra', '--config', 'c.toml']);
     expect(calls).toEqual([]);

@@ -5,7 +5,7 @@ import type { LauncherOptions } from '@taskfleet/emulator-launcher';
 
 import type { CheckOptions } from './commands/check-command';
 import type { RunOptions } from './commands/run-options';
-import { parseRole } from './commands/run-options';
+import { parseListenAddressOption, parseRole } from './commands/run-options';
 import type { DemoOptions } from './demo/demo-options';
 import type { SandboxOptions } from './sandbox/sandbox-command';
 
@@ -30,10 +30,28 @@ export function buildProgram(handlers: CommandHandlers): Command {
     .description('Run poller, scaler, executor, or all three, from a GitLab Runner config.toml')
     .argument('<role>', 'poller | scaler | executor | all', parseRole)
     .requiredOption('--config <file>', 'the config.toml to read')
+    .addOption(
+      // Wrapped: commander would turn a parsed null ("off") into an empty string.
+      new Option(
+        '--listen-address <address>',
+        'serve metrics and health here instead of listen_address (host:port, :port or off)',
+      ).argParser(value => ({ address: parseListenAddressOption(value) })),
+    )
     .allowExcessArguments(false)
-    .action(async (role: RunOptions['role'], options: { config: string }) => {
-      await handlers.run({ role, configPath: options.config });
-    });
+    .action(
+      async (
+        role: RunOptions['role'],
+        options: { config: string; listenAddress?: { address: RunOptions['listenAddress'] } },
+      ) => {
+        await handlers.run({
+          role,
+          configPath: options.config,
+          ...(options.listenAddress === undefined
+            ? {}
+            : { listenAddress: options.listenAddress.address }),
+        });
+      },
+    );
   program
     .command('check')
     .description(

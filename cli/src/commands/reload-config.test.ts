@@ -4,16 +4,24 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { loadConfig } from '@taskfleet/config';
+import type { Config } from '@taskfleet/config';
 import { pino } from 'pino';
 
 import { startProcessTelemetry } from '../wiring/telemetry';
 import { reloadConfig } from './reload-config';
+import { withRunOverrides } from './run-options';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 
-function configToml(input: { token: string; idleCount: number; checkInterval: number }): string {
+function configToml(input: {
+  token: string;
+  idleCount: number;
+  checkInterval: number;
+  listen?: string;
+}): string {
   return `
 concurrent = 4
+${input.listen === undefined ? '' : `listen_address = "${input.listen}"`}
 check_interval = ${input.checkInterval}
 [[runners]]
   name = "one"
@@ -74,5 +82,37 @@ describe('reloadConfig (SIGHUP)', () => {
       'runners[0].autoscaler.policies[0].idleCount',
     ]);
     expect(chunks.join('')).not.toMatch(/glrt-(old|new)/);
+  });
+
+  it('keeps --listen-address over the file on reload, so the file port is no change', async () => {
+    const path = join(dir, 'config.toml');
+    const file = { token: 'glrt-a', idleCount: 1, checkInterval: 3, listen: '127.0.0.1:9252' };
+    await writeFile(path, configToml(file));
+    const override = (config: Config): Config =>
+      withRunOverrides(config, {
+        role: 'scaler',
+        configPath: path,
+        listenAddress: { host: '127.0.0.1', port: 0 },
+      });
+    const current = override((await loadConfig(path)).config);
+    const logger = pino({ enabled: false });
+    const telemetry = await startProcessTelemetry({ config: current, checks: [], logger });
+    await writeFile(path, configToml({ ...file, idleCount: 2 }));
+    const reload = (withOverride: boolean) =>
+      reloadConfig({
+        configPath: path,
+        current,
+        ...(withOverride ? { override } : {}),
+        services: [],
+        telemetry,
+        logger,
+      });
+    // Without the override the file's listen_address reads as a change that needs a restart.
+    expect(await reload(false)).toBe(current);
+    const next = await reload(true);
+    await telemetry.close();
+    expect(next).not.toBe(current);
+    expect(next.listenAddress).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(next.runners[0]?.autoscaler.policies[0]?.idleCount).toBe(2);
   });
 });

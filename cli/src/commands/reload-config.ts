@@ -15,6 +15,8 @@ import type { ProcessTelemetry } from '../wiring/telemetry';
 export async function reloadConfig(input: {
   readonly configPath: string;
   readonly current: Config;
+  /** The command line's overrides (`--listen-address`), applied to the file as at start-up. */
+  readonly override?: (next: Config) => Config;
   readonly services: readonly RunningService[];
   readonly telemetry: ProcessTelemetry;
   readonly logger: Logger;
@@ -28,7 +30,7 @@ export async function reloadConfig(input: {
   let next: Config;
   try {
     const loaded = await loadConfig(input.configPath);
-    next = loaded.config;
+    next = input.override?.(loaded.config) ?? loaded.config;
     for (const warning of loaded.warnings) {
       logger.warn({ warning }, 'config warning');
     }

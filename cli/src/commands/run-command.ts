@@ -12,6 +12,7 @@ import { processLoggerFor } from '../wiring/process-logger';
 import { startProcessTelemetry } from '../wiring/telemetry';
 import { reloadConfig } from './reload-config';
 import type { RunOptions } from './run-options';
+import { withRunOverrides } from './run-options';
 
 /** Exit status of a config that cannot be used (nothing was started). */
 export const configErrorExitCode = 2;
@@ -103,7 +104,7 @@ export async function runServices(
     return configErrorExitCode;
   }
   const { warnings } = loaded;
-  let config = loaded.config;
+  let config = withRunOverrides(loaded.config, options);
   const logger = processLoggerFor(config);
   for (const warning of warnings) {
     logger.warn({ warning }, 'config warning');
@@ -146,6 +147,7 @@ export async function runServices(
       config = await reloadConfig({
         configPath: options.configPath,
         current: config,
+        override: next => withRunOverrides(next, options),
         services,
         telemetry,
         logger,

@@ -4,14 +4,40 @@ import {
   ProcessMetrics,
   ReadinessGate,
   Registry,
+  TelemetryError,
   noopTracer,
   startTelemetryServer,
 } from '@taskfleet/telemetry';
 import type { ReadinessCheck, TelemetryServer, Tracing } from '@taskfleet/telemetry';
 import type { Logger } from 'pino';
 
+import { CliError } from '../errors';
 import { PlannerCounts, serviceTelemetry } from './service-telemetry';
 import type { ServiceTelemetry } from './service-telemetry';
+
+/**
+ * Starts the listener; a port another process holds (the usual case: `run poller`, `run scaler`
+ * and `run executor` from one config on one host) is an error that says how to give each its own.
+ */
+async function listenOrExplain(
+  input: Parameters<typeof startTelemetryServer>[0],
+): Promise<TelemetryServer> {
+  try {
+    return await startTelemetryServer(input);
+  } catch (error) {
+    const cause = error instanceof TelemetryError ? (error.cause as { code?: unknown }) : {};
+    if (cause?.code !== 'EADDRINUSE') {
+      throw error;
+    }
+    throw new CliError(
+      'address_in_use',
+      `${(error as Error).message}: another process listens there; each taskfleet run on one ` +
+        'host needs its own listen_address: pass --listen-address HOST:PORT (or off) per role, ' +
+        'or give each role its own config',
+      { cause: error, retryable: true },
+    );
+  }
+}
 
 /** The process's telemetry: metrics, tracing, readiness gate, liveness and their listener. */
 export interface ProcessTelemetry {
@@ -65,7 +91,7 @@ export async function startProcessTelemetry(input: {
   const server =
     address === null
       ? undefined
-      : await startTelemetryServer({
+      : await listenOrExplain({
           host: address.host,
           port: address.port,
           sources: {
