@@ -25,8 +25,9 @@ async function listenOrExplain(
   try {
     return await startTelemetryServer(input);
   } catch (error) {
-    const cause = error instanceof TelemetryError ? (error.cause as { code?: unknown }) : {};
-    if (cause?.code !== 'EADDRINUSE') {
+    const cause = error instanceof TelemetryError ? error.cause : undefined;
+    const errno = (cause as { code?: unknown } | undefined)?.code;
+    if (errno !== 'EADDRINUSE') {
       throw error;
     }
     throw new CliError(
