@@ -2,6 +2,7 @@
 // with GitLab told, once. The executor runs in this process on its own Redis user, so Redis can
 // refuse its every command (ACL) mid-job while the test's own connection looks on; its GitLab
 // client is the real one with one injected throw. Real Redis, BullMQ, sshd and the emulators.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,12 +67,14 @@ describe('unexpected errors mid-delivery still reach GitLab once', () => {
   let worker: ExecutorWorker;
   let records: JobRecords;
   const faults: ClientFault[] = [];
+  // The job whose record Redis stops taking right before its start is written (a test hook).
+  let recordsRefusedAt: number | undefined;
   const user = `it-delivery-faults-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
     world = await startDurabilityWorld({
       name: 'dur-faults',
-      jobCount: 3,
+      jobCount: 4,
       instanceCount: 1,
       capacityPerInstance: 2,
       script: [
@@ -126,6 +129,21 @@ describe('unexpected errors mid-delivery still reach GitLab once', () => {
       lockDurationMs: 1500,
       stalledIntervalMs: 1000,
       recoveryIntervalMs: 1000,
+      hooks: {
+        beforeStarted: jobId => {
+          if (jobId !== recordsRefusedAt) {
+            return;
+          }
+          recordsRefusedAt = undefined;
+          // Synchronous, so the ACL holds before the start is written. Every key of the runner
+          // stays open but the job records (`:job:<id>`, `:jobs-open`): queue and registry work.
+          const base = world.registry.baseKey;
+          execFileSync('redis-cli', [
+            ...['ACL', 'SETUSER', user, 'resetkeys'],
+            ...[`~${base}:[^j]*`, `~${base}:jobs-${world.runnerKey}:*`],
+          ]);
+        },
+      },
     });
     await worker.start();
   });
@@ -200,6 +218,28 @@ describe('unexpected errors mid-delivery still reach GitLab once', () => {
     expect((await world.ranJobIds()).filter(r => r === id)).toHaveLength(1);
     expect(await world.queue.queue.getJobState(queueJobId(id))).toBe('completed');
     expect(workerLines.join('')).toContain('gitlab client threw instead of answering');
+  });
+
+  it('Redis refusing the job record right before the start: retried with back-off, then run once', async () => {
+    const { id } = job(3);
+    recordsRefusedAt = id;
+    await world.enqueue(job(3));
+    // The queue offers the entry again and again while the record stays refused ...
+    await until(
+      'two failed attempts',
+      async () => ((await world.queue.queue.getJob(queueJobId(id)))?.attemptsMade ?? 0) >= 2,
+      30_000,
+    );
+    expect(isFinal(id)).toBe(false);
+    expect((await world.ranJobIds()).filter(r => r === id)).toHaveLength(0);
+    // ... and once Redis takes it again, the next attempt runs the job.
+    await world.redis.call('ACL', 'SETUSER', user, 'resetkeys', '~*');
+    await until(`job ${id} final`, () => isFinal(id), 60_000);
+    expect(world.gitlab.admin.getJob(id).status).toBe('success');
+    expect(world.gitlab.admin.getTrace(id)).toContain('script of job-3 done');
+    await settled(id);
+    expect(acceptedFinalPuts(id)).toBe(1);
+    expect((await world.ranJobIds()).filter(r => r === id)).toHaveLength(1);
   });
 
   it('Redis refusing every command mid-script: GitLab gets the real result at once, then all is tidied', async () => {
