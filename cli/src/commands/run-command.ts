@@ -158,7 +158,12 @@ export async function runServices(
   const redisHolder = new RedisHolder(config.taskfleet.redisUrl);
   const telemetry = await startProcessTelemetry({
     config,
-    checks: readinessChecksFor(config, redisHolder),
+    // The executor's start describes every group; `run scaler` retries that in its own loop.
+    checks: readinessChecksFor(
+      config,
+      redisHolder,
+      options.role === 'executor' || options.role === 'all' ? { logger } : undefined,
+    ),
     logger,
     tracing,
   });

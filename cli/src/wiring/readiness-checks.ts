@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '@taskfleet/config';
 import type { ReadinessCheck } from '@taskfleet/telemetry';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 import { CliError } from '../errors';
+import { awsGroupCheck } from './aws-check';
 import { connectRedis } from './redis';
 
 /** The shared Redis connection, opened by the readiness check once Redis answers (B53). */
@@ -68,10 +70,15 @@ export async function readKeyFile(path: string): Promise<void> {
 }
 
 /**
- * What must be in place before any job is taken (B53): Redis answers, and every runner's
- * `connector_config.key_path` is a readable, non-empty file.
+ * What must be in place before any job is taken (B53): Redis answers, every runner's
+ * `connector_config.key_path` is a readable, non-empty file, and, with `aws` (the executor
+ * roles, whose start describes each group), every runner's Auto Scaling Group answers.
  */
-export function readinessChecksFor(config: Config, redis: RedisHolder): ReadinessCheck[] {
+export function readinessChecksFor(
+  config: Config,
+  redis: RedisHolder,
+  aws?: { readonly logger: Logger },
+): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [{ name: 'redis', check: () => redis.check() }];
   const keyPaths = new Set(
     config.runners.flatMap(r =>
@@ -80,6 +87,15 @@ export function readinessChecksFor(config: Config, redis: RedisHolder): Readines
   );
   for (const path of keyPaths) {
     checks.push({ name: `ssh_key ${path}`, check: () => readKeyFile(path) });
+  }
+  if (aws !== undefined) {
+    for (const runner of config.runners) {
+      const check = awsGroupCheck(config, runner, aws.logger);
+      // Runners sharing a group share its check.
+      if (!checks.some(c => c.name === check.name)) {
+        checks.push(check);
+      }
+    }
   }
   return checks;
 }

@@ -1,0 +1,132 @@
+// `taskfleet run executor` and `run all` started while the AWS endpoint refuses connections:
+// like `run scaler`, they keep running, warn through the start-up gate naming the endpoint and
+// the errno, become ready once the endpoint answers, then run a job and stop cleanly. (Before,
+// both exited 1 with a bare "could not describe auto scaling group" line.)
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import type { DemoWorld } from '@taskfleet/cli';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+
+import { findFreePort } from './support/free-port';
+import { tcpProxy } from './support/tcp-proxy';
+import type { TcpProxy } from './support/tcp-proxy';
+import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
+import type { TaskfleetProcess } from './support/taskfleet-processes';
+
+jest.setTimeout(120_000);
+
+const keyPrefix = `it-awsdown-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+interface WaitingLine {
+  readonly msg?: string;
+  readonly level?: number;
+  readonly missing?: readonly { name: string; reason: string }[];
+}
+
+function lines(child: TaskfleetProcess): WaitingLine[] {
+  return child.stderr
+    .split('\n')
+    .filter(line => line.startsWith('{'))
+    .map(line => JSON.parse(line) as WaitingLine);
+}
+
+describe('start-up while AWS is unreachable', () => {
+  let world: DemoWorld;
+  let workDir: string;
+  let redis: Redis;
+  let proxy: TcpProxy | undefined;
+  const children: TaskfleetProcess[] = [];
+
+  beforeAll(async () => {
+    world = await startDemoWorld(pino({ level: 'silent' }));
+    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+    workDir = await mkdtemp(join(tmpdir(), 'it-awsdown-'));
+  });
+
+  afterAll(async () => {
+    await killTaskfleetRuns(children);
+    await proxy?.close();
+    await world.close();
+    const keys = await redis.keys(`*${keyPrefix}*`);
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+    await redis.quit();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('waits and warns with the endpoint and errno, then starts once AWS answers', async () => {
+    const port = await findFreePort();
+    const target = new URL(world.aws.endpoint);
+    proxy = tcpProxy(port, { host: target.hostname, port: Number(target.port) });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const configPath = join(workDir, 'config.toml');
+    const toml = demoConfigToml({
+      world,
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix,
+      logLevel: 'info',
+    }).replace(
+      `aws_endpoint_url = ${JSON.stringify(world.aws.endpoint)}`,
+      `aws_endpoint_url = "${endpoint}"`,
+    );
+    expect(toml).toContain(endpoint);
+    await writeFile(configPath, toml);
+
+    const executor = startTaskfleetRun('executor', configPath);
+    const all = startTaskfleetRun('all', configPath);
+    children.push(executor, all);
+    const awsCheck = `aws ${world.groupName}`;
+    const warned = (child: TaskfleetProcess): boolean =>
+      lines(child).some(
+        l =>
+          l.msg === 'waiting for dependencies' &&
+          l.missing?.some(m => m.name === awsCheck && m.reason.includes(endpoint)) === true,
+      );
+    await until('both warned', () => warned(executor) && warned(all), 30_000, 100);
+    for (const child of [executor, all]) {
+      const warning = lines(child).find(l => l.msg === 'waiting for dependencies');
+      expect(warning?.level).toBe(40);
+      expect(warning?.missing?.find(m => m.name === awsCheck)?.reason).toContain(
+        `could not describe group ${world.groupName} at ${endpoint} (ECONNREFUSED)`,
+      );
+      expect(child.process.exitCode).toBeNull();
+      expect(child.stderr).not.toContain('taskfleet started');
+    }
+
+    await proxy.open();
+    const started = (child: TaskfleetProcess): boolean =>
+      lines(child).some(l => l.msg === 'taskfleet started');
+    await until('both started', () => started(executor) && started(all), 30_000, 100);
+
+    // Nothing is broken by the late start: a job runs to success.
+    const sourceDir = join(workDir, 'project');
+    await mkdir(sourceDir);
+    await writeFile(join(sourceDir, '.gitlab-ci.yml'), 'late:\n  script:\n    - echo late-ok\n');
+    const project = await world.gitlab.admin.createProject({
+      path: `it/awsdown-${randomBytes(3).toString('hex')}`,
+      sourceDir,
+    });
+    const pipeline = await world.gitlab.admin.createPipeline(project.id);
+    await until(
+      'the pipeline ended',
+      () =>
+        ['success', 'failed', 'canceled'].includes(
+          world.gitlab.admin.getPipeline(pipeline.id).status,
+        ),
+      60_000,
+      200,
+    );
+    expect(world.gitlab.admin.getPipeline(pipeline.id).status).toBe('success');
+
+    for (const child of [executor, all]) {
+      child.process.kill('SIGTERM');
+    }
+    expect(await Promise.all([executor.exited, all.exited])).toEqual([0, 0]);
+  });
+});
