@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { TelemetryError, startTracing } from '@taskfleet/telemetry';
 import type { ReadinessReport, Tracing, TracingEnvironment } from '@taskfleet/telemetry';
 
+import { drainJobs } from '../wiring/drain-jobs';
 import { readinessChecksFor, RedisHolder } from '../wiring/readiness-checks';
 import { closeAll } from '../wiring/service';
 import type { RunningService } from '../wiring/service';
 import { startServices } from '../wiring/services';
 import { processLoggerFor } from '../wiring/process-logger';
 import { startProcessTelemetry } from '../wiring/telemetry';
+import { exitAtOnce } from './exit-at-once';
 import { reloadConfig } from './reload-config';
 import type { RunOptions } from './run-options';
 import { withRunOverrides } from './run-options';
@@ -89,10 +91,23 @@ export function waitingLogger(
   };
 }
 
+/** The signals that stop `taskfleet run`; SIGQUIT waits for running jobs without a limit. */
+const stopSignals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
+
 /**
- * Runs the asked services until SIGINT or SIGTERM; returns the process exit status. Nothing
- * starts before the readiness checks pass (B53); SIGHUP reloads the config (B48). `env` holds
- * the `OTEL_*` tracing switches (main.ts passes the process environment).
+ * How long running jobs may take to end after a stop signal: GitLab Runner's graceful SIGQUIT
+ * waits for them, SIGTERM and SIGINT (ECS, systemd, Ctrl-C) up to `shutdown_timeout`.
+ */
+export function drainLimitMs(signal: NodeJS.Signals | undefined, config: Config): number {
+  return signal === 'SIGQUIT' ? Infinity : config.shutdownTimeoutMs;
+}
+
+/**
+ * Runs the asked services until SIGINT, SIGTERM or SIGQUIT; returns the process exit status.
+ * Nothing starts before the readiness checks pass (B53); SIGHUP reloads the config (B48). On
+ * stop, running jobs get `drainLimitMs` to end before they are aborted; a second stop signal
+ * exits at once. `env` holds the `OTEL_*` tracing switches (main.ts passes the process
+ * environment).
  */
 export async function runServices(
   options: RunOptions,
@@ -128,11 +143,21 @@ export async function runServices(
   const stop = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
   const onStop = (signal: NodeJS.Signals): void => {
-    stopSignal ??= signal;
+    if (stopSignal !== undefined) {
+      exitAtOnce(signal, logger);
+      return;
+    }
+    stopSignal = signal;
     stop.abort();
   };
-  process.once('SIGINT', onStop);
-  process.once('SIGTERM', onStop);
+  for (const signal of stopSignals) {
+    process.on(signal, onStop);
+  }
+  const removeStopHandlers = (): void => {
+    for (const signal of stopSignals) {
+      process.off(signal, onStop);
+    }
+  };
   // Reloads run one at a time, each from the config the last one left in force. The handler is
   // in place from the start: Node's default for SIGHUP would end the process.
   let running: RunningService[] | undefined = undefined;
@@ -175,6 +200,7 @@ export async function runServices(
   });
   if (!ready) {
     process.off('SIGHUP', onReload);
+    removeStopHandlers();
     logger.info({ signal: stopSignal }, 'taskfleet stopped before it was ready');
     await redisHolder.close();
     await telemetry.close();
@@ -189,6 +215,7 @@ export async function runServices(
     telemetry.services,
   ).catch(async (error: unknown) => {
     process.off('SIGHUP', onReload);
+    removeStopHandlers();
     await redisHolder.close();
     await telemetry.close();
     throw error;
@@ -203,8 +230,21 @@ export async function runServices(
   }
   process.off('SIGHUP', onReload);
   logger.info({ signal: stopSignal }, 'taskfleet stopping');
+  telemetry.gate.setCondition('services', 'stopping');
   await reloading;
+  // The executors stop taking jobs at once and get the limit for theirs, while the other parts
+  // close in order (the poller first); closeAll then waits on the same executor closes.
+  const drained = drainJobs({
+    services,
+    limitMs: drainLimitMs(stopSignal, config),
+    signal: stopSignal ?? 'SIGTERM',
+    logger,
+    nowMs: Date.now,
+    sleep,
+  });
   const failures = await closeAll(services);
+  await drained;
+  removeStopHandlers();
   await redisHolder.close();
   await telemetry.close();
   for (const failure of failures) {

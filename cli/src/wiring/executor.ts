@@ -70,12 +70,20 @@ async function startRunnerExecutor(
     ...executorSettingsFor(config, runner),
   });
   await worker.start();
+  let closing: Promise<void> | undefined;
   return {
     name: `executor ${runner.name}`,
-    async close() {
-      await worker.close();
-      cacheStore?.close();
-      await instances.shutdown();
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        cacheStore?.close();
+        await instances.shutdown();
+      })();
+      return closing;
+    },
+    jobs: {
+      runningJobs: () => worker.runningJobs(),
+      abortRunning: reason => worker.abortRunning(reason),
     },
     reconfigure(next) {
       // builds_dir and the cache are refused on reload (reload-problems.ts); the rest applies.

@@ -26,6 +26,7 @@ export { runJob } from './job/run-job';
 export type { RunJobInput, TraceSink } from './job/run-job';
 export { openTransfers } from './artifacts/job-transfers';
 export type { JobTransferRun, JobTransfers, TransferStageEnd } from './artifacts/job-transfers';
+export { removeTransferDirsSync } from './artifacts/transfer-dirs';
 export type { ArtifactClient } from './artifacts/transfer-context';
 export { selectFiles } from './artifacts/select-files';
 export type { FileSelection, SelectedFiles, TreeEntry } from './artifacts/select-files';

@@ -18,6 +18,7 @@ import type {
   TransferFailure,
   UploadRetryBackoff,
 } from './transfer-context';
+import { forgetTransferDir, trackTransferDir } from './transfer-dirs';
 import { artifactsFor, uploadArtifacts } from './upload-artifacts';
 
 /** The executor's side of artifacts and cache: GitLab for artifacts, the store for caches. */
@@ -65,6 +66,7 @@ export async function openTransfers(
   input: OpenTransfersInput,
 ): Promise<JobTransferRun> {
   const tempDir = await mkdtemp(join(transfers.tempRoot ?? tmpdir(), 'taskfleet-transfer-'));
+  trackTransferDir(tempDir);
   const context: TransferContext = {
     ...input,
     tempDir,
@@ -147,6 +149,7 @@ export async function openTransfers(
     },
     async close() {
       await rm(tempDir, { recursive: true, force: true });
+      forgetTransferDir(tempDir);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { FleetingError } from '@taskfleet/fleeting';
 
-import { failedOutcome, stageSucceeded } from './failure-mapping';
+import { failedOutcome, shutdownVerdict, stageSucceeded } from './failure-mapping';
 import { jobFailedLine } from './job-header';
 
 describe('failure mapping', () => {
@@ -67,5 +67,32 @@ describe('failure mapping', () => {
       failureReason: 'script_failure',
       detail: 'the script was ended by signal KILL',
     });
+  });
+
+  it('turns a job stopped by the shutdown, and only that, into a system failure with its reason', () => {
+    const stopped = { outcome: 'canceled' as const, aborted: true };
+    const shutdown = new AbortController();
+    const gitlab = new AbortController();
+    expect(shutdownVerdict(stopped, shutdown.signal, gitlab.signal, [])).toBe(stopped);
+    shutdown.abort('aborted: the executor shut down (shutdown_timeout 5s passed)');
+    const outcome = shutdownVerdict(stopped, shutdown.signal, gitlab.signal, []);
+    expect(outcome).toEqual({
+      outcome: 'failed',
+      failureReason: 'runner_system_failure',
+      detail: 'aborted: the executor shut down (shutdown_timeout 5s passed)',
+    });
+    expect(jobFailedLine({ ...outcome, systemFailure: true })).toContain(
+      'ERROR: Job failed (system failure): aborted: the executor shut down',
+    );
+    // A job that ended on its own, or that GitLab ended as well, keeps its verdict.
+    const success = { outcome: 'success' as const };
+    expect(shutdownVerdict(success, shutdown.signal, gitlab.signal, [])).toBe(success);
+    gitlab.abort();
+    expect(shutdownVerdict(stopped, shutdown.signal, gitlab.signal, [])).toBe(stopped);
+    const bare = new AbortController();
+    bare.abort(new Error('not a string'));
+    expect(shutdownVerdict(stopped, bare.signal, undefined, ['unknown_failure']).detail).toBe(
+      'aborted: the executor shut down',
+    );
   });
 });

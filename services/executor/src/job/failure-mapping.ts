@@ -84,3 +84,30 @@ export function failedOutcome(end: StageEnd, serverReasons: readonly string[]): 
     systemFailure: true,
   };
 }
+
+/**
+ * The verdict on a job the executor's shutdown stopped (`shutdown` aborted, GitLab's `abort`
+ * not): a system failure GitLab must be told of, the shutdown's reason (a string) as its last
+ * log line, where a job GitLab itself ended is reported to nobody. Any other outcome is kept.
+ */
+export function shutdownVerdict(
+  outcome: JobOutcome,
+  shutdown: AbortSignal | undefined,
+  abort: AbortSignal | undefined,
+  serverReasons: readonly string[],
+): JobOutcome {
+  const byShutdown =
+    shutdown?.aborted === true &&
+    abort?.aborted !== true &&
+    outcome.outcome === 'canceled' &&
+    outcome.aborted === true;
+  if (!byShutdown) {
+    return outcome;
+  }
+  const reason: unknown = shutdown.reason;
+  return {
+    outcome: 'failed',
+    failureReason: effectiveFailureReason('runner_system_failure', serverReasons),
+    detail: typeof reason === 'string' ? reason : 'aborted: the executor shut down',
+  };
+}

@@ -11,7 +11,7 @@ import { buildJobScripts } from './build-scripts';
 import { sourcesScriptError } from './get-sources';
 import type { RunnerScriptSettings, ScriptShell } from './build-scripts';
 import type { ShellVariable } from './expand-variables';
-import { failedOutcome, stageSucceeded } from './failure-mapping';
+import { failedOutcome, shutdownVerdict, stageSucceeded } from './failure-mapping';
 import type { JobOutcome, StageEnd } from './failure-mapping';
 import { jobFailedLine, jobHeader, jobSucceededLine, warningLine } from './job-header';
 import { newJobMarker } from './process-sweep';
@@ -43,6 +43,12 @@ export interface RunJobInput {
    */
   readonly signal?: AbortSignal;
   /**
+   * The executor shuts down and its limit passed: as with `signal`, every process of the job is
+   * killed at once and after_script skipped, but the job ends failed as runner_system_failure,
+   * the signal's reason (a string) ending its log, so GitLab does not wait for a job nobody runs.
+   */
+  readonly shutdownSignal?: AbortSignal;
+  /**
    * A graceful cancel (`Job-Status: canceling`): the running stage is stopped (TERM, then KILL),
    * after_script runs with CI_JOB_STATUS=canceled, and the job ends as canceled.
    */
@@ -68,7 +74,16 @@ export interface RunJobInput {
 }
 
 /** Runs every stage of the job on the instance, streaming the log, and returns how it ended. */
-export async function runJob(input: RunJobInput): Promise<JobOutcome> {
+export async function runJob(given: RunJobInput): Promise<JobOutcome> {
+  const shutdown = given.shutdownSignal;
+  // A shutdown stops the job the way GitLab's abort does; only the verdict differs (finish).
+  const input: RunJobInput =
+    shutdown === undefined
+      ? given
+      : {
+          ...given,
+          signal: given.signal === undefined ? shutdown : AbortSignal.any([given.signal, shutdown]),
+        };
   const { payload, connection, trace, clock } = input;
   const tracer = input.tracer ?? noopTracer;
   const shell = input.shell ?? 'bash';
@@ -130,7 +145,8 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
         return end;
       },
     );
-  const finish = async (outcome: JobOutcome): Promise<JobOutcome> => {
+  const finish = async (ended: JobOutcome): Promise<JobOutcome> => {
+    const outcome = shutdownVerdict(ended, given.shutdownSignal, given.signal, serverReasons);
     // Whatever the job left running on the instance ends with it.
     await stages.sweep('KILL', { removeRecord: true });
     if (outcome.outcome === 'success') {

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { ExecutorError } from '../errors';
 import { ConnectionPool } from './connection-pool';
 import type { PoolStats } from './connection-pool';
+import { anySignal } from './any-signal';
 import { dialInstance } from './dial-instance';
 import { errorName } from './error-name';
 import { JobRecords } from './job-record';
@@ -30,6 +31,7 @@ export interface ExecutorWorkerOptions extends Omit<
   | 'client'
   | 'executorId'
   | 'stopping'
+  | 'shutdownAbort'
   | 'failBacks'
   | 'connections'
 > {
@@ -86,6 +88,9 @@ export class ExecutorWorker {
   private readonly queue: Queue<QueuedJob>;
   private readonly grants: SlotGrantWatch;
   private readonly stopping = new AbortController();
+  private readonly aborting = new AbortController();
+  // Deliveries in progress (waiting for a slot, running, reporting), by queue job id.
+  private readonly active = new Set<string>();
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly queueName: string;
@@ -131,6 +136,7 @@ export class ExecutorWorker {
       failBacks: new FailBackRequests(options.redis, options.keyPrefix, options.runnerKey),
       executorId: options.executorId ?? `ex-${randomBytes(4).toString('hex')}`,
       stopping: this.stopping.signal,
+      shutdownAbort: this.aborting.signal,
     });
     this.queue = new Queue<QueuedJob>(this.queueName, {
       connection: options.redis,
@@ -210,13 +216,38 @@ export class ExecutorWorker {
     this.logger.info({ concurrency: this.concurrency }, 'executor worker reconfigured');
   }
 
-  /** Stops taking jobs and waits for the running ones to end; idempotent. */
+  /** How many deliveries this worker has in progress (waiting for a slot, running, reporting). */
+  runningJobs(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Ends every delivery in progress at once (the shutdown limit passed): running jobs are
+   * killed and reported to GitLab as runner_system_failure with `reason` as their last log
+   * line, jobs waiting for a slot fail the same way; each releases its slot. Returns how many
+   * were in progress. `close()` still waits for them to have reported.
+   */
+  abortRunning(reason: string): number {
+    if (!this.aborting.signal.aborted) {
+      this.logger.warn({ runningJobs: this.active.size }, 'aborting running jobs');
+      this.aborting.abort(reason);
+    }
+    return this.active.size;
+  }
+
+  /**
+   * Stops taking jobs at once and waits for the running ones to end (`abortRunning` bounds the
+   * wait); idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       // Running scripts finish; deliveries still waiting on GitLab hand their outbox over.
       this.stopping.abort();
+      // No delivery is taken from here on; this settles once the running ones have ended.
+      const drained = this.worker?.close() ?? Promise.resolve();
+      drained.catch(() => undefined);
       await this.sweep.stop();
-      await this.worker?.close();
+      await drained;
       // Every job has ended: no channel is in use on any pooled connection.
       await this.connections.close();
       await this.queue.close();
@@ -232,10 +263,16 @@ export class ExecutorWorker {
     signal: AbortSignal | undefined,
   ): Promise<ProcessResult> {
     const startedAtMs = this.clock.now();
+    const id = job.id ?? String(job.data.gitlabJobId);
+    this.active.add(id);
     try {
       // The queue retries a failed entry (job-queue's attempts): the last one reports directly.
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const result = await this.processor.process(job.data, signal, { finalAttempt });
+      const result = await this.processor.process(
+        job.data,
+        anySignal(signal, this.aborting.signal),
+        { finalAttempt },
+      );
       if (result === 'handed_over' && token !== undefined) {
         await this.keepInQueue(job, token);
       }
@@ -253,6 +290,8 @@ export class ExecutorWorker {
         throw new UnrecoverableError(error.message);
       }
       throw error;
+    } finally {
+      this.active.delete(id);
     }
   }
 

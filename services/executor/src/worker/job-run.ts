@@ -132,6 +132,7 @@ export class JobRun {
         clock: options.clock,
         signal: anySignal(trace.abortSignal, this.lease.lost),
         cancelSignal: trace.cancelSignal,
+        ...(options.shutdownAbort === undefined ? {} : { shutdownSignal: options.shutdownAbort }),
         ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
         ...(options.shell === undefined ? {} : { shell: options.shell }),
         ...(options.runnerVariables === undefined

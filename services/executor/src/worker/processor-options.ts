@@ -31,6 +31,11 @@ export interface JobProcessorOptions {
   /** Aborted when the executor shuts down: deliveries in progress hand their outbox over. */
   readonly stopping?: AbortSignal;
   /**
+   * Aborted, with a string reason, when the executor's shutdown limit passes: a running job is
+   * killed and reported as runner_system_failure with the reason as its last log line.
+   */
+  readonly shutdownAbort?: AbortSignal;
+  /**
    * Tells the registry the instance failed under the job (while the job still holds its claim
    * there), so it leaves capacity at once instead of after the scaler's failed heartbeats.
    */
