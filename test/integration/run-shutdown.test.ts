@@ -41,7 +41,7 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
   let world: DemoWorld;
   let workDir: string;
   let redis: Redis;
-  let registry: Registry;
+  let registry: Registry | undefined;
   const children: TaskfleetProcess[] = [];
 
   beforeAll(async () => {
@@ -60,6 +60,13 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
     await redis.quit();
     await rm(workDir, { recursive: true, force: true });
   });
+
+  function registryOf(): Registry {
+    if (registry === undefined) {
+      throw new Error('no process started yet');
+    }
+    return registry;
+  }
 
   /** Writes a config with this shutdown_timeout and a private TMPDIR, starts `run all`. */
   async function start(name: string, shutdownTimeoutS: number) {
@@ -137,13 +144,13 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
       deadline: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
     });
     expect(lines.filter(l => l.msg === 'aborting running jobs')).toEqual([]);
-    expect((await registry.snapshot()).claimedSlots).toBe(0);
+    expect((await registryOf().snapshot()).claimedSlots).toBe(0);
   });
 
   it('aborts a job that outlives shutdown_timeout as a system failure and frees its slot', async () => {
     const { child, tempDir } = await start('long', 2);
     const jobId = await runningJob(['echo long-job-started', 'sleep 600'], 'long-job-started');
-    expect((await registry.snapshot()).claimedSlots).toBe(1);
+    expect((await registryOf().snapshot()).claimedSlots).toBe(1);
     child.process.kill('SIGTERM');
     // Bounded: the limit, the abort and one final update; far below the job's own 600 s.
     await until(
@@ -161,7 +168,7 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
       'ERROR: Job failed (system failure): aborted: the executor shut down (SIGTERM) and the job ' +
         'did not end within shutdown_timeout (2s)',
     );
-    const snapshot = await registry.snapshot();
+    const snapshot = await registryOf().snapshot();
     expect([snapshot.claimedSlots, snapshot.pendingJobs]).toEqual([0, 0]);
     const lines = logLines(child);
     expect(lines.find(l => l.msg === 'draining running jobs')).toMatchObject({

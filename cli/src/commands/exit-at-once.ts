@@ -13,5 +13,5 @@ export function exitAtOnce(signal: NodeJS.Signals, logger: Logger): never {
   const left = removeTransferDirsSync();
   logger.warn({ signal, transferDirsLeft: left }, 'second stop signal: exiting at once');
   logger.flush();
-  process.exit(128 + (constants.signals[signal] ?? 15));
+  process.exit(128 + constants.signals[signal]);
 }

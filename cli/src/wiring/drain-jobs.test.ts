@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 
 import { drainJobs, shutdownReason } from './drain-jobs';
 import type { RunningService } from './service';
@@ -62,7 +63,7 @@ function manualSleep(): {
   };
 }
 
-function capture(): { logger: ReturnType<typeof pino>; lines: Record<string, unknown>[] } {
+function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const logger = pino(
     { base: undefined, timestamp: false },
