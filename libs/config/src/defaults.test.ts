@@ -28,6 +28,7 @@ describe('defaults', () => {
     ['unhealthyRequestsLimit', runner.unhealthyRequestsLimit, 3],
     ['unhealthyIntervalMs', runner.unhealthyIntervalMs, 3_600_000],
     ['strictCheckInterval', runner.strictCheckInterval, false],
+    ['featureFlags', runner.featureFlags, { useAdaptiveRequestConcurrency: true }],
     ['jobStatusFinalUpdateRetryLimit', runner.jobStatusFinalUpdateRetryLimit, 10],
     ['tlsCaFile', runner.tlsCaFile, null],
     ['cache', runner.cache, null],

@@ -104,6 +104,7 @@ export type {
   LogFormat,
   LogLevel,
   RunnerConfig,
+  RunnerFeatureFlags,
   Shell,
   TaskfleetConfig,
   TaskfleetTuning,

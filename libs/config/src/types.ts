@@ -32,6 +32,17 @@ export interface EnvironmentEntry {
   readonly value: string;
 }
 
+/** The GitLab Runner feature flags taskfleet acts on, from `[runners.feature_flags]`. */
+export interface RunnerFeatureFlags {
+  /**
+   * `FF_USE_ADAPTIVE_REQUEST_CONCURRENCY`: job requests in flight float between 1 and
+   * `request_concurrency` (more after jobs, fewer after empty, failed or throttled polls);
+   * false keeps them at `request_concurrency`.
+   * @defaultValue `true` (GitLab Runner's default)
+   */
+  readonly useAdaptiveRequestConcurrency: boolean;
+}
+
 /** The whole configuration: GitLab's global section, every `[[runners]]`, and `[taskfleet]`. */
 export interface Config {
   /**
@@ -98,10 +109,16 @@ export interface RunnerConfig {
    */
   readonly jobLimit: number | null;
   /**
-   * `request_concurrency`: most job requests in flight at once (each holds a reservation).
+   * `request_concurrency`: most job requests in flight at once (each holds a reservation); with
+   * `FF_USE_ADAPTIVE_REQUEST_CONCURRENCY` the ceiling of an adaptive limit.
    * @defaultValue 1 (also for 0)
    */
   readonly requestConcurrency: number;
+  /**
+   * `[runners.feature_flags]`: the GitLab Runner flags taskfleet acts on; others are ignored
+   * with a warning.
+   */
+  readonly featureFlags: RunnerFeatureFlags;
   /** `executor`: always `instance`; anything else is refused at load. */
   readonly executor: 'instance';
   /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EnvironmentEntry, RunnerConfig } from '../types';
 import { readAutoscaler } from './autoscaler';
 import { readCache } from './cache';
+import { readFeatureFlags, warnFlagsInEnvironment } from './feature-flags';
 import { orDefault, orUnlimited } from './gitlab-zero';
 import {
   goDuration,
@@ -46,7 +47,7 @@ const runnerSchema = z.object({
 
 type RawRunner = z.output<typeof runnerSchema>;
 
-const nestedTables = ['autoscaler', 'cache', 'custom_build_dir'];
+const nestedTables = ['autoscaler', 'cache', 'custom_build_dir', 'feature_flags'];
 
 const customBuildDirSchema = z.object({ enabled: tomlBoolean().optional() });
 
@@ -137,6 +138,10 @@ export function readRunner(
     joinPath(path, 'environment'),
     read.fields.environment ?? [],
   );
+  if (environment !== undefined) {
+    warnFlagsInEnvironment(ctx, joinPath(path, 'environment'), environment);
+  }
+  const featureFlags = readFeatureFlags(ctx, joinPath(path, 'feature_flags'), raw.feature_flags);
   const runner = read.value;
   if (raw.autoscaler === undefined) {
     report(
@@ -159,6 +164,7 @@ export function readRunner(
     !valid ||
     !runner ||
     !environment ||
+    !featureFlags ||
     !autoscaler ||
     cache === undefined ||
     customBuildDirEnabled === undefined
@@ -173,6 +179,7 @@ export function readRunner(
     token: runner.token,
     jobLimit: orUnlimited(runner.limit),
     requestConcurrency: Math.max(1, runner.request_concurrency ?? 1),
+    featureFlags,
     executor: 'instance',
     shell: runner.shell ?? 'bash',
     buildsDir: runner.builds_dir ?? 'builds',
