@@ -68,8 +68,10 @@ describe('automatic retry (reference §1.3)', () => {
     ['409 is not retried', [409, 204], 1, []],
   ])('%s', async (_name, statuses, attempts, sleeps) => {
     const { client, clock } = await scripted(statuses.map(status => ({ status })));
-    await client.requestJob({ token: runnerTokenFixture });
+    const result = await client.requestJob({ token: runnerTokenFixture });
     expect(server!.requests).toHaveLength(attempts);
+    // The poller reads it: a request that needed a retry halves adaptive request concurrency.
+    expect(result.attempts).toBe(attempts);
     // Jitter fixed at 0.5: halfway between 100 ms and 100·2^(n−1) ms.
     expect(clock.sleeps).toEqual(sleeps);
   });
@@ -107,7 +109,11 @@ describe('automatic retry (reference §1.3)', () => {
   it('does not retry a network failure', async () => {
     const { client, clock } = await scripted([{ status: 0, hangUp: true }]);
     const result = await client.requestJob({ token: runnerTokenFixture });
-    expect(result).toMatchObject({ kind: 'error', error: { code: 'network', retryable: true } });
+    expect(result).toMatchObject({
+      kind: 'error',
+      error: { code: 'network', retryable: true },
+      attempts: 1,
+    });
     expect(server!.requests).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -153,10 +159,12 @@ describe('requestJob (reference §3)', () => {
     expect(await client.requestJob({ token: runnerTokenFixture })).toEqual({
       kind: 'none',
       lastUpdate: 'q1',
+      attempts: 1,
     });
     expect(await client.requestJob({ token: runnerTokenFixture })).toEqual({
       kind: 'none',
       lastUpdate: 'q1',
+      attempts: 1,
     });
     await client.requestJob({ token: runnerTokenFixture, lastUpdate: 'explicit' });
     const sent = server!.requests.map(

@@ -177,7 +177,8 @@ export class GitlabClient {
           'job request failed: gitlab not reached',
         );
       }
-      return { kind: 'error', error, unhealthy: false, lastUpdate };
+      // A network failure is thrown at once, never retried, so one attempt was made.
+      return { kind: 'error', error, unhealthy: false, lastUpdate, attempts: 1 };
     }
     const header = response.headers.get('x-gitlab-last-update');
     // An empty header never replaces the value already known (GitLab Runner's setLastUpdate).
@@ -185,7 +186,10 @@ export class GitlabClient {
     if (nextLastUpdate !== undefined) {
       this.lastUpdates.set(input.token, nextLastUpdate);
     }
-    const result = interpretRequestJobResponse(response, nextLastUpdate);
+    const result: RequestJobResult = {
+      ...interpretRequestJobResponse(response, nextLastUpdate),
+      attempts: response.attempts,
+    };
     const fields = { runner: tokenRef(input.token), status: response.status, kind: result.kind };
     if (result.kind === 'job') {
       this.logger.info({ ...fields, jobId: result.job.id }, 'gitlab assigned a job');

@@ -32,7 +32,7 @@ export type {
 export { isAbortStatus, maxUpdateIntervalMs } from './job-status';
 export type { JobStatusHeaders } from './job-status';
 export { redactText, tokenRedactPaths, tokenRef } from './redact';
-export type { RequestJobResult } from './request-job';
+export type { RequestJobAnswer, RequestJobResult } from './request-job';
 export { defaultRetryPolicy, isRetryableStatus, retryDelayMs } from './retry';
 export type { RetryPolicy } from './retry';
 export { buildRunnerInfo, defaultFeatures } from './runner-info';

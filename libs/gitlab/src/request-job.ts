@@ -3,8 +3,14 @@ import type { HttpResponse } from './http';
 import { parseJobPayload } from './job-payload';
 import type { JobPayload } from './job-payload';
 
-/** The answer to `POST /jobs/request`, classified as GitLab Runner does (reference §3.4). */
-export type RequestJobResult =
+/**
+ * The answer to `POST /jobs/request`, classified as GitLab Runner does (reference §3.4), with
+ * how many HTTP attempts the retry layer made for it (1 when the first answer was final).
+ */
+export type RequestJobResult = RequestJobAnswer & { readonly attempts: number };
+
+/** The classified answer alone, before the attempts are added. */
+export type RequestJobAnswer =
   | { readonly kind: 'job'; readonly job: JobPayload; readonly lastUpdate: string | undefined }
   | { readonly kind: 'none'; readonly lastUpdate: string | undefined }
   | {
@@ -32,7 +38,7 @@ export function isApplicationJson(contentType: string | null): boolean {
 export function interpretRequestJobResponse(
   response: HttpResponse,
   lastUpdate: string | undefined,
-): RequestJobResult {
+): RequestJobAnswer {
   const { status } = response;
   if (status === 204) {
     return { kind: 'none', lastUpdate };
