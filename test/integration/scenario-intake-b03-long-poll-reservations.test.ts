@@ -27,7 +27,10 @@ describe('B03 long-poll reservations', () => {
       reservationTtlMs: 60 * minuteMs,
       runners: [
         {
-          runner: 'request_concurrency = 10',
+          // Ten polls held at once from the start: the fixed request_concurrency, since the
+          // adaptive limit would hold one until jobs came (B03 is about what open polls pin).
+          runner:
+            'request_concurrency = 10\nfeature_flags = { FF_USE_ADAPTIVE_REQUEST_CONCURRENCY = false }',
           autoscaler: 'capacity_per_instance = 2\nmax_instances = 5',
           policy: '[[runners.autoscaler.policy]]\nidle_count = 0\nidle_time = "5m"',
         },

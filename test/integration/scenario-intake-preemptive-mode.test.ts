@@ -74,7 +74,10 @@ describe('preemptive_mode', () => {
       noCapacityWakeMs: 20,
       runners: [
         {
-          runner: 'request_concurrency = 4',
+          // Four loops all asking at once, so the cap seen is capacity's, not the adaptive
+          // request limit's (which would start at one poll: services/poller README).
+          runner:
+            'request_concurrency = 4\nfeature_flags = { FF_USE_ADAPTIVE_REQUEST_CONCURRENCY = false }',
           autoscaler: 'capacity_per_instance = 1\nmax_instances = 2',
           policy: '[[runners.autoscaler.policy]]\nidle_count = 1\npreemptive_mode = false',
         },

@@ -85,6 +85,9 @@ export function serviceTelemetry(input: {
       intakeEvent(runner, event) {
         input.metrics.poll(poolOf(runner), event);
       },
+      requestConcurrency(runner, figures) {
+        input.metrics.requestConcurrency(poolOf(runner), figures.allowed);
+      },
     },
   };
 }

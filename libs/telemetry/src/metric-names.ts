@@ -29,6 +29,7 @@ export const metricNames = {
   pollerLastSuccessfulPoll: 'taskfleet_poller_last_successful_poll_timestamp_seconds',
   pollerStalled: 'taskfleet_poller_stalled',
   pollerRequests: 'taskfleet_poller_requests_total',
+  pollerRequestConcurrencyLimit: 'taskfleet_poller_request_concurrency_limit',
   configReloads: 'taskfleet_config_reloads_total',
   configReloadFailures: 'taskfleet_config_reload_failures_total',
   readinessCheck: 'taskfleet_readiness_check',

@@ -21,6 +21,7 @@ export class ProcessMetrics {
   private readonly reloadFailures: Counter;
   private readonly pollRequests: Counter;
   private readonly missedUpdates: Counter;
+  private readonly requestConcurrencyLimit: Gauge;
 
   constructor(
     registry: Registry,
@@ -41,6 +42,14 @@ export class ProcessMetrics {
       name: metricNames.pollerRequests,
       help: 'Job requests to GitLab by how they ended.',
       labelNames: [...poolLabelNames, 'outcome'],
+      registers,
+    });
+    this.requestConcurrencyLimit = new Gauge({
+      name: metricNames.pollerRequestConcurrencyLimit,
+      help:
+        'Job requests this runner may have in flight now: the adaptive limit rounded up ' +
+        '(FF_USE_ADAPTIVE_REQUEST_CONCURRENCY), or request_concurrency with the flag off.',
+      labelNames: [...poolLabelNames],
       registers,
     });
     this.missedUpdates = new Counter({
@@ -114,6 +123,11 @@ export class ProcessMetrics {
   /** Counts a failed scaler tick of a pool. */
   missedUpdate(pool: PoolIdentity): void {
     this.missedUpdates.inc(poolLabels(pool));
+  }
+
+  /** Sets a runner's request concurrency limit, as its poller last reported it. */
+  requestConcurrency(pool: PoolIdentity, allowed: number): void {
+    this.requestConcurrencyLimit.set(poolLabels(pool), allowed);
   }
 
   /** Feeds one intake event to the liveness tracker and the request counter. */

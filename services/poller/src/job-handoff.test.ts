@@ -17,6 +17,7 @@ import type { Tracer } from '@taskfleet/telemetry';
 import { pino } from 'pino';
 
 import { handOffJob } from './job-handoff';
+import { RequestGate } from './request-gate';
 import type { RunnerIntake } from './runner-intake';
 
 const job = {
@@ -72,6 +73,8 @@ function intakeWith(parts: {
     concurrentLimit: { concurrent: 10, registries: [] },
     unhealthyCount: 0,
     tracer: parts.tracer ?? noopTracer,
+    // The hand-off never touches the gate; a fixed one keeps the intake whole.
+    requestGate: new RequestGate(() => ({ maxConcurrency: 1, adaptive: false })),
   };
   return { intake, calls };
 }

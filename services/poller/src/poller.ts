@@ -17,6 +17,8 @@ import type { BackoffPolicy } from './backoff';
 import { runFailBackLoop } from './fail-back-loop';
 import { runnerJobLimit } from './intake-limits';
 import type { ConcurrentLimit } from './intake-limits';
+import { RequestGate } from './request-gate';
+import type { RequestGateFigures } from './request-gate';
 import { runRequestLoop } from './request-loop';
 import type { IntakeObserver, IntakeSettings, RunnerIntake } from './runner-intake';
 
@@ -60,9 +62,20 @@ function defaultClient(logger: Logger): (runner: RunnerConfig, clock: Clock) => 
     });
 }
 
+/** Tells the observer the runner's request limit; a throwing observer is only logged. */
+function reportRequestConcurrency(intake: RunnerIntake, figures: RequestGateFigures): void {
+  intake.logger.debug(figures, 'request concurrency limit');
+  try {
+    intake.observer?.requestConcurrency?.(intake.runner, figures);
+  } catch (err) {
+    intake.logger.warn({ err }, 'intake observer failed');
+  }
+}
+
 /**
- * Intake of every `[[runners]]` entry: up to `request_concurrency` request loops each, which
- * reserve capacity, long-poll GitLab and hand accepted jobs to the runner's queue.
+ * Intake of every `[[runners]]` entry: up to `request_concurrency` request loops each (fewer
+ * asking at once while the adaptive limit is lower), which reserve capacity, long-poll GitLab
+ * and hand accepted jobs to the runner's queue.
  */
 export class Poller {
   private readonly stopController = new AbortController();
@@ -139,11 +152,22 @@ export class Poller {
         unhealthyCount: 0,
         observer: this.options.observer,
         tracer: this.options.tracer ?? noopTracer,
+        // Settings read through the intake, so a reload's runner entry applies at once.
+        requestGate: new RequestGate(
+          () => ({
+            maxConcurrency: intake.runner.requestConcurrency,
+            adaptive: intake.runner.featureFlags.useAdaptiveRequestConcurrency,
+          }),
+          figures => {
+            reportRequestConcurrency(intake, figures);
+          },
+        ),
       };
       this.intakes.push(intake);
       const signals = { stop: this.stopController.signal, force: this.forceController.signal };
-      // TODO(#4): request concurrency is fixed, not adaptive (reference §2.1, §8 row 7); B03 is
+      // One loop per possible request; the gate lets `allowed` of them ask at a time. B03 is
       // handled by reservations that are never demand and pin no slot.
+      intake.requestGate.refresh();
       for (let i = 0; i < runner.requestConcurrency; i++) {
         this.loops.push(runRequestLoop(intake, signals));
       }
@@ -155,7 +179,11 @@ export class Poller {
       );
       this.loops.push(runFailBackLoop(intake, failBacks, signals));
       logger.info(
-        { requestConcurrency: runner.requestConcurrency, jobLimit: intake.jobLimit },
+        {
+          requestConcurrency: runner.requestConcurrency,
+          adaptiveRequestConcurrency: runner.featureFlags.useAdaptiveRequestConcurrency,
+          jobLimit: intake.jobLimit,
+        },
         'poller runner started',
       );
     }
@@ -191,6 +219,8 @@ export class Poller {
       intake.settings = settings;
       intake.jobLimit = runnerJobLimit(config, runner);
       intake.concurrentLimit = concurrentLimit;
+      // The feature flag may have changed: waiting loops go in at once if more are allowed.
+      intake.requestGate.refresh();
     }
     this.logger.info({ runners: this.intakes.map(i => i.runnerKey) }, 'poller reconfigured');
   }

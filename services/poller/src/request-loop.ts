@@ -1,6 +1,8 @@
 import { activePolicy } from '@taskfleet/taskscaler';
 import { context, inSpan, spanNames, traceAttributes } from '@taskfleet/telemetry';
 
+import { requestSignal } from './adaptive-concurrency';
+import type { RequestSignal } from './adaptive-concurrency';
 import { backoffDelayMs } from './backoff';
 import { failInvalidJob } from './fail-invalid-job';
 import { withinConcurrent } from './intake-limits';
@@ -62,10 +64,41 @@ async function release(intake: RunnerIntake, reservationId: string): Promise<voi
 /** What the loop does after one round, decided by the round's outcome. */
 type RoundEnd = { readonly kind: 'again' } | { readonly kind: 'wait'; readonly ms: number };
 
+/** Releases the round's request permit once; later calls do nothing. */
+type ReleasePermit = (signal?: RequestSignal) => void;
+
+/**
+ * One round under a permit of the runner's request gate, taken before the reservation so that a
+ * loop waiting for its turn holds no capacity. The permit is given back as soon as GitLab has
+ * answered, before the hand-off, as GitLab Runner frees its request slot.
+ */
 async function oneRound(
   intake: RunnerIntake,
   signals: LoopSignals,
   failures: { n: number },
+): Promise<RoundEnd> {
+  if (!(await intake.requestGate.acquire(signals.stop))) {
+    return { kind: 'again' };
+  }
+  let held = true;
+  const releasePermit: ReleasePermit = signal => {
+    if (held) {
+      held = false;
+      intake.requestGate.release(signal);
+    }
+  };
+  try {
+    return await permittedRound(intake, signals, failures, releasePermit);
+  } finally {
+    releasePermit();
+  }
+}
+
+async function permittedRound(
+  intake: RunnerIntake,
+  signals: LoopSignals,
+  failures: { n: number },
+  releasePermit: ReleasePermit,
 ): Promise<RoundEnd> {
   const { settings, clock, logger, runner } = intake;
   const reservation = await reserve(intake);
@@ -86,9 +119,12 @@ async function oneRound(
   const result = await intake.client
     .requestJob({ token: runner.token, signal: signals.stop })
     .catch((err: unknown) => {
+      releasePermit(signals.stop.aborted ? undefined : 'empty');
       tell(intake, { kind: 'request-failed' });
       throw err;
     });
+  // A poll cut short by shutdown says nothing about GitLab's demand.
+  releasePermit(signals.stop.aborted ? undefined : requestSignal(result));
   tell(
     intake,
     result.kind === 'job' || result.kind === 'none' || result.kind === 'invalid-job'

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 
 import type { BackoffPolicy } from './backoff';
 import type { ConcurrentLimit } from './intake-limits';
+import type { RequestGate, RequestGateFigures } from './request-gate';
 
 /** How one intake round went, for liveness (the loop is turning) and request counts. */
 export type IntakeEvent =
@@ -18,6 +19,8 @@ export type IntakeEvent =
 /** Told about every intake event of every runner; must not throw (a throw is only logged). */
 export interface IntakeObserver {
   intakeEvent(runner: RunnerConfig, event: IntakeEvent): void;
+  /** Told the request concurrency limit at start, after every answer that moves it, on reload. */
+  requestConcurrency?(runner: RunnerConfig, figures: RequestGateFigures): void;
 }
 
 /**
@@ -44,6 +47,8 @@ export interface RunnerIntake {
   readonly observer?: IntakeObserver | undefined;
   /** Spans of each job's intake (request, accept, enqueue); the no-op tracer when off. */
   readonly tracer: Tracer;
+  /** Admits this runner's job requests up to its (adaptive) request concurrency. */
+  readonly requestGate: RequestGate;
   /** Consecutive unhealthy (403) answers across this runner's loops. */
   unhealthyCount: number;
 }
