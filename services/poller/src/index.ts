@@ -12,7 +12,7 @@ export type { PollerErrorCode } from './errors';
 export { invalidJobTrace } from './fail-invalid-job';
 export type { HandoffOutcome } from './job-handoff';
 export { Poller, defaultReservationTtlMs, pollerVersion } from './poller';
-export type { PollerOptions } from './poller';
+export type { PollerOptions, RunnerRequestConcurrency } from './poller';
 export type { RequestGateFigures } from './request-gate';
 export type { IntakeEvent, IntakeObserver } from './runner-intake';
 export { unrefClock } from '@taskfleet/gitlab';

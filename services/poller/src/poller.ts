@@ -49,6 +49,13 @@ export interface PollerOptions {
   readonly tracer?: Tracer;
 }
 
+/** One runner's request gate as {@link Poller.requestConcurrency} reports it. */
+export interface RunnerRequestConcurrency extends RequestGateFigures {
+  readonly runnerKey: string;
+  /** Request loops waiting for a permit. */
+  readonly waiting: number;
+}
+
 /** Reservations outlive GitLab's 50 s long poll with margin (registry README: no renewal). */
 export const defaultReservationTtlMs = 120_000;
 
@@ -233,6 +240,17 @@ export class Poller {
       backoff: this.options.backoff ?? defaultBackoff,
       unlimitedInstances: 1_000_000,
     };
+  }
+
+  /**
+   * Each runner's request gate now, by runner key: requests allowed, the adaptive limit,
+   * requests admitted and loops waiting for a permit (for status pages and tests).
+   */
+  requestConcurrency(): readonly RunnerRequestConcurrency[] {
+    return this.intakes.map(intake => ({
+      runnerKey: intake.runnerKey,
+      ...intake.requestGate.figures(),
+    }));
   }
 
   /** Stops polling, lets accepted jobs reach the queue (bounded), releases reservations. */

@@ -30,7 +30,7 @@ describe('RequestGate', () => {
     const { g } = gate({ maxConcurrency: 4, adaptive: true });
     const { granted } = await acquireMany(g, 4);
     expect(granted).toEqual([true, false, false, false]);
-    expect(g.inFlight).toBe(1);
+    expect(g.figures()).toEqual({ allowed: 1, adaptiveLimit: 1, inFlight: 1, waiting: 3 });
   });
 
   it('admits four at once with the flag off (the fixed request_concurrency)', async () => {

@@ -54,6 +54,21 @@ export class RequestGate {
     return this.inFlightCount;
   }
 
+  /** Loops waiting for a permit. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** The figures now. */
+  figures(): RequestGateFigures & { readonly waiting: number } {
+    return {
+      allowed: this.allowed,
+      adaptiveLimit: this.limit,
+      inFlight: this.inFlightCount,
+      waiting: this.waiters.length,
+    };
+  }
+
   /**
    * Resolves true once a request may start (the caller must `release` it exactly once), or false
    * when `signal` aborts first.

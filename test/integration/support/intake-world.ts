@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { parseConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
 import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
-import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
+import type { Clock as EmulatorClock, GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
 import type { Clock } from '@taskfleet/gitlab';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { Poller } from '@taskfleet/poller';
+import type { IntakeObserver } from '@taskfleet/poller';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { Scaler } from '@taskfleet/scaler';
@@ -47,6 +48,10 @@ export interface IntakeWorldOptions {
   readonly noCapacityWakeMs?: number;
   /** The project's `.gitlab-ci.yml`. @defaultValue one job */
   readonly ciYaml?: string;
+  /** The emulator's clock (long-poll holds, fault windows). @defaultValue real time */
+  readonly emulatorClock?: EmulatorClock;
+  /** Told the poller's intake events and request concurrency figures. */
+  readonly observer?: IntakeObserver;
 }
 
 /** A scenario's world; {@link IntakeWorld.cleanup} stops and removes all of it. */
@@ -82,7 +87,10 @@ export function clockReading(nowOf: () => number): Clock {
 
 /** Starts the emulator, writes the config, and builds (but does not start) the poller. */
 export async function startIntakeWorld(options: IntakeWorldOptions): Promise<IntakeWorld> {
-  const emulator = await startGitlabEmulator({ longPollTimeoutMs: options.longPollTimeoutMs });
+  const emulator = await startGitlabEmulator({
+    longPollTimeoutMs: options.longPollTimeoutMs,
+    ...(options.emulatorClock === undefined ? {} : { clock: options.emulatorClock }),
+  });
   const sourceDir = await mkdtemp(join(tmpdir(), 'intake-it-'));
   const ciYaml = options.ciYaml ?? 'build:\n  script:\n    - "true"\n';
   await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml);
@@ -124,6 +132,7 @@ export async function startIntakeWorld(options: IntakeWorldOptions): Promise<Int
     logger,
     clock,
     backoff: { minMs: 10, maxMs: 50 },
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
     ...(options.reservationTtlMs === undefined
       ? {}
       : { reservationTtlMs: options.reservationTtlMs }),
