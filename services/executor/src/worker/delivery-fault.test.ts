@@ -78,7 +78,7 @@ describe('answerFault', () => {
     expect(w.calls).toEqual(['lease.release']);
   });
 
-  it('fails a started job that decided nothing as a system failure, and leaves the record to a retry when Redis refuses it', async () => {
+  it('fails a started job that decided nothing as a system failure; a refused record is left to a retry', async () => {
     const w = world({ recordsRefuse: true });
     const progress = new DeliveryProgress();
     progress.taken = true;
@@ -98,7 +98,7 @@ describe('answerFault', () => {
     expect(w.calls.slice(-2)).toEqual(['markDelivered', 'lease.release']);
   });
 
-  it('sends a decided final state that could not be stored, and settles the job when Redis takes the rest', async () => {
+  it('sends a decided final state that could not be stored, and settles it when Redis takes the rest', async () => {
     const w = world();
     const progress = new DeliveryProgress();
     progress.taken = true;
