@@ -4,10 +4,9 @@ import { FleetingError } from '@taskfleet/fleeting';
 
 import { ApiBackoff } from './api-backoff';
 import type { ApiBackoffOptions } from './api-backoff';
-import { createAwsClients } from './aws-clients';
 import { classifyAwsError } from './classify-aws-error';
-import { resolveSettings } from './settings';
 import type { AwsProviderSettings } from './settings';
+import { SharedRounds, ownClientsFor } from './shared-rounds';
 
 /** Names one DescribeAutoScalingGroups call may carry (the API's limit is 50 names a call). */
 export const DESCRIBE_NAMES_PER_CALL = 50;
@@ -44,8 +43,9 @@ export class SharedGroupDescriber {
   private readonly seen = new Map<string, number>();
   /** Per group: the last round that may have started before its latest capacity change ended. */
   private readonly changedAt = new Map<string, number>();
-  private round = 0;
-  private inFlight: { round: number; done: Promise<FleetingError | undefined> } | undefined;
+  private readonly rounds = new SharedRounds<FleetingError | undefined>((round, signal) =>
+    this.runRound(round, signal),
+  );
   private readonly onClose: (() => void) | undefined;
 
   constructor(options: SharedGroupDescriberOptions) {
@@ -62,16 +62,11 @@ export class SharedGroupDescriber {
     settings: AwsProviderSettings,
     backoff: ApiBackoffOptions = {},
   ): SharedGroupDescriber {
-    const clients = createAwsClients(resolveSettings(settings));
+    const own = ownClientsFor(settings, backoff);
     return new SharedGroupDescriber({
-      client: clients.autoScaling,
-      backoff: new ApiBackoff({
-        ...(settings.now === undefined ? {} : { now: settings.now }),
-        ...backoff,
-      }),
-      onClose: () => {
-        clients.destroy();
-      },
+      client: own.clients.autoScaling,
+      backoff: own.backoff,
+      onClose: own.onClose,
     });
   }
 
@@ -87,7 +82,7 @@ export class SharedGroupDescriber {
 
   /** Marks a group changed (after our own capacity call): its next read must be a new round. */
   invalidate(name: string): void {
-    this.changedAt.set(name, this.round);
+    this.changedAt.set(name, this.rounds.latest);
   }
 
   /**
@@ -105,11 +100,7 @@ export class SharedGroupDescriber {
     const after = Math.max(peek ? 0 : (this.seen.get(name) ?? 0), this.changedAt.get(name) ?? 0);
     let reading = this.readings.get(name);
     if (reading === undefined || reading.round <= after) {
-      const flight =
-        this.inFlight !== undefined && this.inFlight.round > after
-          ? this.inFlight.done
-          : this.startRound(signal);
-      const failed = await flight;
+      const failed = await this.rounds.after(after, signal);
       reading = this.readings.get(name);
       if (failed !== undefined && (reading === undefined || reading.round <= after)) {
         // The round failed as a whole (throttled, backing off, unreachable): nothing new to
@@ -127,18 +118,6 @@ export class SharedGroupDescriber {
       throw reading.error;
     }
     return reading.group;
-  }
-
-  private startRound(signal: AbortSignal | undefined): Promise<FleetingError | undefined> {
-    this.round += 1;
-    const round = this.round;
-    const done = this.runRound(round, signal).finally(() => {
-      if (this.inFlight?.round === round) {
-        this.inFlight = undefined;
-      }
-    });
-    this.inFlight = { round, done };
-    return done;
   }
 
   private async runRound(

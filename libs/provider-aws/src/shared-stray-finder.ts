@@ -3,11 +3,10 @@ import { FleetingError } from '@taskfleet/fleeting';
 
 import { ApiBackoff } from './api-backoff';
 import type { ApiBackoffOptions } from './api-backoff';
-import { createAwsClients } from './aws-clients';
 import { classifyAwsError } from './classify-aws-error';
 import type { OwnerTags } from './inspect-instances';
-import { resolveSettings } from './settings';
 import type { AwsProviderSettings } from './settings';
+import { SharedRounds, ownClientsFor } from './shared-rounds';
 import { describeOwned, ownerOf } from './strays';
 
 type Round =
@@ -38,8 +37,7 @@ export class SharedStrayFinder {
   private readonly owners = new Map<string, OwnerTags>();
   private readonly seen = new Map<string, number>();
   private last: Round | undefined;
-  private round = 0;
-  private inFlight: { round: number; done: Promise<void> } | undefined;
+  private readonly rounds = new SharedRounds<void>((round, signal) => this.runRound(round, signal));
   private readonly onClose: (() => void) | undefined;
 
   constructor(options: SharedStrayFinderOptions) {
@@ -53,16 +51,11 @@ export class SharedStrayFinder {
     settings: AwsProviderSettings,
     backoff: ApiBackoffOptions = {},
   ): SharedStrayFinder {
-    const clients = createAwsClients(resolveSettings(settings));
+    const own = ownClientsFor(settings, backoff);
     return new SharedStrayFinder({
-      ec2: clients.ec2,
-      backoff: new ApiBackoff({
-        ...(settings.now === undefined ? {} : { now: settings.now }),
-        ...backoff,
-      }),
-      onClose: () => {
-        clients.destroy();
-      },
+      ec2: own.clients.ec2,
+      backoff: own.backoff,
+      onClose: own.onClose,
     });
   }
 
@@ -82,11 +75,7 @@ export class SharedStrayFinder {
     const key = keyOf(owner);
     const after = this.seen.get(key) ?? 0;
     if (this.last === undefined || this.last.round <= after) {
-      const flight =
-        this.inFlight !== undefined && this.inFlight.round > after
-          ? this.inFlight.done
-          : this.startRound(signal);
-      await flight;
+      await this.rounds.after(after, signal);
     }
     const last = this.last;
     if (last === undefined || last.round <= after) {
@@ -103,18 +92,6 @@ export class SharedStrayFinder {
       const tags = ownerOf(instance);
       return tags?.clusterId === owner.clusterId && tags.pool === owner.pool;
     });
-  }
-
-  private startRound(signal: AbortSignal | undefined): Promise<void> {
-    this.round += 1;
-    const round = this.round;
-    const done = this.runRound(round, signal).finally(() => {
-      if (this.inFlight?.round === round) {
-        this.inFlight = undefined;
-      }
-    });
-    this.inFlight = { round, done };
-    return done;
   }
 
   private async runRound(round: number, signal: AbortSignal | undefined): Promise<void> {
