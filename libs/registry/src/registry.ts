@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 
 import { RegistryError } from './errors';
 import { InstanceHealth } from './instance-health';
+import { IntakeReservations } from './intake-reservations';
 import { FleetLedger } from './fleet-ledger';
 import { checkId, runnerBaseKey } from './keys';
-import { defineScripts, runJson, runRaw } from './script-runner';
+import { LeaderLease } from './leader-lease';
+import type { DrainOptions, RegistryContext, RegistryOptions } from './registry-context';
+import { readFreeSlotCounts, readInstance, readScalerState, readSnapshot } from './registry-reads';
+import { defineScripts, runJson } from './script-runner';
 import type { ScriptName } from './script-runner';
-import { buildSnapshot, parseInstance } from './snapshot';
 import type {
   ClearResult,
   DrainResult,
@@ -26,25 +29,7 @@ import type {
   SlotClaim,
 } from './types';
 
-/** Options of createRegistry. */
-export interface RegistryOptions {
-  /** A connected ioredis client or Cluster; the registry never closes it. */
-  readonly redis: Redis | Cluster;
-  /** Deployment-wide prefix (tests use a unique one each). */
-  readonly keyPrefix: string;
-  /** Identity of the runner whose fleet this is (group + runner id, never the token). */
-  readonly runnerKey: string;
-  /** The caller's clock in epoch ms; every timestamp the scripts store comes from it. */
-  readonly clock?: () => number;
-  readonly logger: Logger;
-}
-
-/** Options of beginDrain. */
-export interface DrainOptions {
-  /** Refuse a ready instance whose idle period started after this time (idle_time not reached). */
-  readonly idleSinceAtMostMs?: number;
-  readonly reason: string;
-}
+export type { DrainOptions, RegistryOptions } from './registry-context';
 
 /** The shared fleet state of one runner in Redis; every change is one atomic Lua script. */
 export class Registry {
@@ -52,6 +37,9 @@ export class Registry {
   private readonly base: string;
   private readonly clock: () => number;
   private readonly logger: Logger;
+  private readonly ctx: RegistryContext;
+  private readonly lease: LeaderLease;
+  private readonly intake: IntakeReservations;
   /** Health reports from executors (instance lost under a job); see InstanceHealth. */
   readonly health: InstanceHealth;
   /** Tombstones, the use ledger and orphan sightings (fleet-ledger.ts). */
@@ -68,12 +56,10 @@ export class Registry {
       ...('runnerKey' in bound ? {} : { runnerKey: options.runnerKey }),
     });
     defineScripts(this.redis);
-    this.health = new InstanceHealth({
-      redis: this.redis,
-      baseKey: this.base,
-      clock: this.clock,
-      logger: this.logger,
-    });
+    this.ctx = { redis: this.redis, baseKey: this.base, clock: this.clock, logger: this.logger };
+    this.health = new InstanceHealth(this.ctx);
+    this.lease = new LeaderLease(this.ctx);
+    this.intake = new IntakeReservations(this.ctx);
     this.ledger = new FleetLedger(this.redis, this.base, this.clock);
   }
 
@@ -83,32 +69,18 @@ export class Registry {
   }
 
   /** Takes or extends the scaler leader lease; a new holder gets a larger fencing token. */
-  async acquireLease(holderId: string, ttlMs: number): Promise<LeaseResult> {
-    checkId('holderId', holderId);
-    const r = await this.json('tfAcquireLease', [holderId, ttlMs, this.clock()]);
-    if (r.acquired === true) {
-      return {
-        acquired: true,
-        fencingToken: Number(r.fencingToken),
-        expiresAtMs: Number(r.expiresAtMs),
-      };
-    }
-    return { acquired: false, holderId: String(r.holderId), expiresAtMs: Number(r.expiresAtMs) };
+  acquireLease(holderId: string, ttlMs: number): Promise<LeaseResult> {
+    return this.lease.acquire(holderId, ttlMs);
   }
 
   /** Extends a live lease held with this token; false means leadership is lost. */
-  async renewLease(holderId: string, fencingToken: number, ttlMs: number): Promise<boolean> {
-    const r = await this.json('tfRenewLease', [holderId, fencingToken, ttlMs, this.clock()]);
-    if (r.renewed !== true) {
-      this.logger.warn({ holderId, fencingToken }, 'leader lease lost');
-    }
-    return r.renewed === true;
+  renewLease(holderId: string, fencingToken: number, ttlMs: number): Promise<boolean> {
+    return this.lease.renew(holderId, fencingToken, ttlMs);
   }
 
   /** Gives the lease up (on shutdown) so another replica can lead without waiting for expiry. */
-  async releaseLease(holderId: string, fencingToken: number): Promise<boolean> {
-    const r = await this.json('tfReleaseLease', [holderId, fencingToken]);
-    return r.released === true;
+  releaseLease(holderId: string, fencingToken: number): Promise<boolean> {
+    return this.lease.release(holderId, fencingToken);
   }
 
   /** Records a new instance; an id already known keeps its record (use count included). */
@@ -226,19 +198,8 @@ export class Registry {
    * The maintained free-slot counters reserve decides on: idle (a claim could take them now) and
    * unavailable (on instances that can take no claim but count toward max_instances).
    */
-  async freeSlotCounts(): Promise<{ idleReadySlots: number; unavailableSlots: number }> {
-    try {
-      const [idle, unavailable] = await this.redis.hmget(
-        `${this.base}:free-slots`,
-        'idle',
-        'unavailable',
-      );
-      return { idleReadySlots: Number(idle ?? 0), unavailableSlots: Number(unavailable ?? 0) };
-    } catch (error) {
-      throw new RegistryError('redis_unavailable', 'could not read free-slot counters', {
-        cause: error,
-      });
-    }
+  freeSlotCounts(): Promise<{ idleReadySlots: number; unavailableSlots: number }> {
+    return readFreeSlotCounts(this.ctx);
   }
 
   /**
@@ -335,118 +296,51 @@ export class Registry {
   }
 
   /** Reads the scaler leader's state as written by {@link writeScalerState}; empty when none. */
-  async readScalerState(): Promise<Record<string, string>> {
-    try {
-      return await this.redis.hgetall(`${this.base}:scaler-state`);
-    } catch (error) {
-      throw new RegistryError('redis_unavailable', 'could not read scaler state', { cause: error });
-    }
+  readScalerState(): Promise<Record<string, string>> {
+    return readScalerState(this.ctx);
   }
 
   /** Reserves intake capacity before asking GitLab for a job (invariant 6). */
-  async reserve(input: ReserveInput): Promise<ReserveResult> {
-    checkId('ownerId', input.ownerId);
-    const r = await this.json('tfReserve', [
-      input.ownerId,
-      input.ttlMs,
-      this.clock(),
-      input.mode,
-      input.maxInstances,
-      input.capacityPerInstance,
-      input.jobLimit ?? 0,
-    ]);
-    if (r.reserved === true) {
-      return {
-        reserved: true,
-        reservationId: String(r.reservationId),
-        expiresAtMs: Number(r.expiresAtMs),
-      };
-    }
-    const reason =
-      r.reason === 'no_available_capacity' || r.reason === 'job_limit'
-        ? r.reason
-        : 'no_potential_capacity';
-    return { reserved: false, reason };
+  reserve(input: ReserveInput): Promise<ReserveResult> {
+    return this.intake.reserve(input);
   }
 
   /** Reads the jobs this runner handles now (for a limit shared by several runners). */
-  async intakeCounts(): Promise<IntakeCounts> {
-    const r = await this.json('tfIntakeCounts', [this.clock()]);
-    return { reserved: Number(r.reserved), pending: Number(r.pending), claimed: Number(r.claimed) };
+  intakeCounts(): Promise<IntakeCounts> {
+    return this.intake.counts();
   }
 
   /** The poll returned no job: gives the reservation back; false if it had expired. */
-  async releaseReservation(reservationId: string): Promise<boolean> {
-    const r = await this.json('tfReleaseReservation', [reservationId]);
-    return r.released === true;
+  releaseReservation(reservationId: string): Promise<boolean> {
+    return this.intake.release(reservationId);
   }
 
   /** The poll returned a job: the reservation becomes pending demand until the job claims. */
-  async convertReservation(
+  convertReservation(
     reservationId: string,
     jobId: string,
   ): Promise<{ readonly reservationExpired: boolean }> {
-    checkId('jobId', jobId);
-    const r = await this.json('tfConvertReservation', [reservationId, jobId, this.clock()]);
-    return { reservationExpired: r.reservationExpired === true };
+    return this.intake.convert(reservationId, jobId);
   }
 
   /** A pending job ended without ever claiming a slot: drops its demand. */
-  async dropPending(jobId: string): Promise<boolean> {
-    const r = await this.json('tfDropPending', [jobId]);
-    return r.dropped === true;
+  dropPending(jobId: string): Promise<boolean> {
+    return this.intake.dropPending(jobId);
   }
 
   /** Releases every reservation of one poller (on its shutdown); returns how many. */
-  async releaseOwnerReservations(ownerId: string): Promise<number> {
-    const r = await this.json('tfReleaseOwnerReservations', [ownerId]);
-    return Number(r.released);
+  releaseOwnerReservations(ownerId: string): Promise<number> {
+    return this.intake.releaseOwner(ownerId);
   }
 
   /** Reads one instance (for an executor's connect info); undefined when unknown. */
-  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    checkId('instanceId', instanceId);
-    try {
-      const [fields, slots] = await Promise.all([
-        this.redis.hgetall(`${this.base}:inst:${instanceId}`),
-        this.redis.hgetall(`${this.base}:inst:${instanceId}:slots`),
-      ]);
-      if (Object.keys(fields).length === 0) {
-        return undefined;
-      }
-      return parseInstance(
-        instanceId,
-        new Map(Object.entries(fields)),
-        new Map(Object.entries(slots)),
-      );
-    } catch (error) {
-      throw new RegistryError('redis_unavailable', 'could not read instance', {
-        cause: error,
-        instanceId,
-      });
-    }
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return readInstance(this.ctx, instanceId);
   }
 
   /** One atomic read of everything the planner needs. */
-  async snapshot(): Promise<RegistrySnapshot> {
-    const atMs = this.clock();
-    const raw = await runRaw(this.redis, 'tfSnapshot', this.base, [atMs]);
-    if (!Array.isArray(raw) || raw.length < 6) {
-      throw new RegistryError('inconsistent_state', 'could not parse registry snapshot');
-    }
-    const repairs = Number(raw[5]);
-    if (repairs > 0) {
-      // Only a write that bypassed the scripts (or an older version) can cause this.
-      this.logger.warn({ repairs }, 'free-slot counters disagreed with the records; repaired');
-    }
-    return buildSnapshot({
-      atMs,
-      instancesJson: String(raw[0]),
-      reservedSlots: Number(raw[1]),
-      pendingJobs: Number(raw[2]),
-      claimedSlots: Number(raw[3]),
-      terminations: raw[4],
-    });
+  snapshot(): Promise<RegistrySnapshot> {
+    return readSnapshot(this.ctx);
   }
 
   private json(
