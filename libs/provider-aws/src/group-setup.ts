@@ -1,6 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { FleetingError } from '@taskfleet/fleeting';
+import type { Logger } from 'pino';
 
 import { classifyAwsError } from './classify-aws-error';
 
@@ -62,4 +63,21 @@ export async function describeGroup(
   }
 
   return group;
+}
+
+/** Warns once about each setup fact fleeting-plugin-aws's README asks for that is missing. */
+export function warnAboutSetup(
+  logger: Logger,
+  setup: GroupSetup | undefined,
+  hooks: readonly unknown[] | undefined,
+): void {
+  if (setup?.newInstancesProtectedFromScaleIn === false) {
+    logger.warn({}, 'new instances are not protected from scale in and should be');
+  }
+  if (setup?.azRebalanceSuspended === false) {
+    logger.warn({}, 'AZRebalance is not suspended and should be');
+  }
+  if (hooks?.length === 0) {
+    logger.warn({}, 'no termination lifecycle hook; aws may end busy instances');
+  }
 }

@@ -18,30 +18,25 @@ import { createAwsClients } from './aws-clients';
 import type { AwsClients } from './aws-clients';
 import { connectInfoOf, describeRunningInstance } from './connect-info';
 import { decreaseInstances, failAll } from './decrease';
-import { describeGroup, groupSetupOf } from './group-setup';
+import { CapacityState } from './capacity-state';
+import type { GroupCapacity } from './capacity-state';
+import { describeGroup, warnAboutSetup } from './group-setup';
 import type { GroupSetup } from './group-setup';
 import { applyIncrease, planIncrease } from './increase';
 import { inspectInstances } from './inspect-instances';
 import { resolveSettings } from './settings';
 import type { AwsProviderSettings, ResolvedAwsSettings } from './settings';
-import { instanceStatusOf } from './state-mapping';
-import { findStrays, strayOf, terminateStrays } from './strays';
+import { TerminationHookCache } from './hook-cache';
+import { memberStates } from './state-mapping';
+import { findStrays, removeStillStrays, strayOf } from './strays';
 import type { StrayScope } from './strays';
-import { completeActions, describeTerminationHooks, recordHeartbeats } from './termination-hooks';
+import { completeActions, recordHeartbeats } from './termination-hooks';
 import type { TerminationHook } from './termination-hooks';
+
+export type { GroupCapacity } from './capacity-state';
 
 /** This provider's version, reported in ProviderInfo. */
 export const providerAwsVersion = '0.1.0';
-
-/** How long a list of the group's termination hooks is trusted before it is read again. */
-const hooksMaxAgeMs = 60_000;
-
-/** The capacity figures the provider last saw on the group. */
-export interface GroupCapacity {
-  readonly desiredCapacity: number;
-  readonly minSize: number;
-  readonly maxSize: number;
-}
 
 /**
  * The fleeting port on one EC2 Auto Scaling Group, with fleeting-plugin-aws's calls: describe
@@ -54,17 +49,11 @@ export class AwsInstanceGroup implements InstanceGroup {
   private readonly now: () => number;
   private settings: ResolvedAwsSettings | undefined;
   private clients: AwsClients | undefined;
-  private setup: GroupSetup | undefined;
-  /** The desired capacity as we last set or adopted it. */
-  private expectedDesired = 0;
+  private readonly state: CapacityState;
   private isShutDown = false;
   private setupWarned = false;
-  /** The tail of the capacity calls in flight; they run one at a time (see `serialized`). */
-  private capacityQueue: Promise<unknown> = Promise.resolve();
-  /** The group's termination lifecycle hooks as last read, and when. */
-  private hooks: { list: readonly TerminationHook[]; readAtMs: number } | undefined;
-  /** The group's members as last described: never strays, whatever their tags say. */
-  private memberIds: ReadonlySet<string> = new Set();
+  /** The group's termination lifecycle hooks as last read. */
+  private readonly hooks: TerminationHookCache;
 
   constructor(settings: AwsProviderSettings) {
     this.input = settings;
@@ -73,6 +62,8 @@ export class AwsInstanceGroup implements InstanceGroup {
       groupName: settings.name,
     });
     this.now = settings.now ?? Date.now;
+    this.hooks = new TerminationHookCache(this.now);
+    this.state = new CapacityState(this.logger);
     settings.describer?.register(settings.name);
     if (settings.ownerTags !== undefined) {
       settings.strayFinder?.register(settings.ownerTags);
@@ -86,8 +77,8 @@ export class AwsInstanceGroup implements InstanceGroup {
     this.clients ??= createAwsClients(this.settings);
     const region = await this.resolveRegion();
     const group = await this.describe(this.clients, this.settings.name, options.signal, true);
-    this.adopt(group, true);
-    await this.readHooksIfStale(options.signal).catch((error: unknown) => {
+    this.state.adopt(group, true);
+    await this.readHooks(options.signal).catch((error: unknown) => {
       // Without the list, held members are still reported as deleting; the next update retries.
       this.logger.warn({ err: error }, 'could not read lifecycle hooks');
     });
@@ -97,7 +88,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       id: `aws/${region}/${this.settings.name}`,
       // The group's own MaxSize, not the plugin's fixed 1000: the scaler must never plan past
       // what AWS will accept (B58), and this is the number AWS enforces.
-      maxSize: this.setup?.maxSize ?? 0,
+      maxSize: this.state.setup?.maxSize ?? 0,
       version: providerAwsVersion,
       capabilities:
         this.settings.ownerTags === undefined
@@ -109,39 +100,29 @@ export class AwsInstanceGroup implements InstanceGroup {
   /** Lists the group's members with their port state, adopting any outside capacity change. */
   async update(options: CallOptions = {}): Promise<readonly InstanceState[]> {
     const { clients, settings } = this.ready();
-    const group = await this.serialized(async () => {
+    const group = await this.state.serialized(async () => {
       const described = await this.describe(clients, settings.name, options.signal);
-      this.adopt(described, false);
+      this.state.adopt(described, false);
       return described;
     });
 
     const members = group.Instances ?? [];
     const holdTimeoutMs = members.some(m => m.LifecycleState === 'Terminating:Wait')
-      ? await this.holdTimeoutMs(options.signal)
+      ? await this.hooks.holdTimeoutMs(
+          clients.autoScaling,
+          settings.name,
+          options.signal,
+          this.logger,
+        )
       : undefined;
 
-    return members.flatMap(member =>
-      member.InstanceId === undefined
-        ? []
-        : [
-            {
-              id: member.InstanceId,
-              state: instanceStatusOf(member.LifecycleState),
-              ...(member.LifecycleState === undefined
-                ? {}
-                : { providerState: member.LifecycleState }),
-              ...(member.LifecycleState === 'Terminating:Wait' && holdTimeoutMs !== undefined
-                ? { removalHold: { timeoutMs: holdTimeoutMs } }
-                : {}),
-            },
-          ],
-    );
+    return memberStates(members, holdTimeoutMs);
   }
 
   /** RecordLifecycleActionHeartbeat for a member in `Terminating:Wait` on every termination hook. */
   async extendRemovalHold(id: string, options: CallOptions = {}): Promise<void> {
     const { clients, settings } = this.ready();
-    const hooks = await this.readHooksIfStale(options.signal, true);
+    const hooks = await this.readHooks(options.signal, true);
     await recordHeartbeats(clients.autoScaling, settings.name, hooks, id, options.signal);
     this.logger.debug({ instanceId: id }, 'lifecycle action heartbeat sent');
   }
@@ -149,7 +130,7 @@ export class AwsInstanceGroup implements InstanceGroup {
   /** CompleteLifecycleAction CONTINUE on every termination hook; an action already gone is done. */
   async releaseRemovalHold(id: string, options: CallOptions = {}): Promise<void> {
     const { clients, settings } = this.ready();
-    const hooks = await this.readHooksIfStale(options.signal, true);
+    const hooks = await this.readHooks(options.signal, true);
     try {
       await completeActions(clients.autoScaling, settings.name, hooks, id, options.signal);
     } catch (error) {
@@ -167,7 +148,7 @@ export class AwsInstanceGroup implements InstanceGroup {
     }
     const { clients, settings } = this.ready();
 
-    return this.serialized(() => this.increaseNow(clients, settings.name, delta, options));
+    return this.state.serialized(() => this.increaseNow(clients, settings.name, delta, options));
   }
 
   /** Terminates exactly the named members, each id answered on its own. */
@@ -180,7 +161,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       return { succeeded: [], failed: [] };
     }
 
-    return this.serialized(() => this.decreaseNow(clients, settings.name, ids, options));
+    return this.state.serialized(() => this.decreaseNow(clients, settings.name, ids, options));
   }
 
   /** Fresh addresses and credentials for one running member. */
@@ -226,12 +207,12 @@ export class AwsInstanceGroup implements InstanceGroup {
     if (ids.length === 0) {
       return { succeeded: [], failed: [] };
     }
-    // The fresh look never goes through the shared finder: its round may be older.
-    const scope = { ...this.strayScope(settings), finder: undefined };
-    const strays = new Set(
-      (await findStrays(clients.ec2, scope, options.signal)).map(i => i.InstanceId),
+    const result = await removeStillStrays(
+      clients.ec2,
+      this.strayScope(settings),
+      ids,
+      options.signal,
     );
-    const result = await terminateStrays(clients.ec2, ids, strays, options.signal);
     if (result.succeeded.length > 0) {
       this.logger.info({ instanceIds: result.succeeded }, 'terminated stray instances');
     }
@@ -242,7 +223,7 @@ export class AwsInstanceGroup implements InstanceGroup {
     return {
       owner: settings.ownerTags,
       groupName: settings.name,
-      memberIds: this.memberIds,
+      memberIds: this.state.memberIds,
       finder: this.input.strayFinder,
     };
   }
@@ -263,51 +244,24 @@ export class AwsInstanceGroup implements InstanceGroup {
 
   /** The setup facts of the last describe (protection, AZRebalance, hooks), for the scaler's check. */
   describeGroupSetup(): GroupSetup | undefined {
-    if (this.setup === undefined || this.hooks === undefined) {
-      return this.setup;
+    const hooks = this.hooks.last;
+    if (this.state.setup === undefined || hooks === undefined) {
+      return this.state.setup;
     }
-    return { ...this.setup, terminationHookNames: this.hooks.list.map(hook => hook.name) };
+    return { ...this.state.setup, terminationHookNames: hooks.map(hook => hook.name) };
   }
 
-  /** The hold timeout of a `Terminating:Wait` member: the shortest hook heartbeat timeout. */
-  private async holdTimeoutMs(signal: AbortSignal | undefined): Promise<number | undefined> {
-    try {
-      // A member waits, so some hook holds it: an empty list is out of date.
-      const hooks = await this.readHooksIfStale(signal, true);
-      return hooks.length === 0 ? undefined : Math.min(...hooks.map(h => h.heartbeatTimeoutMs));
-    } catch (error) {
-      // The member is still reported deleting (no new work); its hold waits for the next update.
-      this.logger.warn({ err: error }, 'could not read lifecycle hooks');
-      return undefined;
-    }
-  }
-
-  private async readHooksIfStale(
+  private readHooks(
     signal: AbortSignal | undefined,
     rereadEmpty = false,
   ): Promise<readonly TerminationHook[]> {
     const { clients, settings } = this.ready();
-    const nowMs = this.now();
-    const fresh = this.hooks !== undefined && nowMs - this.hooks.readAtMs < hooksMaxAgeMs;
-    if (this.hooks !== undefined && fresh && !(rereadEmpty && this.hooks.list.length === 0)) {
-      return this.hooks.list;
-    }
-    const list = await describeTerminationHooks(clients.autoScaling, settings.name, signal);
-    this.hooks = { list, readAtMs: nowMs };
-    return list;
+    return this.hooks.read(clients.autoScaling, settings.name, signal, rereadEmpty);
   }
 
   /** The desired capacity we expect and the group's size limits, as last seen. */
   capacity(): GroupCapacity | undefined {
-    if (this.setup === undefined) {
-      return undefined;
-    }
-
-    return {
-      desiredCapacity: this.expectedDesired,
-      minSize: this.setup.minSize,
-      maxSize: this.setup.maxSize,
-    };
+    return this.state.capacity();
   }
 
   private async increaseNow(
@@ -316,11 +270,11 @@ export class AwsInstanceGroup implements InstanceGroup {
     delta: number,
     options: CallOptions,
   ): Promise<IncreaseResult> {
-    const maxSize = this.setup?.maxSize ?? 0;
-    const plan = planIncrease(this.expectedDesired, maxSize, delta);
+    const maxSize = this.state.setup?.maxSize ?? 0;
+    const plan = planIncrease(this.state.expectedDesired, maxSize, delta);
     if (plan.capped) {
       this.logger.warn(
-        { desiredCapacity: this.expectedDesired, delta, maxSize, requested: plan.requested },
+        { desiredCapacity: this.state.expectedDesired, delta, maxSize, requested: plan.requested },
         'capped_by_asg_max',
       );
     }
@@ -339,7 +293,7 @@ export class AwsInstanceGroup implements InstanceGroup {
       throw result.error;
     }
     if (result.requested > 0) {
-      this.expectedDesired = plan.targetCapacity;
+      this.state.expectedDesired = plan.targetCapacity;
       this.logger.info(
         { desiredCapacity: plan.targetCapacity, delta },
         'increased desired capacity',
@@ -361,13 +315,13 @@ export class AwsInstanceGroup implements InstanceGroup {
     } catch (error) {
       return toResult(failAll(ids, error as FleetingError));
     }
-    this.adopt(group, false);
+    this.state.adopt(group, false);
     const outcome = await decreaseInstances(clients.autoScaling, group, ids, options.signal);
     this.input.describer?.invalidate(groupName);
     if (outcome.failed.some(f => f.error.code === 'throttled')) {
       this.input.describer?.backoff.noteThrottled();
     }
-    this.expectedDesired = Math.max(0, this.expectedDesired - outcome.decrementedCount);
+    this.state.expectedDesired = Math.max(0, this.state.expectedDesired - outcome.decrementedCount);
     this.logger.info(
       { succeededCount: outcome.succeeded.length, failedCount: outcome.failed.length },
       'decreased group',
@@ -389,45 +343,11 @@ export class AwsInstanceGroup implements InstanceGroup {
       : describer.describe(name, signal, { peek });
   }
 
-  private adopt(group: AutoScalingGroup, first: boolean): void {
-    this.memberIds = new Set((group.Instances ?? []).flatMap(m => m.InstanceId ?? []));
-    const setup = groupSetupOf(group);
-    if (!first && setup.desiredCapacity !== this.expectedDesired) {
-      // Someone else (a person, a policy, AWS) changed it; AWS's value is the truth from now on.
-      this.logger.warn(
-        { expected: this.expectedDesired, actual: setup.desiredCapacity },
-        'out-of-sync capacity',
-      );
-    }
-    this.expectedDesired = setup.desiredCapacity;
-    this.setup = setup;
-  }
-
-  /**
-   * Runs capacity reads and changes one at a time: each computes from and updates the expected
-   * desired capacity, so overlapping calls would lose an increase or report false drift.
-   */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.capacityQueue.then(work, work);
-    this.capacityQueue = run.catch(() => undefined);
-
-    return run;
-  }
-
   private warnAboutSetup(): void {
     // Once per provider: init may be called again, and the facts are in describeGroupSetup().
-    if (this.setupWarned) {
-      return;
-    }
-    this.setupWarned = true;
-    if (this.setup?.newInstancesProtectedFromScaleIn === false) {
-      this.logger.warn({}, 'new instances are not protected from scale in and should be');
-    }
-    if (this.setup?.azRebalanceSuspended === false) {
-      this.logger.warn({}, 'AZRebalance is not suspended and should be');
-    }
-    if (this.hooks?.list.length === 0) {
-      this.logger.warn({}, 'no termination lifecycle hook; aws may end busy instances');
+    if (!this.setupWarned) {
+      this.setupWarned = true;
+      warnAboutSetup(this.logger, this.state.setup, this.hooks.last);
     }
   }
 
@@ -447,7 +367,11 @@ export class AwsInstanceGroup implements InstanceGroup {
 
   private ready(): { clients: AwsClients; settings: ResolvedAwsSettings } {
     this.ensureOpen();
-    if (this.clients === undefined || this.settings === undefined || this.setup === undefined) {
+    if (
+      this.clients === undefined ||
+      this.settings === undefined ||
+      this.state.setup === undefined
+    ) {
       throw new FleetingError('invalid_argument', 'could not call provider: init() first');
     }
 

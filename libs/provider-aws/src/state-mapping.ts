@@ -1,4 +1,5 @@
-import type { InstanceArch, InstanceOs, InstanceStatus } from '@taskfleet/fleeting';
+import type { Instance as GroupMember } from '@aws-sdk/client-auto-scaling';
+import type { InstanceArch, InstanceOs, InstanceState, InstanceStatus } from '@taskfleet/fleeting';
 
 /**
  * The port state of an ASG member's `LifecycleState`, as the plugin maps it: `InService` is
@@ -46,4 +47,27 @@ export function instanceArchOf(architecture: string | undefined): InstanceArch {
   }
 
   return ARCHES[architecture] ?? architecture;
+}
+
+/** The port states of a group's members; a `Terminating:Wait` one carries its removal hold. */
+export function memberStates(
+  members: readonly GroupMember[],
+  holdTimeoutMs: number | undefined,
+): InstanceState[] {
+  return members.flatMap(member =>
+    member.InstanceId === undefined
+      ? []
+      : [
+          {
+            id: member.InstanceId,
+            state: instanceStatusOf(member.LifecycleState),
+            ...(member.LifecycleState === undefined
+              ? {}
+              : { providerState: member.LifecycleState }),
+            ...(member.LifecycleState === 'Terminating:Wait' && holdTimeoutMs !== undefined
+              ? { removalHold: { timeoutMs: holdTimeoutMs } }
+              : {}),
+          },
+        ],
+  );
 }

@@ -169,3 +169,18 @@ export async function terminateStrays(
   }
   return { succeeded, failed };
 }
+
+/**
+ * Terminates each named id that a fresh look still finds a stray of `scope` (never through the
+ * shared finder, whose round may be older); a member or a stranger fails `instance_not_found`.
+ */
+export async function removeStillStrays(
+  ec2: EC2Client,
+  scope: StrayScope,
+  ids: readonly string[],
+  signal?: AbortSignal,
+): Promise<DecreaseResult> {
+  const fresh = { ...scope, finder: undefined };
+  const strays = new Set((await findStrays(ec2, fresh, signal)).map(i => i.InstanceId));
+  return terminateStrays(ec2, ids, strays, signal);
+}
