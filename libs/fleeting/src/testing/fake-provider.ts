@@ -5,7 +5,6 @@ import { buildConnectInfo } from '../port/build-connect-info';
 import type { ConnectInfo, ConnectorConfig } from '../port/connector-config';
 import type {
   CallOptions,
-  DecreaseFailure,
   DecreaseResult,
   IncreaseResult,
   InstanceGroup,
@@ -13,37 +12,10 @@ import type {
 import type { StrayInstance } from '../port/instance-facts';
 import type { InstanceState, InstanceStatus } from '../port/instance-state';
 import type { ProviderInfo } from '../port/provider-info';
+import { answerEach, notFound } from './fake-removals';
+import type { FakeInstance, FakeInstanceGroupOptions, FakeStray } from './fake-types';
 
-/** How the in-memory fake group behaves. */
-export interface FakeInstanceGroupOptions {
-  /** The group's size limit; increases beyond it are cut and report `capacity_exceeded`. */
-  readonly maxSize?: number;
-  /** Time from `increase` until an instance is `running`. */
-  readonly bootDelayMs?: number;
-  /** Time from `decrease` until a `deleting` instance is gone. */
-  readonly deleteDelayMs?: number;
-  /** The clock in ms; defaults to the fake's own, moved only by `tick()`. */
-  readonly now?: () => number;
-  /** Connector settings, as the scaler passes them to a real provider. */
-  readonly settings?: ConnectorConfig;
-  readonly providerId?: string;
-  /**
-   * What every instance id starts with, before 12 hex digits of its number; default `i-fake`.
-   * `i-0` plus hex (e.g. `i-0b`) gives ids of EC2's own shape, as EC2 event parsers demand.
-   */
-  readonly idPrefix?: string;
-}
-
-interface FakeInstance {
-  readonly id: string;
-  readonly address: string;
-  readonly createdAtMs: number;
-  deletingSinceMs?: number;
-  /** A removal the fake cloud started and holds: it goes ahead at `deadlineMs` or on release. */
-  hold?: { timeoutMs: number; deadlineMs: number; extensions: number };
-  failsBoot: boolean;
-  unhealthy: boolean;
-}
+export type { FakeInstanceGroupOptions } from './fake-types';
 
 /**
  * An instance group held in memory for unit tests of the scaler: instances move from
@@ -53,7 +25,7 @@ interface FakeInstance {
 export class FakeInstanceGroup implements InstanceGroup {
   private readonly instances = new Map<string, FakeInstance>();
   /** Instances with the pool's tags outside the group, and when each one's end was asked for. */
-  private readonly strays = new Map<string, { createdAtMs: number; endingSinceMs?: number }>();
+  private readonly strays = new Map<string, FakeStray>();
   private readonly maxSize: number;
   private readonly bootDelayMs: number;
   private readonly deleteDelayMs: number;
@@ -207,22 +179,9 @@ export class FakeInstanceGroup implements InstanceGroup {
   decrease(ids: readonly string[], options?: CallOptions): Promise<DecreaseResult> {
     return this.call(options, () => {
       this.sweep();
-      const succeeded: string[] = [];
-      const failed: DecreaseFailure[] = [];
-      for (const id of ids) {
-        const injected = this.decreaseFailures.get(id);
-        const instance = this.instances.get(id);
-        if (injected !== undefined) {
-          this.decreaseFailures.delete(id);
-          failed.push({ id, error: injected });
-        } else if (instance === undefined) {
-          failed.push({ id, error: notFound(id) });
-        } else {
-          instance.deletingSinceMs ??= this.now();
-          succeeded.push(id);
-        }
-      }
-      return { succeeded, failed };
+      return answerEach(ids, this.decreaseFailures, this.instances, instance => {
+        instance.deletingSinceMs ??= this.now();
+      });
     });
   }
 
@@ -281,22 +240,9 @@ export class FakeInstanceGroup implements InstanceGroup {
   removeStrays(ids: readonly string[], options?: CallOptions): Promise<DecreaseResult> {
     return this.call(options, () => {
       this.sweep();
-      const succeeded: string[] = [];
-      const failed: DecreaseFailure[] = [];
-      for (const id of ids) {
-        const injected = this.decreaseFailures.get(id);
-        const stray = this.strays.get(id);
-        if (injected !== undefined) {
-          this.decreaseFailures.delete(id);
-          failed.push({ id, error: injected });
-        } else if (stray === undefined) {
-          failed.push({ id, error: notFound(id) });
-        } else {
-          stray.endingSinceMs ??= this.now();
-          succeeded.push(id);
-        }
-      }
-      return { succeeded, failed };
+      return answerEach(ids, this.decreaseFailures, this.strays, stray => {
+        stray.endingSinceMs ??= this.now();
+      });
     });
   }
 
@@ -396,10 +342,4 @@ export class FakeInstanceGroup implements InstanceGroup {
     this.generatedKey ??= Buffer.from(generateEd25519KeyPair().privateKey);
     return this.generatedKey;
   }
-}
-
-function notFound(id: string): FleetingError {
-  return new FleetingError('instance_not_found', `could not find instance ${id}`, {
-    instanceId: id,
-  });
 }
