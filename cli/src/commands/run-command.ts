@@ -11,7 +11,7 @@ import type { RunningService } from '../wiring/service';
 import { startServices } from '../wiring/services';
 import { processLoggerFor } from '../wiring/process-logger';
 import { startProcessTelemetry } from '../wiring/telemetry';
-import { exitAtOnce } from './exit-at-once';
+import { exitAtOnce, exitNow } from './exit-at-once';
 import { reloadConfig } from './reload-config';
 import type { RunOptions } from './run-options';
 import { withRunOverrides } from './run-options';
@@ -242,8 +242,12 @@ export async function runServices(
     nowMs: Date.now,
     sleep,
   });
-  const failures = await closeAll(services);
-  await drained;
+  const closing = closeAll(services);
+  if ((await drained).overran) {
+    // Stored final states are in their outboxes; another executor's recovery delivers them.
+    exitNow(1, logger);
+  }
+  const failures = await closing;
   removeStopHandlers();
   await redisHolder.close();
   await telemetry.close();

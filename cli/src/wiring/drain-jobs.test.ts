@@ -1,11 +1,12 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
-import { drainJobs, shutdownReason } from './drain-jobs';
-import type { RunningService } from './service';
+import { abortGraceMs, drainJobs, shutdownReason } from './drain-jobs';
+import type { RunningJobs, RunningService } from './service';
 
 /** An executor-like part whose jobs end when told to (or when aborted). */
 function jobPart(running: number): RunningService & {
+  jobs: RunningJobs;
   closes: number;
   reasons: string[];
   finish(): void;
@@ -99,7 +100,7 @@ describe('drainJobs', () => {
       deadline: '2026-01-01T00:00:05.000Z',
     });
     clock.pass();
-    await expect(drained).resolves.toEqual({ runningJobs: 3, abortedJobs: 3 });
+    await expect(drained).resolves.toEqual({ runningJobs: 3, abortedJobs: 3, overran: false });
     const reason = shutdownReason('SIGTERM', 5_000);
     expect(reason).toBe(
       'aborted: the executor shut down (SIGTERM) and the job did not end within shutdown_timeout (5s)',
@@ -110,6 +111,35 @@ describe('drainJobs', () => {
       'shutdown timeout passed: aborting running jobs',
       'running jobs drained',
     ]);
+  });
+
+  it('gives up on aborted jobs that do not end within the abort grace', async () => {
+    const stuck = jobPart(1);
+    stuck.jobs.abortRunning = (reason: string) => {
+      stuck.reasons.push(reason);
+      return 1;
+    };
+    const clock = manualSleep();
+    const { logger, lines } = capture();
+    const drained = drainJobs({
+      services: [stuck],
+      limitMs: 1_000,
+      signal: 'SIGTERM',
+      logger,
+      nowMs: () => 0,
+      sleep: clock.sleep,
+    });
+    await Promise.resolve();
+    clock.pass();
+    await new Promise(setImmediate);
+    expect(clock.asked).toEqual([1_000, abortGraceMs]);
+    clock.pass();
+    await expect(drained).resolves.toEqual({ runningJobs: 1, abortedJobs: 1, overran: true });
+    expect(lines.at(-1)).toMatchObject({
+      level: 50,
+      msg: 'aborted jobs did not end in time',
+      stillRunning: 1,
+    });
   });
 
   it('aborts nothing when the jobs end before the limit', async () => {
@@ -125,7 +155,7 @@ describe('drainJobs', () => {
       sleep: clock.sleep,
     });
     part.finish();
-    await expect(drained).resolves.toEqual({ runningJobs: 1, abortedJobs: 0 });
+    await expect(drained).resolves.toEqual({ runningJobs: 1, abortedJobs: 0, overran: false });
     clock.pass();
     expect(part.reasons).toEqual([]);
   });
@@ -146,7 +176,7 @@ describe('drainJobs', () => {
     expect(clock.asked).toEqual([]);
     expect(lines[0]).toMatchObject({ shutdownTimeoutMs: null, deadline: null, runningJobs: 1 });
     part.finish();
-    await expect(drained).resolves.toEqual({ runningJobs: 1, abortedJobs: 0 });
+    await expect(drained).resolves.toEqual({ runningJobs: 1, abortedJobs: 0, overran: false });
   });
 
   it('does nothing without parts that run jobs', async () => {
@@ -161,7 +191,7 @@ describe('drainJobs', () => {
         nowMs: () => 0,
         sleep: clock.sleep,
       }),
-    ).resolves.toEqual({ runningJobs: 0, abortedJobs: 0 });
+    ).resolves.toEqual({ runningJobs: 0, abortedJobs: 0, overran: false });
     expect(lines).toEqual([]);
   });
 });

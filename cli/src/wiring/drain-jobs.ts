@@ -8,7 +8,16 @@ export interface DrainResult {
   readonly runningJobs: number;
   /** Deliveries still in progress at the limit, aborted as system failures. */
   readonly abortedJobs: number;
+  /** Some aborted ones had not ended `abortGraceMs` later; their parts are still closing. */
+  readonly overran: boolean;
 }
+
+/**
+ * How long aborted jobs get to end after the limit: their kill, the rest of their log and one
+ * final update, each quick unless GitLab or the instance hangs (a GitLab request may take
+ * minutes to time out), so the shutdown stays bounded.
+ */
+export const abortGraceMs = 15_000;
 
 /** Inputs of drainJobs; the clock is injected so tests need no real time. */
 export interface DrainInput {
@@ -43,7 +52,7 @@ export async function drainJobs(input: DrainInput): Promise<DrainResult> {
   const { logger, limitMs } = input;
   const draining = input.services.filter(s => s.jobs !== undefined);
   if (draining.length === 0) {
-    return { runningJobs: 0, abortedJobs: 0 };
+    return { runningJobs: 0, abortedJobs: 0, overran: false };
   }
   const runningJobs = total(draining, s => s.jobs?.runningJobs() ?? 0);
   const closed = Promise.allSettled(draining.map(s => s.close()));
@@ -56,22 +65,28 @@ export async function drainJobs(input: DrainInput): Promise<DrainResult> {
     },
     'draining running jobs',
   );
-  let abortedJobs = 0;
-  if (bounded) {
+  const passes = async (ms: number): Promise<boolean> => {
     const timer = new AbortController();
-    const limitPassed = input.sleep(limitMs, timer.signal).then(() => !timer.signal.aborted);
-    const passed = await Promise.race([closed.then(() => false), limitPassed]);
+    const passed = input.sleep(ms, timer.signal).then(() => !timer.signal.aborted);
+    const first = await Promise.race([closed.then(() => false), passed]);
     timer.abort();
-    if (passed) {
-      const reason = shutdownReason(input.signal, limitMs);
-      abortedJobs = total(draining, s => s.jobs?.abortRunning(reason) ?? 0);
-      logger.warn(
-        { abortedJobs, shutdownTimeoutMs: limitMs },
-        'shutdown timeout passed: aborting running jobs',
-      );
+    return first;
+  };
+  let abortedJobs = 0;
+  if (bounded && (await passes(limitMs))) {
+    const reason = shutdownReason(input.signal, limitMs);
+    abortedJobs = total(draining, s => s.jobs?.abortRunning(reason) ?? 0);
+    logger.warn(
+      { abortedJobs, shutdownTimeoutMs: limitMs },
+      'shutdown timeout passed: aborting running jobs',
+    );
+    if (await passes(abortGraceMs)) {
+      const stillRunning = total(draining, s => s.jobs?.runningJobs() ?? 0);
+      logger.error({ stillRunning, abortGraceMs }, 'aborted jobs did not end in time');
+      return { runningJobs, abortedJobs, overran: true };
     }
   }
   await closed;
   logger.info({ runningJobs, abortedJobs }, 'running jobs drained');
-  return { runningJobs, abortedJobs };
+  return { runningJobs, abortedJobs, overran: false };
 }

@@ -70,11 +70,15 @@ function job(
 /** Runs the job; `onLog` sees the log as it grows and may cancel or abort. */
 async function run(
   payload: JobPayload,
-  onLog?: (log: string, control: { cancel(): void; abort(): void }) => void,
+  onLog?: (log: string, control: { cancel(): void; abort(): void; shutDown(): void }) => void,
 ) {
   const cancel = new AbortController();
   const abort = new AbortController();
+  const shutdown = new AbortController();
   const control = {
+    shutDown: () => {
+      shutdown.abort('aborted: the executor shut down (test)');
+    },
     cancel: () => {
       cancel.abort();
     },
@@ -97,6 +101,7 @@ async function run(
     clock: systemClock,
     signal: abort.signal,
     cancelSignal: cancel.signal,
+    shutdownSignal: shutdown.signal,
     stopGraceMs: 500,
     heldOutputGraceMs: 200,
   });
@@ -202,6 +207,29 @@ describe('runJob limits and signals on local processes', () => {
     expect(log).not.toContain('after-ran');
     const pids = await pidsIn('bg.pid');
     expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('on the shutdown limit kills everything at once and ends the job as a system failure', async () => {
+    const { outcome, log } = await run(
+      job(['sleep 308 & echo $! >> "$HOME/bg.pid"', 'echo started; sleep 309'], ['echo after-ran']),
+      (text, control) => {
+        if (text.includes('started\n')) {
+          control.shutDown();
+        }
+      },
+    );
+    expect(outcome).toEqual({
+      outcome: 'failed',
+      failureReason: 'runner_system_failure',
+      detail: 'aborted: the executor shut down (test)',
+    });
+    expect(log).not.toContain('after-ran');
+    expect(log).toContain(
+      'ERROR: Job failed (system failure): aborted: the executor shut down (test)',
+    );
+    const pids = await pidsIn('bg.pid');
+    expect(pids).toHaveLength(1);
     expect(pids.filter(alive)).toEqual([]);
   });
 
