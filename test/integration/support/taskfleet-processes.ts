@@ -1,72 +1,10 @@
-// `taskfleet run <role>` as child processes of a test, and a bounded poll: shared by the
-// integration tests that drive the built CLI (cli/dist/main.js) on one config.toml.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-
-const cliMain = join(__dirname, '..', '..', '..', 'cli', 'dist', 'main.js');
-
-/** One started `taskfleet run <role>` process, with its stderr collected. */
-export interface TaskfleetProcess {
-  readonly role: string;
-  readonly process: ChildProcess;
-  /** Resolves with the exit code (null when killed by a signal). */
-  readonly exited: Promise<number | null>;
-  stderr: string;
-}
-
-/**
- * Starts `taskfleet run <role> --config <configPath>` with the current node binary, in this
- * process's environment or `env`.
- */
-export function startTaskfleetRun(
-  role: string,
-  configPath: string,
-  env?: NodeJS.ProcessEnv,
-): TaskfleetProcess {
-  const child = spawn(
-    process.execPath,
-    ['--no-warnings', cliMain, 'run', role, '--config', configPath],
-    { stdio: ['ignore', 'ignore', 'pipe'], ...(env === undefined ? {} : { env }) },
-  );
-  const entry: TaskfleetProcess = {
-    role,
-    process: child,
-    stderr: '',
-    exited: new Promise(resolve => {
-      child.once('exit', code => {
-        resolve(code);
-      });
-    }),
-  };
-  child.stderr.on('data', (chunk: Buffer) => {
-    entry.stderr += chunk.toString('utf8');
-  });
-  return entry;
-}
-
-/** SIGKILLs whichever of the processes still run and waits for all of them to exit. */
-export async function killTaskfleetRuns(children: readonly TaskfleetProcess[]): Promise<void> {
-  for (const child of children) {
-    if (child.process.exitCode === null && child.process.signalCode === null) {
-      child.process.kill('SIGKILL');
-    }
-  }
-  await Promise.all(children.map(c => c.exited));
-}
-
-/** Polls `check` every `intervalMs` until it holds; throws once `boundMs` have passed. */
-export async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  boundMs: number,
-  intervalMs = 250,
-): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not reached within ${boundMs} ms`);
-    }
-    await new Promise(resolve => setTimeout(resolve, intervalMs));
-  }
-}
+// `taskfleet run <role>` child processes and a bounded poll, shared with the benchmarks: the code
+// is in bench/src/support/taskfleet-processes.ts (bench/ compiles only its own src/), the tests
+// import it from here.
+export {
+  killTaskfleetRuns,
+  startTaskfleetRun,
+  stopTaskfleetRun,
+  until,
+} from '../../../bench/src/support/taskfleet-processes';
+export type { TaskfleetProcess } from '../../../bench/src/support/taskfleet-processes';
