@@ -1,24 +1,38 @@
 #!/usr/bin/env node
 // Runs taskfleet's benchmarks and prints a Markdown table for bench/RESULTS.md.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { executorRssSuite } from './suites/executor-rss';
+import { intakeLatencySuite } from './suites/intake-latency';
 import { jobPathSuite } from './suites/job-path';
 import { plannerSuite } from './suites/planner';
 import { redisCostSuite } from './suites/redis-cost';
 import { registryCallsSuite } from './suites/registry-calls';
 import { scalerTickSuite } from './suites/scaler-tick';
 import { traceWriterSuite } from './suites/trace-writer';
+import { warmThroughputSuite } from './suites/warm-throughput';
 import { machineLine } from './support/measure';
 import { markdownTable } from './support/report';
 import type { Figure } from './support/report';
 
-const suites: Record<string, (redisUrl: string) => Promise<Figure[]>> = {
+/** What a suite may be given from the command line. */
+interface SuiteOptions {
+  readonly redisUrl: string;
+  /** `--cpu-prof DIR`: the service processes a suite starts write V8 CPU profiles there. */
+  readonly cpuProfileDir: string | undefined;
+}
+
+const suites: Record<string, (options: SuiteOptions) => Promise<Figure[]>> = {
   planner: () => plannerSuite(),
-  'scaler-tick': scalerTickSuite,
+  'scaler-tick': ({ redisUrl }) => scalerTickSuite(redisUrl),
   'trace-writer': () => traceWriterSuite(),
   'job-path': () => jobPathSuite(),
   'redis-cost': () => redisCostSuite(),
   'registry-calls': () => registryCallsSuite(),
+  'intake-latency': intakeLatencySuite,
+  'warm-throughput': warmThroughputSuite,
+  'executor-rss': executorRssSuite,
 };
 
 async function main(): Promise<void> {
@@ -26,6 +40,7 @@ async function main(): Promise<void> {
     options: {
       only: { type: 'string', multiple: true },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const names = values.only ?? Object.keys(suites);
@@ -40,7 +55,9 @@ async function main(): Promise<void> {
     const run = suites[name];
     if (run !== undefined) {
       process.stderr.write(`bench: running ${name}\n`);
-      figures.push(...(await run(values['redis-url'])));
+      const cpuProfileDir =
+        values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
+      figures.push(...(await run({ redisUrl: values['redis-url'], cpuProfileDir })));
     }
   }
   process.stdout.write(`Machine: ${machineLine()}\n\n${markdownTable(figures)}\n`);

@@ -13,10 +13,10 @@ import {
   startServices,
 } from '@taskfleet/cli';
 import type { DemoWorld, RunningService, ServiceRole } from '@taskfleet/cli';
-import { createRegistry } from '@taskfleet/registry';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 
+import { trivialProject, waitForPipeline, waitForWarmFleet } from '../support/demo-fleet';
 import { fixed } from '../support/measure';
 import { startOwnRedis } from '../support/redis-server';
 import type { OwnRedis } from '../support/redis-server';
@@ -89,7 +89,7 @@ export async function redisCostSuite(): Promise<Figure[]> {
     }
     const harness = await connectRedis(redis.url);
     connections.push(harness);
-    await waitForWarmFleet(harness, keyPrefix, world);
+    await waitForWarmFleet(harness, keyPrefix, world, warmTimeoutMs);
     await delay(2_000);
     const idle = await measureWindow(redis, proxies, () => delay(idleWindowMs));
     const project = await trivialProject(configDir, jobCount);
@@ -101,7 +101,7 @@ export async function redisCostSuite(): Promise<Figure[]> {
     let finalStatus = '';
     const busy = await measureWindow(redis, proxies, async () => {
       const pipeline = await gitlab.admin.createPipeline(created.id);
-      finalStatus = await waitForPipeline(gitlab, pipeline.id);
+      finalStatus = await waitForPipeline(gitlab, pipeline.id, pipelineTimeoutMs);
     });
     const jobs = gitlab.admin.getPipeline(gitlab.admin.listPipelines().at(-1)?.id ?? 0).jobs;
     const succeeded = jobs.filter(job => job.status === 'success').length;
@@ -130,64 +130,6 @@ function proxyOf(proxies: ReadonlyMap<Role, CountingProxy>, role: Role): Countin
     throw new Error(`bench: no proxy for ${role}`);
   }
   return proxy;
-}
-
-/** Waits until every instance the group may have is ready (read straight from Redis). */
-async function waitForWarmFleet(
-  harness: Redis,
-  keyPrefix: string,
-  world: DemoWorld,
-): Promise<void> {
-  const deadline = Date.now() + warmTimeoutMs;
-  for (;;) {
-    // The runner's base key is `{tf:<prefix>:<runnerKey>}`; the demo config has one runner.
-    const [instancesKey] = await harness.keys(`{tf:${keyPrefix}:*}:instances`);
-    const runnerKey = /^\{tf:[^:]+:(.+)\}:instances$/.exec(instancesKey ?? '')?.[1];
-    if (runnerKey !== undefined) {
-      const registry = createRegistry({ redis: harness, keyPrefix, runnerKey, logger: silent });
-      const snapshot = await registry.snapshot();
-      if (snapshot.instancesByState.ready >= demoMaxInstances) {
-        return;
-      }
-    }
-    if (Date.now() > deadline) {
-      const members = await world.groupMemberCount();
-      throw new Error(`bench: fleet not warm in time (${members} group members)`);
-    }
-    await delay(500);
-  }
-}
-
-async function waitForPipeline(gitlab: DemoWorld['gitlab'], pipelineId: number): Promise<string> {
-  const deadline = Date.now() + pipelineTimeoutMs;
-  for (;;) {
-    const { status } = gitlab.admin.getPipeline(pipelineId);
-    if (['success', 'failed', 'canceled', 'skipped'].includes(status)) {
-      return status;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`bench: pipeline still ${status} after ${pipelineTimeoutMs} ms`);
-    }
-    await delay(100);
-  }
-}
-
-/** A project of `count` trivial jobs in one stage: no clone, one echo each. */
-async function trivialProject(parent: string, count: number): Promise<string> {
-  const dir = await mkdtemp(join(parent, 'project-'));
-  await writeFile(
-    join(dir, '.gitlab-ci.yml'),
-    [
-      'trivial:',
-      `  parallel: ${count}`,
-      '  variables:',
-      '    GIT_STRATEGY: none',
-      '  script:',
-      '    - echo "job $CI_NODE_INDEX of $CI_NODE_TOTAL"',
-      '',
-    ].join('\n'),
-  );
-  return dir;
 }
 
 /** Counts per role and on the server while `body` runs. */
