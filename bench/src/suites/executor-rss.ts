@@ -79,7 +79,9 @@ export async function executorRssSuite(options: {
     await expectSuccess(fleet, pipeline.id);
     await delay(2_000);
     const after = await processMemory(pid);
-    const suite = `executor RSS (taskfleet run executor, ${concurrentJobs} concurrent sleeping jobs, warm fleet ${demoMaxInstances} × ${capacityPerInstance} slots)`;
+    const suite =
+      `executor RSS (taskfleet run executor, ${concurrentJobs} concurrent sleeping jobs, ` +
+      `warm fleet ${demoMaxInstances} × ${capacityPerInstance} slots)`;
     const row = (name: string, value: string, unit = 'MiB', target = ''): Figure => ({
       suite,
       name,

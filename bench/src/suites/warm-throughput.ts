@@ -52,7 +52,9 @@ export async function warmThroughputSuite(options: {
     const firstHandOut = Math.min(...jobs.map(job => job.assignedAtMs ?? Number.NaN));
     const lastFinal = Math.max(...jobs.map(job => job.finishedAtMs ?? Number.NaN));
     const spanS = (lastFinal - firstHandOut) / 1000;
-    const suite = `warm throughput (${jobCount} trivial jobs, warm fleet ${demoMaxInstances} × ${capacityPerInstance} slots, request_concurrency ${requestConcurrency})`;
+    const suite =
+      `warm throughput (${jobCount} trivial jobs, warm fleet ${demoMaxInstances} × ` +
+      `${capacityPerInstance} slots, request_concurrency ${requestConcurrency})`;
     const row = (name: string, value: string, unit: string, target = ''): Figure => ({
       suite,
       name,

@@ -26,7 +26,12 @@ describe('process figures from /proc', () => {
     // a walk of the tree finds that time.
     const burn =
       'const t = process.cpuUsage(); while (process.cpuUsage(t).user < 60000) {} setTimeout(() => {}, 5000)';
-    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e '${burn}'; true`]);
+    // Its own process group, no pipes: the kill below ends the grandchild too, and nothing of
+    // it holds Jest open.
+    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e '${burn}'; true`], {
+      detached: true,
+      stdio: 'ignore',
+    });
     try {
       const machineBefore = await machineBusyCpuMs();
       let tree: number | undefined;
@@ -37,7 +42,9 @@ describe('process figures from /proc', () => {
       expect(tree).toBeGreaterThanOrEqual(50);
       expect(await machineBusyCpuMs()).toBeGreaterThan(machineBefore);
     } finally {
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) {
+        process.kill(-child.pid, 'SIGKILL');
+      }
       await once(child, 'exit');
     }
   });
