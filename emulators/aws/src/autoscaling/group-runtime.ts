@@ -5,20 +5,19 @@ import type { LaunchTemplateStore } from '../ec2/launch-templates';
 import type { ModelContext } from '../model/context';
 import type { FaultState } from '../model/faults';
 import { ActivityLog } from './activities';
+import { AzRebalance, forgetRebalance } from './az-rebalance';
 import {
   abandonedLaunchCause,
   healthCheckCause,
   launchCause,
-  rebalanceLaunchCause,
-  rebalanceTerminateCause,
   scaleInCause,
   withPrefix,
 } from './causes';
 import type { ScalingActivity } from './activities';
 import type { AutoScalingGroup, GroupMember, LifecycleActionResult } from './group';
-import { activeMembers, awaitingReplacement, countByZone, isActive, isSuspended } from './group';
+import { activeMembers, awaitingReplacement, isActive, isSuspended } from './group';
 import { LifecycleActions } from './lifecycle-hooks';
-import { chooseOne, chooseScaleInVictims } from './termination-policy';
+import { chooseScaleInVictims } from './termination-policy';
 import { GroupLauncher } from './group-launcher';
 import { SubnetZones } from './zones';
 
@@ -38,6 +37,7 @@ export class GroupRuntime {
   private readonly ctx: ModelContext;
   private readonly ec2: Ec2InstanceStore;
   private readonly launcher: GroupLauncher;
+  private readonly rebalance: AzRebalance;
   private readonly reconciling = new Set<AutoScalingGroup>();
   private readonly reconcileAgain = new Set<AutoScalingGroup>();
 
@@ -62,6 +62,14 @@ export class GroupRuntime {
         this.scheduleRetry(group);
       },
     );
+    this.rebalance = new AzRebalance(ctx, this.launcher, {
+      terminate: (group, member, request) => {
+        this.startTermination(group, member, request);
+      },
+      reconcile: group => {
+        this.reconcile(group);
+      },
+    });
     this.ec2.listen({
       running: i => {
         this.onRunning(i);
@@ -145,7 +153,7 @@ export class GroupRuntime {
       }
     }
     group.pendingCause = undefined;
-    this.maybeRebalance(group);
+    this.rebalance.maybeStart(group);
   }
 
   /** Takes a member out of service: Terminating (or Terminating:Wait), then EC2 terminates it. */
@@ -167,7 +175,7 @@ export class GroupRuntime {
     });
     member.terminateActivityId = activity.activityId;
     member.lifecycleState = 'Terminating';
-    this.forgetRebalance(group, member);
+    forgetRebalance(group, member);
     const held =
       request.useHooks &&
       this.lifecycle.begin(group, member, 'autoscaling:EC2_INSTANCE_TERMINATING', () => {
@@ -189,7 +197,7 @@ export class GroupRuntime {
    */
   detach(group: AutoScalingGroup, member: GroupMember): void {
     this.lifecycle.cancelAll(member);
-    this.forgetRebalance(group, member);
+    forgetRebalance(group, member);
     group.members.delete(member.instanceId);
     const instance = this.ec2.get(member.instanceId);
     if (instance !== undefined) {
@@ -286,7 +294,7 @@ export class GroupRuntime {
       'instance in service',
     );
     if (group.rebalance?.launchedInstanceId === member.instanceId) {
-      this.finishRebalance(group);
+      this.rebalance.finish(group);
     }
   }
 
@@ -345,63 +353,5 @@ export class GroupRuntime {
     this.lifecycle.cancelAll(member);
     this.activities.update(member.terminateActivityId, 'Successful', this.ctx.clock.now());
     group.members.delete(member.instanceId);
-  }
-
-  private forgetRebalance(group: AutoScalingGroup, member: GroupMember): void {
-    if (group.rebalance?.launchedInstanceId === member.instanceId) {
-      group.rebalance = undefined;
-    }
-  }
-
-  /**
-   * AZRebalance: when the zones differ by more than one in-service member, launch one in the
-   * smallest zone first, and once it is in service terminate one (unprotected) in the largest.
-   */
-  private maybeRebalance(group: AutoScalingGroup): void {
-    if (
-      group.rebalance !== undefined ||
-      group.availabilityZones.length < 2 ||
-      (['AZRebalance', 'Launch', 'Terminate'] as const).some(p => isSuspended(group, p))
-    ) {
-      return;
-    }
-    const active = activeMembers(group);
-    if (active.some(m => m.lifecycleState !== 'InService')) {
-      return;
-    }
-    const counts = [...countByZone(group, active)].sort((a, b) => a[1] - b[1]);
-    const smallest = counts[0];
-    const largest = counts[counts.length - 1];
-    if (smallest === undefined || largest === undefined || largest[1] - smallest[1] <= 1) {
-      return;
-    }
-    const nowMs = this.ctx.clock.now();
-    if (chooseOne(group, active, nowMs, this.ctx.random, largest[0]) === undefined) {
-      return;
-    }
-    const launched = this.launcher.launch(
-      group,
-      rebalanceLaunchCause(nowMs, active.length),
-      smallest[0],
-    );
-    if (launched !== undefined) {
-      group.rebalance = { launchedInstanceId: launched.instanceId, shrinkZone: largest[0] };
-      this.ctx.logger.info(
-        { group: group.name, from: largest[0], to: smallest[0] },
-        'az rebalance started',
-      );
-    }
-  }
-
-  private finishRebalance(group: AutoScalingGroup): void {
-    const shrinkZone = group.rebalance?.shrinkZone;
-    group.rebalance = undefined;
-    const nowMs = this.ctx.clock.now();
-    const victim = chooseOne(group, activeMembers(group), nowMs, this.ctx.random, shrinkZone);
-    if (victim !== undefined) {
-      const cause = rebalanceTerminateCause(nowMs, victim.instanceId);
-      this.startTermination(group, victim, { cause, useHooks: true });
-    }
-    this.reconcile(group);
   }
 }
