@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 
 import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { LocalLaunchBucket, RedisLaunchBucket, RoundRobinCreationBudget } from '@taskfleet/scaler';
-import type { LaunchBucket, ScalerOptions } from '@taskfleet/scaler';
+import type { LaunchBucket, ScalerOptions, TickOutcome } from '@taskfleet/scaler';
 import { Redis } from 'ioredis';
 
 import { settingsWith } from './scaler-harness';
@@ -145,8 +145,12 @@ describe('B13 start-up burst of three pools', () => {
       await redis.quit();
     });
 
+    // What the account budget held back, summed over every pool's ticks.
+    let heldByLaunchBudget = 0;
+
     // Process A leads pools 0 and 1, process B pool 2; each process has its own round-robin.
     function twoProcesses(bucketOf: (process: 'a' | 'b', nowMs: number) => LaunchBucket) {
+      heldByLaunchBudget = 0;
       const budgets = new Map<string, RoundRobinCreationBudget>();
       return (index: number, nowMs: number): Partial<ScalerOptions> => {
         const process = index < 2 ? 'a' : 'b';
@@ -160,7 +164,13 @@ describe('B13 start-up burst of three pools', () => {
           });
           budgets.set(process, budget);
         }
-        return { creationBudget: { budget, poolKey: `pool-${index}` } };
+        const observer = {
+          tickDone(outcome: TickOutcome) {
+            heldByLaunchBudget += outcome.led ? outcome.apply.heldByLaunchBudget : 0;
+          },
+          tickFailed() {},
+        };
+        return { creationBudget: { budget, poolKey: `pool-${index}` }, observer };
       };
     }
 
@@ -177,6 +187,8 @@ describe('B13 start-up burst of three pools', () => {
       }
       expect(await launchFailures(world)).toEqual([]);
       expect((doneAtMs ?? Infinity) - startMs).toBeLessThanOrEqual(18 * stepMs);
+      // Each pool's own scale_throttle (burst 6) allowed more: the shared bucket held it back.
+      expect(heldByLaunchBudget).toBeGreaterThan(0);
     });
 
     it('each with a bucket of its own, they overrun the account and hit RequestLimitExceeded', async () => {

@@ -1,5 +1,6 @@
 import type { RunnerConfig } from '@taskfleet/config';
 import type { RegistrySnapshot } from '@taskfleet/registry';
+import { heldCreationsOf } from '@taskfleet/scaler';
 import type { TickReport } from '@taskfleet/scaler';
 import { metricNames } from '@taskfleet/telemetry';
 import type { ReportFigure } from '@taskfleet/telemetry';
@@ -145,6 +146,13 @@ export const tickFigures: readonly ReportFigure<TickView>[] = [
     name: metricNames.consecutiveBootFailures,
     help: 'Boot failures since the last instance that became ready; each doubles the back-off.',
     read: v => v.report.creationBackoff.consecutiveBootFailures,
+  },
+  {
+    kind: 'gauge-family',
+    name: metricNames.heldCreations,
+    help: 'Instances the last tick wanted but did not ask for, by the limit that held them.',
+    label: 'reason',
+    read: v => heldCreationsOf(v.report.apply),
   },
   {
     kind: 'gauge',

@@ -24,6 +24,7 @@ export const metricNames = {
   bootFailureRatio: 'taskfleet_boot_failure_ratio',
   creationBackoff: 'taskfleet_creation_backoff_seconds',
   consecutiveBootFailures: 'taskfleet_consecutive_boot_failures',
+  heldCreations: 'taskfleet_held_creations',
   scalerLastTick: 'taskfleet_scaler_last_tick_timestamp_seconds',
   scalerPlanners: 'taskfleet_scaler_planners',
   pollerLastSuccessfulPoll: 'taskfleet_poller_last_successful_poll_timestamp_seconds',

@@ -30,6 +30,10 @@ export interface ApplyReport {
   readonly increaseError: IncreaseFailure | undefined;
   /** Instances wanted but not asked for because new instances keep failing to boot. */
   readonly heldByBootBackoff: number;
+  /** Instances wanted but not asked for because the pool's `scale_throttle` bucket was short. */
+  readonly heldByScaleThrottle: number;
+  /** Instances the throttle allowed but the account's shared launch budget did not (B13). */
+  readonly heldByLaunchBudget: number;
 }
 
 function describeFailure(error: unknown): IncreaseFailure {
@@ -92,6 +96,8 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   let granted = 0;
   let requested = 0;
+  let heldByScaleThrottle = 0;
+  let heldByLaunchBudget = 0;
   let increaseError: IncreaseFailure | undefined;
   // The plan counts only what we remember; the cloud adds to the desired capacity it holds.
   const toCreate = Math.min(plan.toCreate, ctx.guard.increaseHeadroom(capCount));
@@ -117,6 +123,8 @@ export async function applyPlan(
     const take = ctx.memory.bucket.take(allowed, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;
+    heldByScaleThrottle = toCreate - own;
+    heldByLaunchBudget = own - allowed;
   }
   if (granted > 0) {
     ({ requested, error: increaseError } = await increase(ctx, granted));
@@ -156,5 +164,15 @@ export async function applyPlan(
       removal.id,
     );
   }
-  return { granted, requested, terminated, refused, failed, increaseError, heldByBootBackoff };
+  return {
+    granted,
+    requested,
+    terminated,
+    refused,
+    failed,
+    increaseError,
+    heldByBootBackoff,
+    heldByScaleThrottle,
+    heldByLaunchBudget,
+  };
 }

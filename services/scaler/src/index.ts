@@ -28,6 +28,7 @@ export type { ScalerRemoval, ScalerRemovalReason } from './boot-failures';
 export { tendRemovalHolds } from './lifecycle-hooks';
 export type { RemovalHoldReport } from './lifecycle-hooks';
 export type { ApplyReport, IncreaseFailure } from './apply-plan';
+export { heldCreationsOf } from './held-creations';
 export type { ReconcileReport } from './reconcile';
 export type { ScalerMemory } from './memory';
 export { decodeMemory, encodeMemory } from './memory';

@@ -14,6 +14,7 @@ import { unsafeSetupProblems } from './setup-check';
 import { deleteInstancesOnShutdown } from './shutdown';
 import { StraySchedule } from './stray-sweep';
 import type { ShutdownDeletionReport } from './shutdown';
+import { HeldCreationsLog } from './held-creations';
 import { runTick } from './tick';
 import type { TickReport, TickSetup } from './tick';
 import { delayWithBackoffMs } from './tick-schedule';
@@ -55,6 +56,7 @@ export class Scaler {
   private readonly strays: StraySchedule;
   /** Removals made between ticks (spot warnings), counted in the next tick's report. */
   private carriedRemovals: string[] = [];
+  private readonly heldCreations: HeldCreationsLog;
 
   constructor(private readonly options: ScalerOptions) {
     this.settings = options.settings;
@@ -62,6 +64,7 @@ export class Scaler {
     this.clock = options.clock ?? Date.now;
     this.timers = options.timers ?? defaultTimers;
     this.logger = options.logger.child({ component: 'scaler', holderId: options.holderId });
+    this.heldCreations = new HeldCreationsLog(this.logger);
     this.tracer = options.tracer ?? noopTracer;
     this.poolAttributes =
       options.pool === undefined
@@ -284,6 +287,7 @@ export class Scaler {
             this.initMaxSize ?? 0,
           );
           span.setAttributes(tickAttributes(tick));
+          this.heldCreations.note(tick.apply);
           return tick;
         },
       );

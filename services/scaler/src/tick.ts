@@ -288,6 +288,8 @@ export async function runTick(
       bootFailureRatio: ratio,
       creationBackoffMs: creationBackoff.remainingMs,
       heldByBootBackoff: apply.heldByBootBackoff,
+      heldByScaleThrottle: apply.heldByScaleThrottle,
+      heldByLaunchBudget: apply.heldByLaunchBudget,
       removalHolds,
       desiredCapacity: capacity.actualDesired,
       drift: capacity.drift,
