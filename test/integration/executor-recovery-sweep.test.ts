@@ -1,7 +1,9 @@
 // The executors' recovery sweep on its own: job records whose executor died (its lease ran out)
 // and whose queue entry is gone are taken over from Redis alone, each in a root span. A started
 // job is failed as runner_system_failure and never run; a job whose entry is still queued is
-// left to it. Real Redis, the GitLab emulator, the real client; no instance is ever reached.
+// left to it. A takeover that meets an unexpected error (Redis refusing the record) still tells
+// GitLab at once and gives its lease up. Real Redis, the GitLab emulator, the real client; no
+// instance is ever reached.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +37,27 @@ never-started:
 still-queued:
   script:
     - echo still-queued-runs-from-its-entry
+record-refused:
+  script:
+    - echo record-refused-must-never-run
 `;
+
+/** The real records, but the next `markFinished` of a listed job throws, as Redis refusing it. */
+class RefusingRecords extends JobRecords {
+  constructor(
+    options: ConstructorParameters<typeof JobRecords>[0],
+    private readonly refuse: Set<number>,
+  ) {
+    super(options);
+  }
+
+  override markFinished(...args: Parameters<JobRecords['markFinished']>): Promise<boolean> {
+    if (this.refuse.delete(args[0])) {
+      return Promise.reject(new Error('injected: redis refused the job record'));
+    }
+    return super.markFinished(...args);
+  }
+}
 
 describe('recovery sweep', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -46,6 +68,8 @@ describe('recovery sweep', () => {
   let tracing: RecordingTracing;
   let sweep: RecoverySweep;
   const queued = new Set<number>();
+  // Jobs whose next `markFinished` throws, as Redis refusing the record would.
+  const refuseFinish = new Set<number>();
 
   beforeAll(async () => {
     gitlab = await startGitlabEmulator({ longPollTimeoutMs: 0 });
@@ -61,7 +85,7 @@ describe('recovery sweep', () => {
       runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
     });
     await gitlab.admin.createPipeline(project.id);
-    for (const [name, job] of await acceptJobs(client, runnerToken, 3)) {
+    for (const [name, job] of await acceptJobs(client, runnerToken, 4)) {
       jobs.set(name, job);
     }
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
@@ -76,9 +100,13 @@ describe('recovery sweep', () => {
     records = new JobRecords({ redis, baseKey: registry.baseKey, payloadKey });
     tracing = startRecordingTracing('taskfleet-executor');
     cleanups.push(() => tracing.shutdown());
+    const refusing = new RefusingRecords(
+      { redis, baseKey: registry.baseKey, payloadKey },
+      refuseFinish,
+    );
     const processor = new JobProcessor({
       registry,
-      records,
+      records: refusing,
       executorId: 'ex-rescuer',
       instances: {
         connectInfo: () => Promise.reject(new Error('a takeover must not reach an instance')),
@@ -183,5 +211,31 @@ describe('recovery sweep', () => {
     expect(recoverSpanOf(stillQueued)).toMatchObject({
       [traceAttributes.outcome]: 'left_to_queue',
     });
+  });
+
+  it('a takeover whose record write throws still fails the job in gitlab once and frees the lease', async () => {
+    const id = await leftByDeadExecutor('record-refused', true);
+    refuseFinish.add(id);
+    await sweep.sweepOnce();
+    await sweep.settled();
+
+    // Told in the same round, not after the lease ran out and another round came.
+    expect(refuseFinish.has(id)).toBe(false);
+    expect(gitlab.admin.getJob(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+    });
+    expect(gitlab.admin.getTrace(id)).toContain('started before and its executor stopped');
+    expect(gitlab.admin.getTrace(id)).not.toContain('record-refused-must-never-run');
+    expect(await records.stageOf(id)).toBe('delivered');
+
+    // Nothing is left for a later round: no second final state, no orphan.
+    await sweep.sweepOnce();
+    await sweep.settled();
+    const finals = gitlab.admin
+      .listRequests({ jobId: id, method: 'PUT' })
+      .filter(r => (r.json as { state?: unknown } | undefined)?.state === 'failed');
+    expect(finals).toHaveLength(1);
+    expect(await records.orphanedJobIds(Date.now() + 3_600_000, 100)).not.toContain(id);
   });
 });

@@ -274,6 +274,8 @@ export class JobProcessor {
       return undefined;
     }
     const lease = this.startLease(jobId, owner, logger);
+    const progress = new DeliveryProgress();
+    progress.taken = true;
     try {
       if (taken.stage === 'claimed') {
         if (await queueHasJob()) {
@@ -282,9 +284,18 @@ export class JobProcessor {
           return undefined;
         }
         logger.error('job lost its queue entry before its script started');
-        return await this.failStored(taken, lease, logger, 'the job was lost before it started');
+        const detail = 'the job was lost before it started';
+        return await this.failStored(taken, lease, logger, detail, progress);
       }
-      return await this.resume(taken, lease, logger);
+      return await this.resume(taken, lease, logger, progress);
+    } catch (error) {
+      if (taken.target === undefined) {
+        throw error;
+      }
+      // As a queue delivery's: a decided state reaches GitLab now, the lease is given up at once
+      // (not left to run out), and the sweep's next round finishes from the record.
+      const fault = { error, target: taken.target, progress, lease, finalAttempt: false };
+      return await answerFault(this.options, logger, fault);
     } finally {
       await lease.stop();
     }
