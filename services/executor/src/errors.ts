@@ -13,6 +13,8 @@ export type ExecutorErrorCode =
   | 'builds_dir_unresolved'
   /** A queued job's payload could not be decrypted or read, so GitLab cannot be told. */
   | 'payload_unreadable'
+  /** A queued job's payload decrypted but names no job id and token to report it with. */
+  | 'payload_without_job'
   /** A queued job was encrypted under another payload key than this executor's. */
   | 'payload_key_mismatch'
   /** Redis could not be reached to read or change a job's durable record. */

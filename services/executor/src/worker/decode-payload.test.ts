@@ -50,8 +50,11 @@ describe('decodeQueuedPayload', () => {
     }
   });
 
-  it('refuses a bad payload without id or token as payload_unreadable', () => {
+  it('refuses a bad payload without id or token as payload_without_job', () => {
     const sealed = encryptPayload(JSON.stringify({ steps: 'no' }), key);
     expect(() => decodeQueuedPayload(sealed, key)).toThrow(/no job id and token/);
+    expect(() => decodeQueuedPayload(sealed, key)).toThrow(
+      expect.objectContaining({ code: 'payload_without_job' }) as Error,
+    );
   });
 });

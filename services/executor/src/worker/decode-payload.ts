@@ -18,8 +18,9 @@ export type DecodedPayload =
 /**
  * Decrypts a queued job's payload and reads it as a GitLab job. A payload that is not a valid
  * job but still names its id and token is `unrunnable`; one without them throws
- * `payload_unreadable`, since GitLab cannot then be told, and one sealed under another key
- * throws `payload_key_mismatch`.
+ * `payload_without_job` and one that cannot be decrypted `payload_unreadable` (the job's
+ * envelope is then all GitLab can be told through), and one sealed under another key throws
+ * `payload_key_mismatch`.
  */
 export function decodeQueuedPayload(payload: EncryptedPayload, key: Buffer): DecodedPayload {
   let json: unknown;
@@ -42,7 +43,27 @@ export function decodeQueuedPayload(payload: EncryptedPayload, key: Buffer): Dec
   if (typeof raw.id === 'number' && typeof raw.token === 'string' && raw.token !== '') {
     return { kind: 'unrunnable', jobId: raw.id, jobToken: raw.token, problems: parsed.problems };
   }
-  throw new ExecutorError('payload_unreadable', 'could not read job payload: no job id and token');
+  throw new ExecutorError('payload_without_job', 'could not read job payload: no job id and token');
+}
+
+/**
+ * What went wrong with a payload `decodeQueuedPayload` refused, in the executor's error line and
+ * in the job log line a job failed back through its envelope gets.
+ */
+export function payloadFault(error: unknown): {
+  readonly logMessage: string;
+  readonly jobLogLine: string;
+} {
+  if (error instanceof ExecutorError && error.code === 'payload_without_job') {
+    return {
+      logMessage: 'job payload names no job id and token',
+      jobLogLine: 'the job payload was decrypted but names no job id and token',
+    };
+  }
+  return {
+    logMessage: 'could not decrypt job payload',
+    jobLogLine: 'the job payload could not be decrypted',
+  };
 }
 
 /**

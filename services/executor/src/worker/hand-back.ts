@@ -3,7 +3,7 @@ import type { QueuedJob } from '@taskfleet/job-queue';
 import type { Logger } from 'pino';
 
 import { ExecutorError } from '../errors';
-import { decodeQueuedPayload, decodeReportEnvelope } from './decode-payload';
+import { decodeQueuedPayload, decodeReportEnvelope, payloadFault } from './decode-payload';
 import type { DecodedPayload } from './decode-payload';
 import { errorName } from './error-name';
 import type { JobProcessorOptions } from './processor-options';
@@ -30,13 +30,9 @@ export async function decodeOrHandBack(
       await handBack(options, queued, error, logger);
       throw error;
     }
-    logger.error({ err: errorName(error) }, 'could not decrypt job payload');
-    return {
-      kind: 'unrunnable',
-      jobId,
-      jobToken: report.jobToken,
-      problems: ['the job payload could not be decrypted'],
-    };
+    const fault = payloadFault(error);
+    logger.error({ err: errorName(error) }, fault.logMessage);
+    return { kind: 'unrunnable', jobId, jobToken: report.jobToken, problems: [fault.jobLogLine] };
   }
 }
 
@@ -55,7 +51,7 @@ export async function handBack(
   const { clock } = options;
   const mismatch = error instanceof ExecutorError && error.code === 'payload_key_mismatch';
   if (!mismatch || queued.report === undefined || options.failBacks === undefined) {
-    logger.error({ err: errorName(error) }, 'could not decrypt job payload');
+    logger.error({ err: errorName(error) }, payloadFault(error).logMessage);
     return;
   }
   const seen = {

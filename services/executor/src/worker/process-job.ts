@@ -66,9 +66,9 @@ export class JobProcessor {
 
   /**
    * Processes one delivery in a span that continues the poller's trace from the entry's
-   * `traceparent`; throws `payload_unreadable` when the payload cannot be decrypted, and an
-   * unexpected error (see answerFault) for the queue to retry unless `finalAttempt` (default
-   * true: the queue will not offer the entry again).
+   * `traceparent`; throws `payload_unreadable` (or `payload_without_job`) when neither the
+   * payload nor its envelope can be read, and an unexpected error (see answerFault) for the
+   * queue to retry unless `finalAttempt` (default true: the queue will not offer it again).
    */
   process(
     queued: QueuedJob,
