@@ -17,7 +17,11 @@ afterEach(async () => {
   gitlab = undefined;
 });
 
-async function setUp(options: Partial<TraceWriterOptions> = {}, keepContent = true) {
+async function setUp(
+  options: Partial<TraceWriterOptions> = {},
+  keepContent = true,
+  wrapClient: (client: GitlabClient) => TraceWriterOptions['client'] = client => client,
+) {
   gitlab = await startTraceServer({ keepContent });
   const clock = new ManualClock();
   const log = captureLogger();
@@ -28,7 +32,7 @@ async function setUp(options: Partial<TraceWriterOptions> = {}, keepContent = tr
     clock,
   });
   const writer = new TraceWriter({
-    client,
+    client: wrapClient(client),
     jobId: 7,
     jobToken: jobTokenFixture,
     logger: log.logger,
@@ -195,6 +199,43 @@ describe('TraceWriter: failures on the way', () => {
     await tick(3000);
     expect(gitlab.state.patchRanges).toEqual(['0-2']);
     expect(gitlab.storedText()).toBe('abc');
+    await writer.finish();
+  });
+
+  it('logs a client that throws by error name and code only: no message, token or credentials', async () => {
+    let threw = false;
+    const throwOnce = (real: GitlabClient): TraceWriterOptions['client'] => ({
+      keepAlive: (...args) => real.keepAlive(...args),
+      patchTrace: (...args) => {
+        if (threw) {
+          return real.patchTrace(...args);
+        }
+        threw = true;
+        const secretUrl = `https://ci:hunter2@gitlab.example/api/v4/jobs/7/trace?t=${jobTokenFixture}`;
+        const error = Object.assign(new TypeError(`fetch failed: ${secretUrl}`), {
+          code: 'ECONNRESET',
+          cause: { token: jobTokenFixture, url: secretUrl },
+        });
+        return Promise.reject(error);
+      },
+    });
+    const { gitlab, writer, tick, log } = await setUp({}, true, throwOnce);
+    writer.start();
+    writer.write('abc');
+    await tick(3000);
+    await tick(3000);
+    expect(gitlab.storedText()).toBe('abc');
+    const failed = log
+      .lines()
+      .split('\n')
+      .filter(line => line.includes('trace update round failed'))
+      .map(line => JSON.parse(line) as Record<string, unknown>);
+    expect(failed).toEqual([
+      // As everywhere else: `err` is the error's name, never the serialized object.
+      expect.objectContaining({ level: 50, err: 'TypeError', code: 'ECONNRESET' }),
+    ]);
+    expect(log.lines()).not.toContain('hunter2');
+    expect(log.lines()).not.toContain(jobTokenFixture);
     await writer.finish();
   });
 

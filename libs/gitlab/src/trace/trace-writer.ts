@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import type { GitlabClient } from '../client';
+import { errnoOf } from '../errors';
 import type { JobStatusHeaders } from '../job-status';
 import { BoundedLog } from './bounded-log';
 import { LogMasker } from './log-masker';
@@ -290,8 +291,12 @@ export class TraceWriter {
       try {
         await this.flush();
         await this.keepAliveIfQuiet();
-      } catch (err) {
-        this.logger.error({ err }, 'trace update round failed');
+      } catch (error) {
+        // Name and code only: a message or cause may quote a URL with credentials, or the token.
+        this.logger.error(
+          { err: error instanceof Error ? error.name : typeof error, code: errnoOf(error) },
+          'trace update round failed',
+        );
       }
     }
   }
