@@ -2,86 +2,38 @@ import type { Logger } from 'pino';
 
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
-import type { GitlabClient } from '../client';
 import { errnoOf } from '../errors';
 import type { JobStatusHeaders } from '../job-status';
+import { unboundOf } from '../log-bindings';
 import { BoundedLog } from './bounded-log';
 import { LogMasker } from './log-masker';
 import { defaultOutputLimitBytes } from './output-limit';
 import { maxPatchBytes } from './patch-trace';
+import {
+  defaultForceSendIntervalMs,
+  defaultMaxRetainedBytes,
+  defaultTraceUpdateIntervalMs,
+} from './trace-writer-options';
+import type {
+  HeldLog,
+  TraceStopReason,
+  TraceSummary,
+  TraceWriterOptions,
+} from './trace-writer-options';
+import { resyncToStored } from './trace-writer-resync';
 import type { UnsentLog } from './unsent-log';
-import { unboundOf } from '../log-bindings';
 
-/** GitLab Runner's first trace update interval, used until the server names another. */
-export const defaultTraceUpdateIntervalMs = 3000;
-/** Acknowledged log bytes a writer keeps by default: 16 MiB. */
-export const defaultMaxRetainedBytes = 16 * 1024 * 1024;
-/** GitLab Runner's default `forceSendInterval`: a keep-alive PUT after this long without contact. */
-export const defaultForceSendIntervalMs = 30_000;
-
-/** Settings of one job's trace writer; only the client, job and logger are required. */
-export interface TraceWriterOptions {
-  readonly client: Pick<GitlabClient, 'patchTrace' | 'keepAlive'>;
-  readonly jobId: number;
-  readonly jobToken: string;
-  readonly logger: Logger;
-  readonly clock?: Clock;
-  /** Values of the job's masked variables. */
-  readonly maskedValues?: readonly string[];
-  /** The job's `features.token_mask_prefixes`; GitLab Runner's default prefixes are always added. */
-  readonly tokenMaskPrefixes?: readonly string[];
-  /** `output_limit` in bytes (config gives KiB; default 4 MiB). */
-  readonly outputLimitBytes?: number;
-  /** Hard cap on unacknowledged bytes held; beyond it output is dropped, counted and marked. */
-  readonly maxBufferedBytes?: number;
-  /**
-   * Acknowledged bytes kept so a GitLab that lost stored log can be sent it again (a 416 below
-   * the sent offset, a 412 on the final update); beyond it the oldest are freed. Default 16 MiB,
-   * which holds a whole log at the default `output_limit`; 0 keeps none.
-   */
-  readonly maxRetainedBytes?: number;
-  /** Above this many unacknowledged bytes `write` returns false: the caller should pause. */
-  readonly highWaterMarkBytes?: number;
-  readonly updateIntervalMs?: number;
-  readonly forceSendIntervalMs?: number;
-  /** `debug_trace` query value (CI_DEBUG_TRACE / CI_DEBUG_SERVICES). */
-  readonly debugTrace?: boolean;
-  /** How long `finish` keeps trying to send the rest of the log when no timeout is passed. */
-  readonly finishTimeoutMs?: number;
-}
-
-/** Why GitLab stopped the job: 403, `Job-Status: canceled|failed`, or 404 on a keep-alive. */
-export interface TraceStopReason {
-  readonly reason: 'forbidden' | 'job-status' | 'not-found';
-  readonly status: number;
-  readonly jobStatus: string | undefined;
-}
-
-/** The log bytes a sealed writer still holds, for a durable outbox. */
-export interface HeldLog {
-  /** Absolute offset of `bytes`' first byte: 0 while the whole log is held. */
-  readonly fromOffset: number;
-  /** Every byte held from `fromOffset` on, acknowledged or not. */
-  readonly bytes: Buffer;
-}
-
-/** The state of the log when the writer finishes or drains. */
-export interface TraceSummary {
-  /** `crc32:<8 hex>` over every byte the writer produced (what GitLab stores once all is sent). */
-  readonly checksum: string;
-  readonly bytesize: number;
-  /** Bytes GitLab acknowledged. */
-  readonly sentBytes: number;
-  /** Every byte produced is stored by GitLab. */
-  readonly complete: boolean;
-  readonly stopped: TraceStopReason | undefined;
-  readonly cancelRequested: boolean;
-  readonly limitReached: boolean;
-  /** Bytes dropped after `output_limit`. */
-  readonly bytesOverLimit: number;
-  /** Bytes dropped because GitLab did not take the log fast enough (buffer full). */
-  readonly bytesDroppedUnsent: number;
-}
+export {
+  defaultForceSendIntervalMs,
+  defaultMaxRetainedBytes,
+  defaultTraceUpdateIntervalMs,
+} from './trace-writer-options';
+export type {
+  HeldLog,
+  TraceStopReason,
+  TraceSummary,
+  TraceWriterOptions,
+} from './trace-writer-options';
 
 /**
  * One job's log on its way to GitLab: masks, caps at `output_limit`, holds what GitLab has not
@@ -328,9 +280,7 @@ export class TraceWriter {
       } else if (result.kind === 'not-found') {
         // GitLab Runner stops sending the rest of the log on 404, without aborting the job.
         this.logger.warn({}, 'gitlab no longer takes this job log');
-        this.patchingStopped = true;
-        this.unsent.discardPending();
-        this.wakeDrainWaiters(true);
+        this.stopPatching();
       } else {
         this.logger.warn(
           { code: result.error.code, status: result.status },
@@ -342,25 +292,15 @@ export class TraceWriter {
   }
 
   private resync(storedLength: number): void {
-    const before = this.unsent.ackedBytes;
-    // A lower stored length means GitLab lost bytes it had acknowledged: sent again if held.
-    const resynced =
-      storedLength >= before
-        ? this.unsent.acknowledgeUpTo(storedLength)
-        : this.unsent.rewindTo(storedLength);
-    if (resynced) {
-      this.logger.info(
-        { fromOffset: before, storedLength },
-        'job log resynced to the stored length',
-      );
+    if (resyncToStored(this.unsent, storedLength, this.logger)) {
       this.wakeDrainWaiters(false);
       return;
     }
-    // The bytes GitLab lacks are no longer held (or it claims more than we wrote).
-    this.logger.error(
-      { ackedBytes: before, storedLength, producedBytes: this.unsent.endOffset },
-      'job log cannot be resynced, no longer sending it',
-    );
+    this.stopPatching();
+  }
+
+  /** Sends no more of the log (it still counts in checksum and size). */
+  private stopPatching(): void {
     this.patchingStopped = true;
     this.unsent.discardPending();
     this.wakeDrainWaiters(true);
