@@ -1,56 +1,16 @@
 import { crc32 } from 'node:zlib';
 
-import { GitlabClient } from '../client';
-import { captureLogger } from '../testing/capture-logger';
-import { jobTokenFixture, testRunnerInfo } from '../testing/fixtures';
-import { ManualClock } from '../testing/manual-clock';
-import { startTraceServer } from '../testing/trace-server';
+import { jobTokenFixture } from '../testing/fixtures';
+import { closeTraceServer, setUpTraceWriter } from '../testing/trace-writer-setup';
+import type { TraceServer } from '../testing/trace-writer-setup';
 import { formatCrc32 } from '../checksum';
 import { outputLimitMarker } from './output-limit';
-import { TraceWriter } from './trace-writer';
-import type { TraceWriterOptions } from './trace-writer';
 
-type TraceServer = Awaited<ReturnType<typeof startTraceServer>>;
-let gitlab: TraceServer | undefined;
-afterEach(async () => {
-  await gitlab?.server.close();
-  gitlab = undefined;
-});
-
-async function setUp(
-  options: Partial<TraceWriterOptions> = {},
-  keepContent = true,
-  wrapClient: (client: GitlabClient) => TraceWriterOptions['client'] = client => client,
-) {
-  gitlab = await startTraceServer({ keepContent });
-  const clock = new ManualClock();
-  const log = captureLogger();
-  const client = new GitlabClient({
-    url: gitlab.server.url,
-    logger: log.logger,
-    runnerInfo: testRunnerInfo,
-    clock,
-  });
-  const writer = new TraceWriter({
-    client: wrapClient(client),
-    jobId: 7,
-    jobToken: jobTokenFixture,
-    logger: log.logger,
-    clock,
-    ...options,
-  });
-  /** Moves time on by `ms` and waits until the writer's loop is asleep again. */
-  const tick = async (ms: number): Promise<void> => {
-    await clock.waitForSleepers(1);
-    clock.advance(ms);
-    await clock.waitForSleepers(1);
-  };
-  return { gitlab, clock, writer, tick, log };
-}
+afterEach(closeTraceServer);
 
 describe('TraceWriter: incremental PATCHes', () => {
   it('sends new bytes on each interval with inclusive Content-Range', async () => {
-    const { gitlab, writer, tick } = await setUp();
+    const { gitlab, writer, tick } = await setUpTraceWriter();
     writer.start();
     writer.write('hello ');
     await tick(3000);
@@ -70,7 +30,7 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 
   it('does not send before the interval passes, and follows X-GitLab-Trace-Update-Interval', async () => {
-    const { gitlab, writer, clock, tick } = await setUp();
+    const { gitlab, writer, clock, tick } = await setUpTraceWriter();
     gitlab.state.intervalSeconds = 60;
     writer.start();
     writer.write('a');
@@ -85,7 +45,7 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 
   it('resyncs after a lost acknowledgement: 416 with Range, then sends from the stored length', async () => {
-    const { gitlab, writer, tick, log } = await setUp();
+    const { gitlab, writer, tick, log } = await setUpTraceWriter();
     writer.start();
     writer.write('first part;');
     gitlab.state.loseAnswers = 1;
@@ -101,7 +61,7 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 
   it('re-sends bytes GitLab lost after acknowledging them: 416 with a lower Range', async () => {
-    const { gitlab, writer, tick, log } = await setUp();
+    const { gitlab, writer, tick, log } = await setUpTraceWriter();
     writer.start();
     writer.write('first part;');
     await tick(3000);
@@ -117,7 +77,7 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 
   it('rewinds the whole log for a 412 and stops resyncing below its retention cap', async () => {
-    const { gitlab, writer, tick, log } = await setUp({ maxRetainedBytes: 4 });
+    const { gitlab, writer, tick, log } = await setUpTraceWriter({ maxRetainedBytes: 4 });
     writer.start();
     writer.write('0123456789');
     await tick(3000);
@@ -130,7 +90,7 @@ describe('TraceWriter: incremental PATCHes', () => {
   });
 
   it('sends a keep-alive PUT with checksum and size after 30 s without contact', async () => {
-    const { gitlab, writer, tick } = await setUp();
+    const { gitlab, writer, tick } = await setUpTraceWriter();
     writer.start();
     writer.write('x');
     await tick(3000);
@@ -151,7 +111,7 @@ describe('TraceWriter: incremental PATCHes', () => {
 
 describe('TraceWriter: the whole log again (412 on the final update)', () => {
   it('rewind makes every byte unsent, and drain sends it all from byte 0', async () => {
-    const { gitlab, writer, tick } = await setUp();
+    const { gitlab, writer, tick } = await setUpTraceWriter();
     writer.start();
     writer.write('whole ');
     await tick(3000);
@@ -166,7 +126,7 @@ describe('TraceWriter: the whole log again (412 on the final update)', () => {
   });
 
   it('seal hands over the whole held log with the acknowledged offset', async () => {
-    const { writer, tick } = await setUp();
+    const { writer, tick } = await setUpTraceWriter();
     writer.start();
     writer.write('acked;');
     await tick(3000);
@@ -179,99 +139,12 @@ describe('TraceWriter: the whole log again (412 on the final update)', () => {
   });
 
   it('seal leaves out the held log when it is bigger than asked', async () => {
-    const { writer } = await setUp();
+    const { writer } = await setUpTraceWriter();
     writer.start();
     writer.write('0123456789');
     const { pending, held } = await writer.seal(9);
     expect(pending.toString()).toBe('0123456789');
     expect(held).toBeUndefined();
-  });
-});
-
-describe('TraceWriter: failures on the way', () => {
-  it('retries a failed PATCH at the same offset on the next interval', async () => {
-    const { gitlab, writer, tick } = await setUp();
-    writer.start();
-    writer.write('abc');
-    gitlab.state.overrides.push(() => ({ status: 0, hangUp: true }));
-    await tick(3000);
-    expect(gitlab.state.storedLength).toBe(0);
-    await tick(3000);
-    expect(gitlab.state.patchRanges).toEqual(['0-2']);
-    expect(gitlab.storedText()).toBe('abc');
-    await writer.finish();
-  });
-
-  it('logs a client that throws by error name and code only: no message, token or credentials', async () => {
-    let threw = false;
-    const throwOnce = (real: GitlabClient): TraceWriterOptions['client'] => ({
-      keepAlive: (...args) => real.keepAlive(...args),
-      patchTrace: (...args) => {
-        if (threw) {
-          return real.patchTrace(...args);
-        }
-        threw = true;
-        const secretUrl = `https://ci:hunter2@gitlab.example/api/v4/jobs/7/trace?t=${jobTokenFixture}`;
-        const error = Object.assign(new TypeError(`fetch failed: ${secretUrl}`), {
-          code: 'ECONNRESET',
-          cause: { token: jobTokenFixture, url: secretUrl },
-        });
-        return Promise.reject(error);
-      },
-    });
-    const { gitlab, writer, tick, log } = await setUp({}, true, throwOnce);
-    writer.start();
-    writer.write('abc');
-    await tick(3000);
-    await tick(3000);
-    expect(gitlab.storedText()).toBe('abc');
-    const failed = log
-      .lines()
-      .split('\n')
-      .filter(line => line.includes('trace update round failed'))
-      .map(line => JSON.parse(line) as Record<string, unknown>);
-    expect(failed).toEqual([
-      // As everywhere else: `err` is the error's name, never the serialized object.
-      expect.objectContaining({ level: 50, err: 'TypeError', code: 'ECONNRESET' }),
-    ]);
-    expect(log.lines()).not.toContain('hunter2');
-    expect(log.lines()).not.toContain(jobTokenFixture);
-    await writer.finish();
-  });
-
-  it('stops sending on 404 without aborting the job, and keeps counting the log', async () => {
-    const { gitlab, writer, tick } = await setUp();
-    writer.start();
-    writer.write('abc');
-    gitlab.state.overrides.push(() => ({ status: 404 }));
-    await tick(3000);
-    writer.write('def');
-    expect(writer.bufferedBytes).toBe(0);
-    const summary = await writer.finish();
-    expect(writer.abortSignal.aborted).toBe(false);
-    expect(summary).toMatchObject({
-      bytesize: 6,
-      sentBytes: 0,
-      complete: false,
-      stopped: undefined,
-    });
-    expect(gitlab.state.patchRanges).toEqual([]);
-  });
-
-  it('aborts when a keep-alive PUT is answered 403', async () => {
-    const { gitlab, writer, clock } = await setUp({ forceSendIntervalMs: 6000 });
-    writer.start();
-    gitlab.state.overrides.push(() => ({ status: 403 }));
-    const aborted = new Promise(resolve => {
-      writer.abortSignal.addEventListener('abort', resolve);
-    });
-    for (let i = 0; i < 2; i++) {
-      await clock.waitForSleepers(1);
-      clock.advance(3000);
-    }
-    await aborted;
-    expect(writer.abortSignal.reason).toMatchObject({ reason: 'forbidden', status: 403 });
-    await writer.finish();
   });
 });
 
@@ -281,7 +154,7 @@ describe('TraceWriter: GitLab stops or cancels the job', () => {
     ['Job-Status: canceled', s => (s.jobStatus = 'canceled'), 'job-status'],
     ['Job-Status: failed', s => (s.jobStatus = 'failed'), 'job-status'],
   ])('%s aborts the writer and reports it', async (_name, arrange, reason) => {
-    const { gitlab, writer, clock, log } = await setUp();
+    const { gitlab, writer, clock, log } = await setUpTraceWriter();
     writer.start();
     writer.write('running…');
     arrange(gitlab.state);
@@ -302,7 +175,7 @@ describe('TraceWriter: GitLab stops or cancels the job', () => {
   });
 
   it('Job-Status: canceling raises the cancel signal and keeps sending (after_script output)', async () => {
-    const { gitlab, writer, tick } = await setUp();
+    const { gitlab, writer, tick } = await setUpTraceWriter();
     writer.start();
     writer.write('script\n');
     gitlab.state.jobStatus = 'canceling';
@@ -318,7 +191,7 @@ describe('TraceWriter: GitLab stops or cancels the job', () => {
 
 describe('TraceWriter: masking', () => {
   it('masks variables and tokens split across writes before they reach GitLab', async () => {
-    const { gitlab, writer } = await setUp({
+    const { gitlab, writer } = await setUpTraceWriter({
       maskedValues: ['s3cr3t-value-123'],
       tokenMaskPrefixes: ['tok-'],
     });
@@ -342,7 +215,7 @@ describe('TraceWriter: masking', () => {
 
 describe('TraceWriter: output_limit (B18)', () => {
   it('writes the marker once, drops the rest, keeps offsets consistent and the job running', async () => {
-    const { gitlab, writer, tick } = await setUp({ outputLimitBytes: 100 });
+    const { gitlab, writer, tick } = await setUpTraceWriter({ outputLimitBytes: 100 });
     writer.start();
     for (let i = 0; i < 30; i++) {
       writer.write(`line ${String(i).padStart(2, '0')}\n`);
@@ -371,7 +244,7 @@ describe('TraceWriter: output_limit (B18)', () => {
 
   it('keeps memory flat while 50 MiB pass the limit', async () => {
     const limit = 4 * 1024 * 1024;
-    const { gitlab, writer } = await setUp({ outputLimitBytes: limit }, false);
+    const { gitlab, writer } = await setUpTraceWriter({ outputLimitBytes: limit }, false);
     const chunk = Buffer.alloc(64 * 1024, 'y');
     let maxBuffered = 0;
     for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) {
@@ -389,7 +262,7 @@ describe('TraceWriter: output_limit (B18)', () => {
 
   // 50 MiB through real HTTP takes seconds on a busy 2-core machine; the bound only ends a hang.
   it('with no limit in reach, 50 MiB flow through a bounded buffer by backpressure', async () => {
-    const { gitlab, writer } = await setUp(
+    const { gitlab, writer } = await setUpTraceWriter(
       { outputLimitBytes: 1024 ** 3, maxBufferedBytes: 2 * 1024 * 1024 },
       false,
     );
@@ -412,7 +285,7 @@ describe('TraceWriter: output_limit (B18)', () => {
   }, 60_000);
 
   it('drops with a count and one marker when GitLab does not take the log and the buffer is full', async () => {
-    const { gitlab, writer } = await setUp({
+    const { gitlab, writer } = await setUpTraceWriter({
       outputLimitBytes: 1024 ** 3,
       maxBufferedBytes: 1024 * 1024,
     });
