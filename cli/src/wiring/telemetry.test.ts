@@ -70,3 +70,15 @@ describe('the telemetry listener of a second role on one host', () => {
     await telemetry.close();
   });
 });
+
+describe('withRunOverrides', () => {
+  it('replaces the config listen_address for this process only', () => {
+    const config = configListeningOn(9252);
+    const options = { role: 'scaler', configPath: 'c.toml' } as const;
+    expect(withRunOverrides(config, options)).toBe(config);
+    const moved = withRunOverrides(config, { ...options, listenAddress: { host: '', port: 9253 } });
+    expect(moved.listenAddress).toEqual({ host: '', port: 9253 });
+    expect(Object.isFrozen(moved)).toBe(true);
+    expect(withRunOverrides(config, { ...options, listenAddress: null }).listenAddress).toBeNull();
+  });
+});
