@@ -144,13 +144,15 @@ export interface RunnerConfig {
   readonly environment: readonly EnvironmentEntry[];
   /**
    * `pre_get_sources_script`: shell commands run in get_sources before the fetch, ahead of the
-   * job's own `hooks:pre_get_sources_script` (skipped with `GIT_STRATEGY=none`).
+   * job's own `hooks:pre_get_sources_script` (skipped with `GIT_STRATEGY=none` or `empty`); the
+   * deprecated `pre_clone_script` when it is unset or empty.
    * @defaultValue `null` (also for an empty string)
    */
   readonly preGetSourcesScript: string | null;
   /**
    * `post_get_sources_script`: shell commands run in get_sources after checkout and submodules,
-   * after the job's own post hook (skipped with `GIT_STRATEGY=none`).
+   * after the job's own post hook (skipped with `GIT_STRATEGY=none` or `empty`); the deprecated
+   * `post_clone_script` when it is unset or empty.
    * @defaultValue `null` (also for an empty string)
    */
   readonly postGetSourcesScript: string | null;

@@ -62,3 +62,42 @@ describe('[[runners]] get_sources hooks and custom_build_dir', () => {
     ]);
   });
 });
+
+describe('[[runners]] deprecated pre_clone_script / post_clone_script', () => {
+  it('reads them as the get_sources scripts, with a deprecation warning and no unknown key', () => {
+    const text = configText({
+      runner: { pre_clone_script: '"echo old pre"', post_clone_script: '"echo old post"' },
+    });
+    const parsed = parseConfig(text, { env: testEnv });
+    expect(parsed.config.runners[0]?.preGetSourcesScript).toBe('echo old pre');
+    expect(parsed.config.runners[0]?.postGetSourcesScript).toBe('echo old post');
+    expect(parsed.warnings).toEqual([
+      'runners[0].pre_clone_script is deprecated: use pre_get_sources_script',
+      'runners[0].post_clone_script is deprecated: use post_get_sources_script',
+    ]);
+  });
+
+  it('lets a non-empty new key win, as GitLab Runner does, and says the old one is ignored', () => {
+    const text = configText({
+      runner: {
+        pre_get_sources_script: '"echo new pre"',
+        pre_clone_script: '"echo old pre"',
+        post_get_sources_script: '""',
+        post_clone_script: '"echo old post"',
+      },
+    });
+    const parsed = parseConfig(text, { env: testEnv });
+    expect(parsed.config.runners[0]?.preGetSourcesScript).toBe('echo new pre');
+    expect(parsed.config.runners[0]?.postGetSourcesScript).toBe('echo old post');
+    expect(parsed.warnings).toEqual([
+      'runners[0].pre_clone_script is deprecated: use pre_get_sources_script ' +
+        '(ignored: pre_get_sources_script is set)',
+      'runners[0].post_clone_script is deprecated: use post_get_sources_script',
+    ]);
+  });
+
+  it('refuses a wrong type like the new keys', () => {
+    const text = configText({ runner: { pre_clone_script: '["echo a"]' } });
+    expect(problems(text)).toEqual([expect.stringMatching(/^runners\[0\]\.pre_clone_script: /)]);
+  });
+});

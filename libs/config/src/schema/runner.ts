@@ -35,6 +35,9 @@ const runnerSchema = z.object({
   environment: stringArray().optional(),
   pre_get_sources_script: tomlString().optional(),
   post_get_sources_script: tomlString().optional(),
+  // GitLab Runner's deprecated names, still read in place of an unset or empty new key.
+  pre_clone_script: tomlString().optional(),
+  post_clone_script: tomlString().optional(),
   output_limit: tomlInt().optional(),
   unhealthy_requests_limit: tomlInt().optional(),
   unhealthy_interval: goDuration().optional(),
@@ -118,6 +121,25 @@ function checkUrlAndExecutor(
   return valid;
 }
 
+const deprecatedCloneScripts = [
+  ['pre_clone_script', 'pre_get_sources_script'],
+  ['post_clone_script', 'post_get_sources_script'],
+] as const;
+
+/** One warning per deprecated clone-script key, naming the key that replaces it. */
+function warnDeprecatedCloneScripts(ctx: ReadContext, path: string, runner: RawRunner): void {
+  for (const [old, replacement] of deprecatedCloneScripts) {
+    if (runner[old] === undefined) {
+      continue;
+    }
+    const ignored = (runner[replacement] ?? '') !== '' && runner[old] !== '';
+    ctx.warnings.push(
+      `${joinPath(path, old)} is deprecated: use ${replacement}` +
+        (ignored ? ` (ignored: ${replacement} is set)` : ''),
+    );
+  }
+}
+
 /** GitLab's trace limit when `output_limit` is 0 or unset, in KiB. */
 const defaultOutputLimitKiB = 4096;
 
@@ -143,6 +165,9 @@ export function readRunner(
   }
   const featureFlags = readFeatureFlags(ctx, joinPath(path, 'feature_flags'), raw.feature_flags);
   const runner = read.value;
+  if (runner !== undefined) {
+    warnDeprecatedCloneScripts(ctx, path, runner);
+  }
   if (raw.autoscaler === undefined) {
     report(
       ctx,
@@ -185,9 +210,10 @@ export function readRunner(
     buildsDir: runner.builds_dir ?? 'builds',
     cacheDir: runner.cache_dir ?? 'cache',
     environment,
-    // GitLab Runner treats an empty script as none.
-    preGetSourcesScript: runner.pre_get_sources_script || null,
-    postGetSourcesScript: runner.post_get_sources_script || null,
+    // GitLab Runner treats an empty script as none, and takes the deprecated key when the new
+    // one is empty.
+    preGetSourcesScript: runner.pre_get_sources_script || runner.pre_clone_script || null,
+    postGetSourcesScript: runner.post_get_sources_script || runner.post_clone_script || null,
     customBuildDirEnabled,
     outputLimitBytes: orDefault(runner.output_limit, defaultOutputLimitKiB) * 1024,
     unhealthyRequestsLimit: orDefault(runner.unhealthy_requests_limit, 3),
