@@ -44,6 +44,17 @@ bad-strategies:
   artifacts:
     when: on_failure
     paths: [missing/]
+empty-dir:
+  variables:
+    GIT_STRATEGY: empty
+  script:
+    - echo "in $CI_PROJECT_DIR with $(ls -A | wc -l) entries"
+    - touch left-behind.txt
+empty-again:
+  variables:
+    GIT_STRATEGY: empty
+  script:
+    - echo "again $(ls -A | wc -l) entries"
 `;
 
 describe('scenario: get_sources hooks and GIT_CLONE_PATH from config.toml and the job', () => {
@@ -151,5 +162,34 @@ describe('scenario: get_sources hooks and GIT_CLONE_PATH from config.toml and th
       status: 'failed',
       failureReason: 'runner_system_failure',
     });
+  });
+
+  it('GIT_STRATEGY=empty runs in an emptied <project>-empty directory, no git, no hooks', async () => {
+    const runnerScripts = {
+      preGetSourcesScript: 'echo "config pre hook"',
+      postGetSourcesScript: 'echo "config post hook"',
+    };
+    const first = await world.runNext({}, { runnerScripts });
+    expect(first.job.job_info.name).toBe('empty-dir');
+    expect(first.outcome).toEqual({ outcome: 'success' });
+    const log = plain(first.trace);
+    expect(log).toContain(
+      'Skipping Git repository setup and creating an empty build directory\n' +
+        'Skipping Git checkout\nSkipping Git submodules setup\n',
+    );
+    expect(log).not.toContain('Fetching changes');
+    expect(log).not.toContain('config pre hook');
+    expect(log).not.toContain('config post hook');
+    expect(log).toMatch(/\nin \/\S+\/builds\/0\/acme\/widgets-empty with 0 entries\n/);
+
+    // What the last job left is gone; the fetch strategy's work tree beside it is untouched.
+    const again = await world.runNext({}, { runnerScripts });
+    expect(again.job.job_info.name).toBe('empty-again');
+    expect(again.outcome).toEqual({ outcome: 'success' });
+    expect(plain(again.trace)).toContain('\nagain 0 entries\n');
+    const probe = await world.connection.run({
+      command: 'test -d builds/0/acme/widgets/.git && test ! -e builds/0/acme/widgets-empty/.git',
+    });
+    expect(probe.exitCode).toBe(0);
   });
 });

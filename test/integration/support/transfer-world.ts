@@ -41,6 +41,11 @@ export interface RunControl {
   readonly cancelWhen?: (logSoFar: string) => boolean;
   /** config.toml's get_sources scripts and custom_build_dir, as the executor passes them. */
   readonly runnerScripts?: RunnerScriptSettings;
+  /**
+   * Records each stage-retry wait (the sleep right after a `Retrying in …` line) here and skips
+   * it, so a retried stage costs no wall-clock time; every other sleep stays real.
+   */
+  readonly retryWaits?: number[];
 }
 
 /** The running parts; `close` undoes everything. */
@@ -162,7 +167,16 @@ export async function startTransferWorld(options: {
         ...(control.runnerScripts === undefined ? {} : { runnerScripts: control.runnerScripts }),
         buildsDir: 'builds',
         slot: 0,
-        clock: systemClock,
+        clock: {
+          now: () => systemClock.now(),
+          sleep: (ms: number, signal?: AbortSignal): Promise<void> => {
+            if (control.retryWaits === undefined || !/Retrying in \S+\n$/.test(logSoFar)) {
+              return systemClock.sleep(ms, signal);
+            }
+            control.retryWaits.push(ms);
+            return Promise.resolve();
+          },
+        },
         transfers,
       });
       await writer.finish(20_000);

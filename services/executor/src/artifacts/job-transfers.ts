@@ -9,7 +9,9 @@ import { archiveCaches, cachesFor, restoreCaches } from '../cache/cache-stages';
 import type { CacheSettings } from '../cache/cache-stages';
 import { failedOutcome } from '../job/failure-mapping';
 import type { JobOutcome } from '../job/failure-mapping';
+import type { JobSettings } from '../job/job-settings';
 import { sectionEnd, sectionHeader } from '../job/sections';
+import { attemptsRangeError, runStageAttempts } from '../job/stage-attempts';
 import { dependenciesWithArtifacts, downloadArtifacts } from './download-artifacts';
 import type { RemoteShell } from './remote-tree';
 import type {
@@ -57,8 +59,15 @@ export interface OpenTransfersInput {
   readonly lookup: (name: string) => string | undefined;
   readonly write: (text: string) => Promise<void>;
   readonly clock: Pick<Clock, 'now' | 'sleep'>;
+  /** `RESTORE_CACHE_ATTEMPTS`, `ARTIFACT_DOWNLOAD_ATTEMPTS` and the retry backoff. @defaultValue one try each */
+  readonly attempts?: Pick<
+    JobSettings,
+    'restoreCacheAttempts' | 'artifactDownloadAttempts' | 'retryBackoff'
+  >;
   readonly signal?: AbortSignal;
 }
+
+const oneAttempt = { restoreCacheAttempts: 1, artifactDownloadAttempts: 1, retryBackoff: true };
 
 /** Prepares the transfer stages of one job; the temp dir exists until `close`. */
 export async function openTransfers(
@@ -104,22 +113,59 @@ export async function openTransfers(
     return end;
   };
 
+  const attempts = input.attempts ?? oneAttempt;
+  // GitLab Runner refuses an attempts count outside 1–10 when the stage comes, as its own error.
+  const refused = (stageName: string, count: number): TransferStageEnd | undefined => {
+    const detail = attemptsRangeError(stageName, count);
+    if (detail === undefined) {
+      return undefined;
+    }
+    const failureReason = effectiveFailureReason('runner_system_failure', reasons);
+    return { outcome: { outcome: 'failed', failureReason, detail }, connectionLost: false };
+  };
+  // Each try is the whole stage again, its section included, as GitLab Runner retries it.
+  const tried = (
+    count: number,
+    once: () => Promise<TransferStageEnd | undefined>,
+  ): Promise<TransferStageEnd | undefined> =>
+    runStageAttempts({
+      attempts: count,
+      run: once,
+      retryable: end => end !== undefined && input.signal?.aborted !== true,
+      backoff: attempts.retryBackoff,
+      clock,
+      write,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
+
   return {
     async beforeScript() {
+      const badRestore = refused('restore_cache', attempts.restoreCacheAttempts);
+      if (badRestore !== undefined) {
+        return badRestore;
+      }
       if (payload.cache.length > 0) {
-        const end = await stage('restore_cache', 'Restoring cache', async () => {
-          await restoreCaches(context, transfers.cache, payload.cache);
-          return undefined;
-        });
+        const end = await tried(attempts.restoreCacheAttempts, () =>
+          stage('restore_cache', 'Restoring cache', async () => {
+            await restoreCaches(context, transfers.cache, payload.cache);
+            return undefined;
+          }),
+        );
         if (end !== undefined) {
           return end;
         }
       }
+      const badDownload = refused('download_artifacts', attempts.artifactDownloadAttempts);
+      if (badDownload !== undefined) {
+        return badDownload;
+      }
       const dependencies = dependenciesWithArtifacts(payload.dependencies);
       const client = transfers.artifacts;
       if (dependencies.length > 0 && client !== undefined) {
-        return stage('download_artifacts', 'Downloading artifacts', () =>
-          downloadArtifacts(context, client, dependencies),
+        return tried(attempts.artifactDownloadAttempts, () =>
+          stage('download_artifacts', 'Downloading artifacts', () =>
+            downloadArtifacts(context, client, dependencies),
+          ),
         );
       }
       return undefined;

@@ -9,6 +9,8 @@ import type { ShellVariable } from './expand-variables';
 import { debugTraceSetting } from './debug-trace';
 import { getSourcesLines, sourcesSettings } from './get-sources';
 import type { GetSourcesHooks, SourcesSettings } from './get-sources';
+import { readJobSettings } from './job-settings';
+import type { JobSettings } from './job-settings';
 import { stageBody } from './stages';
 
 /** The shell the scripts are written for. */
@@ -57,6 +59,8 @@ export interface JobScripts {
   readonly fileVariablesDir: string;
   readonly prepare: string;
   readonly getSources: string;
+  /** Before get_sources is tried again: empties the work tree of tracked and untracked files. */
+  readonly clearWorktree: string;
   readonly sources: SourcesSettings;
   readonly steps: readonly StepStage[];
   /** The after_script stage for a given job status, or undefined when the job has none. */
@@ -66,6 +70,8 @@ export interface JobScripts {
   readonly skippedVariables: readonly string[];
   /** `CI_DEBUG_TRACE`: every stage script runs under `set -o xtrace`. */
   readonly debugTrace: boolean;
+  /** The attempts and retry settings of the stages. */
+  readonly settings: JobSettings;
   /** GitLab Runner's warnings about setting variables it could not read, in its order. */
   readonly settingWarnings: readonly string[];
   /** A variable's value after expansion (a file variable's path), for artifact paths and keys. */
@@ -125,11 +131,16 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
   };
   // GIT_CLONE_PATH is expanded like any variable (CI_BUILDS_DIR and all), then the work tree and
   // CI_PROJECT_DIR move there, as GitLab Runner's custom build dir does.
-  const clonePath = variablesFor(slotProjectDir).lastValue.get('GIT_CLONE_PATH') ?? '';
+  const firstPass = variablesFor(slotProjectDir).lastValue;
+  const clonePath = firstPass.get('GIT_CLONE_PATH') ?? '';
+  // GIT_STRATEGY=empty gets a directory of its own (`<project>-empty`), as GitLab Runner's, so
+  // emptying it never takes the fetch strategy's work tree with it.
   const projectDir =
-    clonePath === ''
-      ? slotProjectDir
-      : customProjectDir(clonePath, buildsDir, options.runnerScripts?.customBuildDirEnabled);
+    clonePath !== ''
+      ? customProjectDir(clonePath, buildsDir, options.runnerScripts?.customBuildDirEnabled)
+      : firstPass.get('GIT_STRATEGY') === 'empty'
+        ? `${slotProjectDir}-empty`
+        : slotProjectDir;
   const { fileVariablesDir, filePathOf, usable, lastValue, skippedVariables } =
     variablesFor(projectDir);
 
@@ -157,6 +168,10 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     variable: (name: string) => lastValue.get(name),
   };
   const sources = sourcesSettings(sourcesInput);
+  const settings = readJobSettings(sourcesInput.variable, {
+    allowGitFetch: payload.allow_git_fetch,
+    gitDepth: payload.git_info.depth,
+  });
   const via = options.via ?? 'taskfleet';
 
   const prepare = script([
@@ -167,6 +182,16 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     ...preambleFor('running'),
     `mkdir -p ${shellQuote(buildsDir)}`,
     ...getSourcesLines(sourcesInput, sources, getSourcesHooks(payload, options.runnerScripts)),
+  ]);
+  const quotedDir = shellQuote(projectDir);
+  const clearWorktree = script([
+    ...stageOptions,
+    printLine('Deleting tracked and untracked files...'),
+    `if [ -d ${quotedDir} ]; then`,
+    `  cd ${quotedDir}`,
+    '  git rm -rf --ignore-unmatch .',
+    '  git clean -ffdx',
+    'fi',
   ]);
   const steps = payload.steps
     .filter(step => step.name !== 'after_script')
@@ -197,15 +222,35 @@ export function buildJobScripts(payload: JobPayload, options: BuildScriptsOption
     fileVariablesDir,
     prepare,
     getSources,
+    clearWorktree,
     sources,
     steps,
     afterScript,
     cleanup,
     skippedVariables,
     debugTrace: debug.enabled,
-    settingWarnings: [...(debug.warning === undefined ? [] : [debug.warning]), ...sources.warnings],
+    settings,
+    settingWarnings: settings.warnings,
     lookup: name => lastValue.get(name),
   };
+}
+
+/**
+ * GitLab Runner's setting warnings as it prints them, right after the job header: read before
+ * the builds directory is known, so `CI_BUILDS_DIR` and `CI_PROJECT_DIR` expand to nothing here.
+ */
+export function earlySettingWarnings(
+  payload: JobPayload,
+  runnerVariables: readonly ShellVariable[] = [],
+): readonly string[] {
+  const usable = [...runnerVariables, ...payload.variables].filter(v =>
+    shellNamePattern.test(v.key),
+  );
+  const values = new Map(expandVariables(usable, key => key).map(v => [v.key, v.value]));
+  return readJobSettings(name => values.get(name), {
+    allowGitFetch: payload.allow_git_fetch,
+    gitDepth: payload.git_info.depth,
+  }).warnings;
 }
 
 /**

@@ -112,7 +112,13 @@ describe('get_sources hooks with real git', () => {
     expect(noCheckout.run.output).toContain('README.md: No such file or directory');
     const none = await getSources({ GIT_STRATEGY: 'none' }, 1, { hooks, runnerScripts });
     expect(none.run.exitCode).toBe(0);
-    expect(none.run.output).toBe('Skipping Git repository setup\nSkipping Git submodules setup\n');
+    expect(none.run.output).toBe(
+      'Skipping Git repository setup\nSkipping Git checkout\nSkipping Git submodules setup\n',
+    );
+    // Nor with empty (GitLab Runner 17.x skips the hooks for both).
+    const empty = await getSources({ GIT_STRATEGY: 'empty' }, 1, { hooks, runnerScripts });
+    expect(empty.run.exitCode).toBe(0);
+    expect(empty.run.output).not.toContain('$ ');
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -89,9 +89,32 @@ describe('get_sources with real git', () => {
       GIT_SUBMODULE_STRATEGY: 'recursive',
     });
     expect(run.exitCode).toBe(0);
-    expect(run.output).toBe('Skipping Git repository setup\nSkipping Git submodules setup\n');
+    expect(run.output).toBe(
+      'Skipping Git repository setup\nSkipping Git checkout\nSkipping Git submodules setup\n',
+    );
     await expect(stat(join(scripts.projectDir, '.git'))).rejects.toThrow();
     await expect(stat(scripts.projectDir)).resolves.toBeDefined();
+  });
+
+  it('empty starts in an emptied directory of its own beside the work tree, with no git', async () => {
+    const fetched = await getSources({ GIT_STRATEGY: 'fetch' });
+    const { scripts, run } = await getSources({
+      GIT_STRATEGY: 'empty',
+      GIT_SUBMODULE_STRATEGY: 'recursive',
+    });
+    // GitLab Runner's `<project>-empty`: the fetch strategy's tree stays as it was.
+    expect(scripts.projectDir).toBe(`${fetched.scripts.projectDir}-empty`);
+    expect(scripts.lookup('CI_PROJECT_DIR')).toBe(scripts.projectDir);
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toBe(
+      'Skipping Git repository setup and creating an empty build directory\n' +
+        'Skipping Git checkout\nSkipping Git submodules setup\n',
+    );
+    await writeFile(join(scripts.projectDir, 'left-by-last-job.txt'), 'x');
+    const again = await getSources({ GIT_STRATEGY: 'empty' });
+    expect(again.run.exitCode).toBe(0);
+    await expect(readdir(scripts.projectDir)).resolves.toEqual([]);
+    await expect(stat(join(fetched.scripts.projectDir, 'README.md'))).resolves.toBeDefined();
   });
 
   it('full depth says so, and a failing fetch fails the stage', async () => {
@@ -236,17 +259,7 @@ describe('sourcesSettings and credentials', () => {
       submodulePaths: [],
       submoduleUpdateFlags: [],
       submoduleDepth: 20,
-      warnings: [],
     });
-    expect(
-      sourcesSettings(
-        input({ GIT_STRATEGY: 'bogus', GIT_SUBMODULE_STRATEGY: 'x', GIT_SUBMODULE_DEPTH: 'y' }),
-      ).warnings,
-    ).toEqual([
-      `GIT_STRATEGY: expected either 'clone', 'fetch', 'none' or 'empty' got "bogus", using default value 'clone'`,
-      `GIT_SUBMODULE_STRATEGY: expected either 'normal', 'recursive' or 'none' got "x"`,
-      'GIT_SUBMODULE_DEPTH: expected int got "y", using default value: 20',
-    ]);
     expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3' })).submoduleDepth).toBe(3);
     expect(sourcesSettings(input({ GIT_SUBMODULE_DEPTH: '3x' })).submoduleDepth).toBe(20);
     expect(
@@ -262,6 +275,12 @@ describe('sourcesSettings and credentials', () => {
     ).toEqual(['--remote', '--jobs', '4']);
     expect(sourcesSettings(input({ GIT_FETCH_EXTRA_FLAGS: 'none' })).fetchFlags).toEqual([]);
     expect(sourcesSettings(input({ GIT_CHECKOUT: 'false' })).checkout).toBe(false);
+    // A Go boolean: 0 and F are false too; an unreadable one is the default, true.
+    expect(sourcesSettings(input({ GIT_CHECKOUT: '0' })).checkout).toBe(false);
+    expect(sourcesSettings(input({ GIT_CHECKOUT: 'nope' })).checkout).toBe(true);
+    // empty and none leave git alone: no checkout, no submodules.
+    const empty = sourcesSettings(input({ GIT_STRATEGY: 'empty', GIT_SUBMODULE_STRATEGY: 'x' }));
+    expect(empty).toMatchObject({ strategy: 'empty', checkout: false, submodules: 'none' });
     expect(sourcesSettings(input({ GIT_STRATEGY: 'bogus' }, true)).strategy).toBe('fetch');
     expect(sourcesSettings(input({ GIT_DEPTH: '3' })).depth).toBe(3);
     expect(sourcesSettings(input({ GIT_DEPTH: 'x' })).depth).toBe(20);
@@ -272,7 +291,9 @@ describe('sourcesSettings and credentials', () => {
     ]);
     expect(sourcesSettings(input({ GIT_SUBMODULE_STRATEGY: 'normal' })).submodules).toBe('normal');
     expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: '3' })).attempts).toBe(3);
-    expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: '11' })).attempts).toBe(1);
+    // Kept as read: outside 1–10 is GitLab Runner's stage error, not a silent fallback.
+    expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: '11' })).attempts).toBe(11);
+    expect(sourcesSettings(input({ GET_SOURCES_ATTEMPTS: 'x' })).attempts).toBe(1);
   });
 
   it('takes the credentials out of the URL and into a Basic header', () => {

@@ -1,8 +1,15 @@
 import { printLine, shellQuote } from './bash-quote';
+import { goParseBool } from './debug-trace';
+import { goParseInt } from './job-settings';
 import { stageBody } from './stages';
 
-/** How the work tree is brought to the job's commit (`GIT_STRATEGY`). */
-export type GitStrategy = 'clone' | 'fetch' | 'none';
+/**
+ * How the work tree is brought to the job's commit (`GIT_STRATEGY`); `empty` starts the job in
+ * an empty directory of its own, without git (GitLab Runner 17.3+).
+ */
+export type GitStrategy = 'clone' | 'fetch' | 'none' | 'empty';
+
+const gitStrategies: readonly string[] = ['clone', 'fetch', 'none', 'empty'];
 /** How submodules are set up (`GIT_SUBMODULE_STRATEGY`). */
 export type SubmoduleStrategy = 'none' | 'normal' | 'recursive';
 
@@ -26,11 +33,11 @@ export interface SourcesSettings {
   readonly depth: number;
   readonly cleanFlags: readonly string[] | 'none';
   readonly submodules: SubmoduleStrategy | { readonly invalid: string };
-  /** `GET_SOURCES_ATTEMPTS`: how often the stage is tried, 1–10. */
+  /** `GET_SOURCES_ATTEMPTS` as read (1 when unset or not an integer); outside 1–10 fails the job. */
   readonly attempts: number;
   /** `GIT_FETCH_EXTRA_FLAGS` (default `--prune --quiet`; `none` for none). */
   readonly fetchFlags: readonly string[];
-  /** `GIT_CHECKOUT`: false leaves the work tree as it was after the fetch. */
+  /** `GIT_CHECKOUT` (a Go boolean): false leaves the work tree as it was after the fetch. */
   readonly checkout: boolean;
   /**
    * `GIT_SUBMODULE_PATHS`: the pathspecs given to `git submodule sync|update` after `--`
@@ -41,20 +48,21 @@ export interface SourcesSettings {
   readonly submoduleUpdateFlags: readonly string[];
   /** `GIT_SUBMODULE_DEPTH`: `git submodule update --depth` when positive; `git_info.depth` unless set. */
   readonly submoduleDepth: number;
-  /** GitLab Runner's warnings about setting variables it could not read, in its wording. */
-  readonly warnings: readonly string[];
 }
 
-/** Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks. */
+/**
+ * Reads the get_sources settings as GitLab Runner does, with its defaults and fallbacks (the
+ * warnings about unreadable values come from `readJobSettings`).
+ */
 export function sourcesSettings(input: SourcesInput): SourcesSettings {
-  const strategyValue = input.variable('GIT_STRATEGY');
+  const strategyValue = input.variable('GIT_STRATEGY') ?? '';
   // An unset or unknown strategy falls back to the legacy allow_git_fetch flag, as in GitLab Runner.
-  const strategy: GitStrategy =
-    strategyValue === 'clone' || strategyValue === 'fetch' || strategyValue === 'none'
-      ? strategyValue
-      : input.allowGitFetch
-        ? 'fetch'
-        : 'clone';
+  const strategy: GitStrategy = gitStrategies.includes(strategyValue)
+    ? (strategyValue as GitStrategy)
+    : input.allowGitFetch
+      ? 'fetch'
+      : 'clone';
+  const noSources = strategy === 'none' || strategy === 'empty';
   const depthValue = input.variable('GIT_DEPTH');
   const parsedDepth =
     depthValue !== undefined && /^\d+$/.test(depthValue) ? Number(depthValue) : NaN;
@@ -63,51 +71,25 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
   const cleanFlags =
     cleanValue === 'none' ? 'none' : (cleanValue === '' ? '-ffdx' : cleanValue).split(/\s+/);
   const submoduleValue = input.variable('GIT_SUBMODULE_STRATEGY') ?? '';
-  // GIT_STRATEGY=none implies no submodule work, whatever GIT_SUBMODULE_STRATEGY says.
+  // GIT_STRATEGY=none or empty implies no submodule work, whatever GIT_SUBMODULE_STRATEGY says.
   const submodules: SourcesSettings['submodules'] =
-    strategy === 'none' || submoduleValue === '' || submoduleValue === 'none'
+    noSources || submoduleValue === '' || submoduleValue === 'none'
       ? 'none'
       : submoduleValue === 'normal' || submoduleValue === 'recursive'
         ? submoduleValue
         : { invalid: submoduleValue };
-  const attemptsValue = Number(input.variable('GET_SOURCES_ATTEMPTS') ?? '1');
-  const attempts =
-    Number.isInteger(attemptsValue) && attemptsValue >= 1 && attemptsValue <= 10
-      ? attemptsValue
-      : 1;
+  const attempts = goParseInt(input.variable('GET_SOURCES_ATTEMPTS') ?? '') ?? 1;
   const fetchValue = (input.variable('GIT_FETCH_EXTRA_FLAGS') ?? '').trim();
   const fetchFlags =
     fetchValue === 'none' ? [] : (fetchValue === '' ? '--prune --quiet' : fetchValue).split(/\s+/);
-  const checkout = input.variable('GIT_CHECKOUT') !== 'false';
+  const checkout = !noSources && (goParseBool(input.variable('GIT_CHECKOUT') ?? '') ?? true);
   const pathsValue = input.variable('GIT_SUBMODULE_PATHS') ?? '';
   const paths = fields(pathsValue);
   // `:(exclude) name` splits into a magic word with nothing to apply to, which GitLab Runner refuses.
   const submodulePaths = paths.includes(':(exclude)') ? { invalid: pathsValue } : paths;
   const submoduleUpdateFlags = fields(input.variable('GIT_SUBMODULE_UPDATE_FLAGS') ?? '');
   // GitLab Runner parses it as a Go integer and defaults to the job's git depth, not GIT_DEPTH.
-  const submoduleDepthValue = (input.variable('GIT_SUBMODULE_DEPTH') ?? '').trim();
-  const submoduleDepth = /^[+-]?\d+$/.test(submoduleDepthValue)
-    ? Number(submoduleDepthValue)
-    : input.depth;
-  const warnings: string[] = [];
-  if (strategyValue !== undefined && strategyValue !== '' && strategyValue !== strategy) {
-    warnings.push(
-      `GIT_STRATEGY: expected either 'clone', 'fetch', 'none' or 'empty' got ` +
-        `${JSON.stringify(strategyValue)}, using default value '${strategy}'`,
-    );
-  }
-  if (!['', 'none', 'normal', 'recursive'].includes(submoduleValue)) {
-    warnings.push(
-      `GIT_SUBMODULE_STRATEGY: expected either 'normal', 'recursive' or 'none' got ` +
-        JSON.stringify(submoduleValue),
-    );
-  }
-  if (submoduleDepthValue !== '' && !/^[+-]?\d+$/.test(submoduleDepthValue)) {
-    warnings.push(
-      `GIT_SUBMODULE_DEPTH: expected int got ${JSON.stringify(submoduleDepthValue)}, ` +
-        `using default value: ${input.depth}`,
-    );
-  }
+  const submoduleDepth = goParseInt(input.variable('GIT_SUBMODULE_DEPTH') ?? '') ?? input.depth;
   return {
     strategy,
     depth,
@@ -119,7 +101,6 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
     submodulePaths,
     submoduleUpdateFlags,
     submoduleDepth,
-    warnings,
   };
 }
 
@@ -129,7 +110,7 @@ export function sourcesSettings(input: SourcesInput): SourcesSettings {
  * undefined when the script can be written.
  */
 export function sourcesScriptError(settings: SourcesSettings): string | undefined {
-  if (settings.strategy === 'none' || !settings.checkout || settings.submodules === 'none') {
+  if (!settings.checkout || settings.submodules === 'none') {
     return undefined;
   }
   if (typeof settings.submodules === 'object') {
@@ -183,7 +164,8 @@ export function splitCredentials(repoUrl: string): { url: string; authorization?
  * `.git/config`: the remote URL is stored without it and git gets it as an `http.<url>.extraHeader`
  * through `GIT_CONFIG_*` environment variables, scoped to the GitLab server. The pre hooks run
  * first, where the shell starts and before the credentials are exported; the post hooks run last
- * in the project directory; with `GIT_STRATEGY=none` neither runs, as in GitLab Runner.
+ * in the project directory. `GIT_STRATEGY=none` keeps whatever the directory holds and `empty`
+ * starts from an emptied one; with either no git runs and neither hook does, as in GitLab Runner.
  */
 export function getSourcesLines(
   input: SourcesInput,
@@ -191,11 +173,18 @@ export function getSourcesLines(
   hooks: GetSourcesHooks = noHooks,
 ): string[] {
   const dir = shellQuote(input.projectDir);
-  if (settings.strategy === 'none') {
+  if (settings.strategy === 'none' || settings.strategy === 'empty') {
+    const empty = settings.strategy === 'empty';
     return [
-      printLine('Skipping Git repository setup'),
+      printLine(
+        empty
+          ? 'Skipping Git repository setup and creating an empty build directory'
+          : 'Skipping Git repository setup',
+      ),
+      ...(empty ? [`rm -rf ${dir}`] : []),
       `mkdir -p ${dir}`,
       `cd ${dir}`,
+      printLine('Skipping Git checkout'),
       ...submoduleLines(settings),
     ];
   }

@@ -8,6 +8,7 @@ import { systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 
 import { runLocal, testPayload } from '../testing/local-shell';
+import { runnerVersion } from './build-scripts';
 import { runJob } from './run-job';
 
 let dir: string;
@@ -79,16 +80,28 @@ function job(
   });
 }
 
-async function run(payload: JobPayload, hook?: Parameters<typeof localConnection>[0]) {
+async function run(
+  payload: JobPayload,
+  hook?: Parameters<typeof localConnection>[0],
+  retryWaits?: number[],
+) {
   const { calls, connection } = localConnection(hook);
   let log = '';
+  // A stage-retry wait (announced by the line before it) is recorded and skipped; others are real.
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+    if (retryWaits === undefined || !/Retrying in \S+\n$/.test(log)) {
+      return systemClock.sleep(ms, signal);
+    }
+    retryWaits.push(ms);
+    return Promise.resolve();
+  };
   const outcome = await runJob({
     payload,
     connection,
     trace: { write: chunk => (log += chunk.toString()) },
     buildsDir: 'builds',
     slot: 2,
-    clock: { now: () => 1_700_000_000_000, sleep: systemClock.sleep },
+    clock: { now: () => 1_700_000_000_000, sleep },
     runnerDescription: 'test runner',
   });
   return { outcome, log, calls };
@@ -173,8 +186,9 @@ describe('runJob over a connection that runs a local shell', () => {
     expect(calls.filter(c => !c.command.includes('taskfleet-sweep')).length).toBe(4);
   });
 
-  it('retries get_sources GET_SOURCES_ATTEMPTS times', async () => {
+  it('retries get_sources GET_SOURCES_ATTEMPTS times, a section each, clearing the tree once', async () => {
     let failures = 0;
+    const waits: number[] = [];
     const { outcome, log } = await run(
       job(['echo ok'], [], { GET_SOURCES_ATTEMPTS: '3' }),
       options => {
@@ -184,10 +198,93 @@ describe('runJob over a connection that runs a local shell', () => {
         }
         return undefined;
       },
+      waits,
     );
     expect(failures).toBe(2);
     expect(outcome).toEqual({ outcome: 'success' });
-    expect(log).toContain('retrying get_sources (attempt 3 of 3)');
+    // GitLab Runner's order: each try its own section, clear_worktree before the second only,
+    // a jittered wait of 5 s, then up to 7.5 s, announced before it.
+    expect(sectionNames(log, 'start')).toEqual([
+      'prepare_executor',
+      'prepare_script',
+      'get_sources',
+      'clear_worktree',
+      'get_sources',
+      'get_sources',
+      'step_script',
+      'cleanup_file_variables',
+    ]);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBe(5_000);
+    expect(waits[1]).toBeGreaterThanOrEqual(5_000);
+    expect(waits[1]).toBeLessThanOrEqual(7_500);
+    expect(log).toContain('get_sources\r\u001b[0KRetrying in 5s\n');
+    expect(log).toContain('Deleting tracked and untracked files...\n');
+  });
+
+  it('retries at once, without waiting, when FF_USE_EXPONENTIAL_BACKOFF_STAGE_RETRY is false', async () => {
+    let failures = 0;
+    const waits: number[] = [];
+    const { outcome, log } = await run(
+      job(['echo ok'], [], {
+        GET_SOURCES_ATTEMPTS: '2',
+        FF_USE_EXPONENTIAL_BACKOFF_STAGE_RETRY: 'false',
+      }),
+      options => {
+        if (stdinText(options).includes('Skipping Git repository setup') && failures < 1) {
+          failures += 1;
+          return Promise.resolve({ exitCode: 1 });
+        }
+        return undefined;
+      },
+      waits,
+    );
+    expect(outcome).toEqual({ outcome: 'success' });
+    expect(waits).toEqual([]);
+    expect(log).not.toContain('Retrying in');
+  });
+
+  it('fails as a system failure with no get_sources section when GET_SOURCES_ATTEMPTS is out of range', async () => {
+    const { outcome, log } = await run(job(['echo never-run'], [], { GET_SOURCES_ATTEMPTS: '0' }));
+    expect(outcome).toEqual({
+      outcome: 'failed',
+      failureReason: 'runner_system_failure',
+      detail: 'number of attempts out of the range [1, 10] for stage: get_sources',
+    });
+    expect(sectionNames(log, 'start')).toEqual([
+      'prepare_executor',
+      'prepare_script',
+      'cleanup_file_variables',
+    ]);
+    expect(log).toContain(
+      'ERROR: Job failed (system failure): number of attempts out of the range [1, 10] for stage: get_sources',
+    );
+  });
+
+  it('refuses RESTORE_CACHE_ATTEMPTS out of range after get_sources even with nothing to restore', async () => {
+    const { outcome, log } = await run(
+      job(['echo never-run'], [], { RESTORE_CACHE_ATTEMPTS: '11' }),
+    );
+    expect(outcome).toMatchObject({
+      failureReason: 'runner_system_failure',
+      detail: 'number of attempts out of the range [1, 10] for stage: restore_cache',
+    });
+    expect(sectionNames(log, 'start')).toContain('get_sources');
+    expect(log).not.toContain('never-run');
+  });
+
+  it('prints the setting warnings right after the header, before prepare_executor', async () => {
+    const { outcome, log } = await run(
+      job(['echo ok'], [], { ARTIFACT_DOWNLOAD_ATTEMPTS: 'many', CI_DEBUG_TRACE: 'loud' }),
+    );
+    expect(outcome).toEqual({ outcome: 'success' });
+    const header = 'Running with taskfleet ' + runnerVersion + '\n  on test runner\n';
+    const warning =
+      '\u001b[0;33mWARNING: CI_DEBUG_TRACE: expected bool got "loud", using default value: false\n' +
+      'ARTIFACT_DOWNLOAD_ATTEMPTS: expected int got "many", using default value: 1\u001b[0;m\n' +
+      'section_start:1700000000:prepare_executor';
+    expect(log.indexOf(header + warning)).toBe(0);
+    expect(log.match(/WARNING: /g)).toHaveLength(1);
   });
 
   it('fails the job with the exit code when get_sources keeps failing, without running the script', async () => {

@@ -7,8 +7,8 @@ import type { Tracer } from '@taskfleet/telemetry';
 import { openTransfers } from '../artifacts/job-transfers';
 import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
 import { ExecutorError } from '../errors';
-import { buildJobScripts } from './build-scripts';
-import { sourcesScriptError } from './get-sources';
+import { buildJobScripts, earlySettingWarnings } from './build-scripts';
+import { runGetSourcesStage } from './get-sources-stage';
 import type { RunnerScriptSettings, ScriptShell } from './build-scripts';
 import type { ShellVariable } from './expand-variables';
 import { failedOutcome, shutdownVerdict, stageSucceeded } from './failure-mapping';
@@ -16,6 +16,7 @@ import type { JobOutcome, StageEnd } from './failure-mapping';
 import { jobFailedLine, jobHeader, jobSucceededLine, warningLine } from './job-header';
 import { newJobMarker } from './process-sweep';
 import { sectionEnd, sectionHeader } from './sections';
+import { attemptsRangeError } from './stage-attempts';
 import { StageRunner } from './stage-runner';
 import type { StageLimits } from './stage-runner';
 import { formatGoDuration, jobTimeouts } from './timeouts';
@@ -162,6 +163,11 @@ export async function runJob(given: RunJobInput): Promise<JobOutcome> {
   };
 
   await write(jobHeader(input.runnerDescription));
+  const settingWarnings = earlySettingWarnings(payload, input.runnerVariables);
+  if (settingWarnings.length > 0) {
+    // GitLab Runner prints its setting errors as one warning, one error per line.
+    await write(warningLine(settingWarnings.join('\n')));
+  }
   await write(sectionHeader('prepare_executor', 'Preparing the "instance" executor', clock.now()));
   await write(`Using instance ${connection.instanceId} on slot ${input.slot}...\n`);
   await write(sectionEnd('prepare_executor', clock.now()));
@@ -196,10 +202,6 @@ export async function runJob(given: RunJobInput): Promise<JobOutcome> {
   }
   for (const warning of timeouts.warnings) {
     await write(warningLine(warning));
-  }
-  if (scripts.settingWarnings.length > 0) {
-    // GitLab Runner prints its setting errors as one warning, one error per line.
-    await write(warningLine(scripts.settingWarnings.join('\n')));
   }
 
   const prepared = await section('prepare_script', 'Preparing environment', () =>
@@ -281,37 +283,19 @@ export async function runJob(given: RunJobInput): Promise<JobOutcome> {
   // Past prepare_script the job reaches its end stages whatever get_sources does (GitLab Runner
   // uploads on_failure artifacts after a failed fetch too); a failed prepare ends it there.
   const prepareSucceeded = failure === undefined;
-  const scriptError = sourcesScriptError(scripts.sources);
-  if (prepareSucceeded && scriptError !== undefined) {
-    // GitLab Runner cannot write the get_sources script: no section, a system failure (not the
-    // instance's: the end stages still run on it).
-    failure = {
-      outcome: 'failed',
-      failureReason: effectiveFailureReason('runner_system_failure', serverReasons),
-      detail: scriptError,
-    };
-  } else if (prepareSucceeded) {
-    const fetched = await section('get_sources', 'Getting source from Git repository', async () => {
-      let end: StageEnd | undefined;
-      for (let attempt = 1; attempt <= scripts.sources.attempts; attempt++) {
-        end = await runStage(scripts.getSources);
-        if (stageSucceeded(end) || end.kind !== 'exited') {
-          break;
-        }
-        if (attempt < scripts.sources.attempts) {
-          await write(
-            warningLine(
-              `retrying get_sources (attempt ${attempt + 1} of ${scripts.sources.attempts})`,
-            ),
-          );
-        }
-      }
-      return end;
+  if (prepareSucceeded) {
+    const fetched = await runGetSourcesStage({
+      ...scripts,
+      section,
+      runStage: script => runStage(script),
+      failureOf,
+      serverReasons,
+      clock,
+      write,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
-    if (fetched !== undefined && !stageSucceeded(fetched)) {
-      failedEnd = fetched;
-      failure = await failureOf(fetched, 'get_sources');
-    }
+    failure = fetched.failure;
+    failedEnd = fetched.failedEnd;
   }
   let transfers: JobTransferRun | undefined;
   if (prepareSucceeded && failedEnd?.kind !== 'error' && input.transfers !== undefined) {
@@ -322,6 +306,7 @@ export async function runJob(given: RunJobInput): Promise<JobOutcome> {
       lookup: scripts.lookup,
       write,
       clock,
+      attempts: scripts.settings,
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
     if (failure === undefined) {
@@ -333,6 +318,15 @@ export async function runJob(given: RunJobInput): Promise<JobOutcome> {
         failure = end.outcome;
         failedEnd = end.connectionLost ? { kind: 'error', error: end.outcome.detail } : undefined;
       }
+    }
+  } else if (failure === undefined) {
+    // No transfer stages to run, yet GitLab Runner checks their attempts before each.
+    const refused =
+      attemptsRangeError('restore_cache', scripts.settings.restoreCacheAttempts) ??
+      attemptsRangeError('download_artifacts', scripts.settings.artifactDownloadAttempts);
+    if (refused !== undefined) {
+      const failureReason = effectiveFailureReason('runner_system_failure', serverReasons);
+      failure = { outcome: 'failed', failureReason, detail: refused };
     }
   }
 
