@@ -3,6 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
 
 import { credentialsFor } from './credentials';
+import { awsRequestHandlerOptions } from './request-timeouts';
 import type { ResolvedAwsSettings } from './settings';
 
 /** The three SDK clients one group needs, sharing credentials, region and endpoint. */
@@ -26,6 +27,9 @@ export function createAwsClients(settings: ResolvedAwsSettings): AwsClients {
     // region set only in a custom config file is not found; the plugin's LoadDefaultConfig reads it.
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    // Without these the SDK waits forever on an endpoint that accepts and never answers, and the
+    // scaler tick or start-up check waiting on that call with it; a timeout is retried.
+    requestHandler: awsRequestHandlerOptions(),
     ...(settings.clientOverrides.maxAttempts === undefined
       ? {}
       : { maxAttempts: settings.clientOverrides.maxAttempts }),

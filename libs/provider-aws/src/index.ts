@@ -33,3 +33,4 @@ export type { ParsedInterruption } from './interruption-event';
 export { SharedStrayFinder } from './shared-stray-finder';
 export type { SharedStrayFinderOptions } from './shared-stray-finder';
 export { GROUP_NAME_TAG, LIVE_STATES, isStrayOf } from './strays';
+export { awsConnectTimeoutMs, awsRequestTimeoutMs } from './request-timeouts';

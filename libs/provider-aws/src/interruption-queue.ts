@@ -4,6 +4,7 @@ import type { InterruptionMessage, InterruptionSource } from '@taskfleet/fleetin
 import { classifyAwsError } from './classify-aws-error';
 import { credentialsFor } from './credentials';
 import { parseInterruptionEvent } from './interruption-event';
+import { awsRequestHandlerOptions, sqsReceiveRequestTimeoutMs } from './request-timeouts';
 import type { AwsClientOverrides } from './settings';
 
 /** Options of {@link SqsInterruptionQueue}. */
@@ -52,6 +53,9 @@ export class SqsInterruptionQueue implements InterruptionSource {
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      // Bounded like the group's clients, but above the long-poll wait so an empty receive is
+      // an answer, not a timeout.
+      requestHandler: awsRequestHandlerOptions(sqsReceiveRequestTimeoutMs(this.waitTimeSeconds)),
       ...(overrides.maxAttempts === undefined ? {} : { maxAttempts: overrides.maxAttempts }),
     });
   }
