@@ -10,7 +10,14 @@ describe('RedisLaunchBucket', () => {
   const keyPrefix = `test-launch-${process.pid}-${randomBytes(4).toString('hex')}`;
   let made: RedisLaunchBucket[] = [];
   const bucket = (accountKey: string, limitPerSecond = 2, burst = 10): RedisLaunchBucket => {
-    const created = new RedisLaunchBucket({ redis, keyPrefix, accountKey, limitPerSecond, burst });
+    const created = new RedisLaunchBucket({
+      redis,
+      keyPrefix,
+      accountKey,
+      limitPerSecond,
+      burst,
+      timeSource: 'caller',
+    });
     made.push(created);
     return created;
   };

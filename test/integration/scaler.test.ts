@@ -2,11 +2,14 @@
 // scale from zero for queued jobs within the cap, open instances only after the ready command
 // passed over SSH, remove idle ones back to zero without replacements, never remove a busy one,
 // act only as the lease holder, and clear instances terminated from outside.
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 
 import { dial } from '@taskfleet/fleeting';
 import type { ConnectInfo } from '@taskfleet/fleeting';
+import { RedisLaunchBucket, RoundRobinCreationBudget } from '@taskfleet/scaler';
 import type { TickOutcome } from '@taskfleet/scaler';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
 import { idleTimeMs, settingsWith, startScalerWorld } from './scaler-harness';
@@ -256,6 +259,53 @@ describe('scaler on the AWS emulator with real Redis', () => {
     await world.tickUntil(scaler, async () => (await world.group()).desired === 3, {
       maxTicks: 4,
     });
+  });
+
+  it('holds creations, and finishes the tick, while the account launch budget cannot be read', async () => {
+    // The budget's own connection, not yet connected: its first call fails as a bucket whose
+    // Redis key is refused would (no offline queue), and the connection comes up after it.
+    const budgetRedis = new Redis({
+      host: '127.0.0.1',
+      port: 6379,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    const bucket = new RedisLaunchBucket({
+      redis: budgetRedis,
+      keyPrefix: `test-budget-${randomBytes(4).toString('hex')}`,
+      accountKey: 'acct',
+      limitPerSecond: 1,
+      burst: 10,
+      timeSource: 'caller',
+    });
+    const budget = new RoundRobinCreationBudget({
+      poolKeys: ['pool'],
+      bucket,
+      nowMs: world.clock.now(),
+      wantTtlMs: 60_000,
+    });
+    const scaler = world.scaler('scaler-a', settingsWith(), undefined, {
+      creationBudget: { budget, poolKey: 'pool' },
+    });
+    try {
+      world.queued = 2;
+      const held = led(await scaler.tick());
+      expect(held?.apply).toMatchObject({ granted: 0, requested: 0, heldByLaunchBudget: 1 });
+      expect((await world.group()).desired).toBe(0);
+      if (budgetRedis.status !== 'ready') {
+        await new Promise(resolve => budgetRedis.once('ready', resolve));
+      }
+      world.clock.advance(1_000);
+      expect(led(await scaler.tick())?.apply).toMatchObject({
+        requested: 1,
+        heldByLaunchBudget: 0,
+      });
+      expect((await world.group()).desired).toBe(1);
+    } finally {
+      await budgetRedis.del(bucket.redisKey);
+      budgetRedis.disconnect();
+    }
   });
 
   it('clears an instance terminated from outside and distrusts the replacement it did not ask for', async () => {

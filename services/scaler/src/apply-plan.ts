@@ -84,6 +84,24 @@ async function increase(
 }
 
 /**
+ * What the account's shared budget lets this pool ask for, of `own`; none when the budget cannot
+ * be read (its Redis key refused), so the tick still does its removals and the next tick asks
+ * again, rather than failing the whole tick or creating past the account's limit.
+ */
+async function budgetGrant(ctx: TickContext, own: number): Promise<number> {
+  const shared = ctx.creationBudget;
+  if (shared === undefined) {
+    return own;
+  }
+  try {
+    return await shared.budget.grant(shared.poolKey, own, ctx.nowMs);
+  } catch (error) {
+    ctx.logger.warn({ err: error, wanted: own }, 'account launch budget unavailable');
+    return 0;
+  }
+}
+
+/**
  * Asks the cloud for the plan's new instances (through the throttle, the only path that raises
  * desired capacity, never past `capCount`), or drains and terminates each chosen removal by name.
  */
@@ -117,9 +135,7 @@ export async function applyPlan(
   if (toCreate > 0 && heldByBootBackoff === 0) {
     // The pool's own scale_throttle first, then the account's budget shared by every pool (B13).
     const own = Math.min(toCreate, Math.floor(ctx.memory.bucket.available(ctx.nowMs) + 1e-9));
-    const shared = ctx.creationBudget;
-    const allowed =
-      shared === undefined ? own : await shared.budget.grant(shared.poolKey, own, ctx.nowMs);
+    const allowed = await budgetGrant(ctx, own);
     const take = ctx.memory.bucket.take(allowed, ctx.nowMs);
     ctx.memory.bucket = take.bucket;
     granted = take.granted;

@@ -6,12 +6,17 @@ import type { LaunchBucket } from './creation-budget';
 import { ScalerError } from './errors';
 
 // The TokenBucket arithmetic of @taskfleet/taskscaler, done where every process sees one state.
-// Time is the callers' clocks: a clock behind the stored time refills nothing (never takes).
+// Time is the Redis server's clock, one for every process, unless the caller passes its own (a
+// test's manual clock). A time behind the stored one refills nothing (never takes).
 const TAKE_TOKENS = `
 local limit = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local wanted = tonumber(ARGV[4])
+if now == nil then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
@@ -42,11 +47,19 @@ export interface RedisLaunchBucketOptions {
   readonly accountKey: string;
   readonly limitPerSecond: number;
   readonly burst: number;
+  /**
+   * Whose clock refills the bucket: the Redis server's, so processes whose clocks disagree share
+   * one time line, or the `nowMs` each caller passes (tests on a manual clock).
+   * @defaultValue `'redis'`
+   */
+  readonly timeSource?: 'redis' | 'caller';
 }
 
 /**
  * The account's launch budget kept in one Redis hash, so the pools of one account led from
  * different scaler processes draw from one bucket instead of each holding a whole one (B13).
+ * It keeps time by the Redis server's clock: with the callers' clocks, one process whose clock
+ * ran ahead would leave a stored time no correct clock reaches, and creation would stop.
  */
 export class RedisLaunchBucket implements LaunchBucket {
   private readonly key: string;
@@ -77,7 +90,7 @@ export class RedisLaunchBucket implements LaunchBucket {
   }
 
   private async run(wanted: number, nowMs: number): Promise<{ granted: number; tokens: number }> {
-    const { redis, limitPerSecond, burst } = this.options;
+    const { redis, limitPerSecond, burst, timeSource = 'redis' } = this.options;
     try {
       const [granted, tokens] = (await redis.eval(
         TAKE_TOKENS,
@@ -85,7 +98,7 @@ export class RedisLaunchBucket implements LaunchBucket {
         this.key,
         String(limitPerSecond),
         String(burst),
-        String(Math.floor(nowMs)),
+        timeSource === 'caller' ? String(Math.floor(nowMs)) : '',
         String(wanted),
       )) as [number, string];
       return { granted, tokens: Number(tokens) };
