@@ -180,9 +180,11 @@ export class JobRun {
     if (stopped !== undefined || (outcome.outcome === 'canceled' && outcome.aborted === true)) {
       // GitLab ended the job itself (canceled, failed, or the token no longer valid): its
       // processes are killed and its slot freed; nothing more is sent, nothing retried (B17).
+      // The slot is freed before the record is marked delivered: a delivered record is never
+      // swept again, so a release that fails (or a kill) between the two would leak the slot.
       this.progress.told = true;
-      await options.records.markDelivered(target.id, options.clock.now());
       await options.registry.releaseSlot(String(target.id));
+      await options.records.markDelivered(target.id, options.clock.now());
       logger.warn(
         { status: stopped?.status, reason: stopped?.reason, jobStatus: stopped?.jobStatus },
         'job abandoned: gitlab ended it',
