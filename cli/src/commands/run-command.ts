@@ -41,6 +41,12 @@ export async function loadOrReport(
 /** How often the start-up gate looks again at a missing dependency. */
 export const readinessIntervalMs = 1_000;
 
+/**
+ * How long one round of start-up checks waits for answers before it reports the silent ones as
+ * missing (they keep running): one hung dependency must not hide the others' results.
+ */
+export const readinessAnswerWithinMs = 10_000;
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise(resolve => {
     const timer = setTimeout(done, ms);
@@ -194,6 +200,7 @@ export async function runServices(
   });
   const ready = await telemetry.gate.waitUntilReady({
     intervalMs: readinessIntervalMs,
+    answerWithinMs: readinessAnswerWithinMs,
     sleep,
     signal: stop.signal,
     onWaiting: waitingLogger(logger),

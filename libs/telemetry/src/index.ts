@@ -10,7 +10,7 @@ export type { CounterFigure, GaugeFamilyFigure, GaugeFigure, ReportFigure } from
 export { PollLiveness } from './poll-liveness';
 export type { PollEvent, PollHealth } from './poll-liveness';
 export { ReadinessGate } from './readiness';
-export type { CheckResult, ReadinessCheck, ReadinessReport } from './readiness';
+export type { CheckBound, CheckResult, ReadinessCheck, ReadinessReport } from './readiness';
 export { ProcessMetrics } from './process-metrics';
 export type { ProcessSources } from './process-metrics';
 export { startTelemetryServer } from './telemetry-server';

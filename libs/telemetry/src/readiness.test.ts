@@ -85,3 +85,42 @@ describe('ReadinessGate (B53)', () => {
     expect(gate.report().ready).toBe(true);
   });
 });
+
+describe('ReadinessGate answer bound', () => {
+  it('reports a hung check as missing without holding back the others, and never runs it twice', async () => {
+    let started = 0;
+    let answer: (() => void) | undefined;
+    const gate = new ReadinessGate([
+      { name: 'redis', check: () => Promise.reject(new Error('refused')) },
+      {
+        name: 'aws g',
+        check: () => {
+          started += 1;
+          return new Promise<void>(resolve => {
+            answer = resolve;
+          });
+        },
+      },
+    ]);
+    // The bound's timer fires on the next turn of the event loop: nothing sleeps on real time.
+    const bound = {
+      withinMs: 10_000,
+      sleep: () => new Promise<void>(resolve => setImmediate(resolve)),
+    };
+    expect(await gate.runOnce(bound)).toEqual({
+      ready: false,
+      checks: [
+        { name: 'redis', ok: false, reason: 'refused' },
+        { name: 'aws g', ok: false, reason: 'no answer within 10000 ms, still checking' },
+      ],
+    });
+    await gate.runOnce(bound);
+    expect(started).toBe(1);
+    answer?.();
+    const after = await gate.runOnce(bound);
+    expect(after.checks[1]).toEqual({ name: 'aws g', ok: true });
+    // Settled, so the next round starts it again.
+    void gate.runOnce(bound);
+    expect(started).toBe(2);
+  });
+});
