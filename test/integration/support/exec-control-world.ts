@@ -3,44 +3,31 @@
 // worker over SSH on a real sshd instance of the AWS emulator, with a second SSH session to look
 // at the instance's processes (`ps`) and the registry to look at its health.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-import {
-  CreateAutoScalingGroupCommand,
-  SuspendProcessesCommand,
-} from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import {
-  createManualClock,
-  createSshdInstanceHost,
-  startAwsEmulator,
-} from '@taskfleet/emulator-aws';
-import { startGitlabEmulator } from '@taskfleet/emulator-gitlab';
 import type { GitlabEmulator } from '@taskfleet/emulator-gitlab';
 import { ExecutorWorker } from '@taskfleet/executor';
 import type { ProcessResult } from '@taskfleet/executor';
 import { dial } from '@taskfleet/fleeting';
-import { GitlabClient, buildRunnerInfo, systemClock } from '@taskfleet/gitlab';
+import { systemClock } from '@taskfleet/gitlab';
 import type { JobPayload } from '@taskfleet/gitlab';
 import { createJobQueue, encryptPayload, jobQueueName, jobQueuePrefix } from '@taskfleet/job-queue';
-import { AwsInstanceGroup } from '@taskfleet/provider-aws';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
-import { acceptJobs } from './accept-jobs';
-import { createAwsSdkClients } from './aws-sdk-clients';
-import { linuxImageId } from './scenario-names';
+import type { Cleanups } from './sshd-job-world';
+import {
+  openPrefixedRedis,
+  runCleanups,
+  startGitlabWithAcceptedJobs,
+  startReadySshdInstance,
+} from './sshd-job-world';
 
 const logger = pino({ level: 'silent' });
 const payloadKey = randomBytes(32);
 /** The `output_limit` the world's worker runs with. */
 export const outputLimitBytes = 4 * 1024 * 1024;
-const bootDelayMs = 1_000;
 
 // Each job sleeps for a number no other test uses, so `ps` can tell its processes apart.
 const ciYaml = `
@@ -129,114 +116,24 @@ export async function startExecControlWorld(): Promise<ExecControlWorld> {
     { level: 'debug' },
     { write: (line: string) => workerLogLines.push(line) },
   );
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const jobs = new Map<string, JobPayload>();
-  const closeAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup();
-    }
-  };
+  const cleanups: Cleanups = [];
+  const closeAll = (): Promise<void> => runCleanups(cleanups);
   // A world that fails half-way up is taken down again: no emulator or worker is left running.
   try {
-    const emulator = await startGitlabEmulator({ longPollTimeoutMs: 0, traceUpdateIntervalSec: 1 });
-    cleanups.push(() => emulator.close());
-    const sourceDir = await mkdtemp(join(tmpdir(), 'scenario-exec-control-'));
-    cleanups.push(() => rm(sourceDir, { recursive: true, force: true }));
-    await writeFile(join(sourceDir, '.gitlab-ci.yml'), ciYaml);
-    const project = await emulator.admin.createProject({ path: 'acme/control', sourceDir });
-    const runnerToken = emulator.admin.createRunner({ description: 'exec-control-it' }).token;
-    const client = new GitlabClient({
-      url: emulator.url,
-      logger,
-      runnerInfo: buildRunnerInfo({ version: '0.1.0' }),
-      systemId: 's_0123456789ab',
+    const { emulator, client, jobs } = await startGitlabWithAcceptedJobs(cleanups, {
+      ciYaml,
+      sourceDirPrefix: 'scenario-exec-control-',
+      projectPath: 'acme/control',
+      runnerDescription: 'exec-control-it',
     });
-    await emulator.admin.createPipeline(project.id);
-    for (const [name, job] of await acceptJobs(client, runnerToken, 10)) {
-      jobs.set(name, job);
-    }
-
-    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    cleanups.push(async () => {
-      const keys = await redis.keys(`*${keyPrefix}*`);
-      if (keys.length > 0) {
-        await redis.del(...keys);
-      }
-      await redis.quit();
-    });
+    const redis = openPrefixedRedis(cleanups, keyPrefix);
     const registry = createRegistry({ redis, keyPrefix, runnerKey: 'control', logger });
-
-    const stateRoot = await mkdtemp(join('/var/tmp', 'taskfleet-exec-control-'));
-    cleanups.push(() => rm(stateRoot, { recursive: true, force: true }));
-    const host = createSshdInstanceHost({ stateRoot });
-    cleanups.push(() => host.close());
-    const awsClock = createManualClock();
-    const aws = await startAwsEmulator({
-      clock: awsClock,
-      instanceHost: host,
-      defaultBootDelayMs: bootDelayMs,
+    const { instances, instanceId } = await startReadySshdInstance(cleanups, {
+      runId,
+      tag: 'exc',
+      stateRootPrefix: 'taskfleet-exec-control-',
+      registry,
     });
-    cleanups.push(() => aws.close());
-    const sdk = createAwsSdkClients(aws.endpoint);
-    cleanups.push(async () => {
-      sdk.destroy();
-      await Promise.resolve();
-    });
-    const groupName = `exc-group-${runId}`;
-    await sdk.ec2.send(
-      new CreateLaunchTemplateCommand({
-        LaunchTemplateName: `exc-template-${runId}`,
-        LaunchTemplateData: { ImageId: linuxImageId, InstanceType: 't3.micro' },
-      }),
-    );
-    await sdk.autoScaling.send(
-      new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: groupName,
-        LaunchTemplate: { LaunchTemplateName: `exc-template-${runId}`, Version: '$Latest' },
-        MinSize: 0,
-        MaxSize: 1,
-        DesiredCapacity: 0,
-        AvailabilityZones: ['us-east-1a'],
-        NewInstancesProtectedFromScaleIn: true,
-      }),
-    );
-    await sdk.autoScaling.send(
-      new SuspendProcessesCommand({
-        AutoScalingGroupName: groupName,
-        ScalingProcesses: ['AZRebalance'],
-      }),
-    );
-    const instances = new AwsInstanceGroup({
-      name: groupName,
-      region: 'us-east-1',
-      endpoint: aws.endpoint,
-      clientOverrides: {
-        maxAttempts: 1,
-        credentials: { accessKeyId: 'exc', secretAccessKey: 'exc' },
-      },
-    });
-    cleanups.push(() => instances.shutdown());
-    await instances.init();
-    expect((await instances.increase(1)).requested).toBe(1);
-    let members = await instances.update();
-    for (let i = 0; i < 100 && members[0]?.state !== 'running'; i++) {
-      awsClock.advance(bootDelayMs);
-      await new Promise(resolve => setTimeout(resolve, 50));
-      members = await instances.update();
-    }
-    expect(members).toEqual([expect.objectContaining({ state: 'running' })]);
-    const instanceId = members[0]?.id ?? '';
-    const lease = await registry.acquireLease('it-scaler', 600_000);
-    if (!lease.acquired) {
-      throw new Error('lease not acquired');
-    }
-    await registry.registerInstance(lease.fencingToken, {
-      instanceId,
-      state: 'booting',
-      capacityPerInstance: 1,
-      maxUseCount: 0,
-    });
-    await registry.markReady(instanceId, lease.fencingToken);
     // A second session to the instance, as a person would look with `ps`.
     const probe = await dial(await instances.connectInfo(instanceId), { connectTimeoutMs: 10_000 });
     cleanups.push(() => probe.close());
