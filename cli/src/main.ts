@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 
+import { StopSignalTracker } from '@taskfleet/emulator-launcher';
 import { pino } from 'pino';
 
 import { runCheck } from './commands/check-command';
@@ -24,13 +25,16 @@ const examplesDir = join(__dirname, '..', '..', 'examples', 'pipelines');
 
 function stopSignal(): AbortSignal {
   const controller = new AbortController();
-  const stop = (): void => {
-    if (controller.signal.aborted) {
+  const signals = new StopSignalTracker();
+  const stop = (signal: NodeJS.Signals): void => {
+    const meaning = signals.meaningOf(signal);
+    if (meaning === 'exit-now') {
       process.exit(130);
     }
+    // A repeat within the window is the same keypress (terminal to the group, npm forwarding).
     controller.abort();
   };
-  // `on`, not `once`: a second Ctrl-C while cleaning up exits at once.
+  // `on`, not `once`: a later Ctrl-C while cleaning up exits at once.
   process.on('SIGINT', stop).on('SIGTERM', stop);
   return controller.signal;
 }

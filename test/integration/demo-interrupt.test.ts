@@ -62,6 +62,10 @@ describe('taskfleet demo interrupted while a job runs', () => {
         () => processesWith(`sleep ${sleepArg}`).length > 0,
         90_000,
       );
+      // One Ctrl-C under `npm run demo`: the terminal signals the group and npm forwards it, so
+      // the demo gets two 50 ms apart; both are the same stop and the cleanup runs in full.
+      child.kill('SIGINT');
+      await new Promise(resolve => setTimeout(resolve, 50));
       child.kill('SIGINT');
       let bound: NodeJS.Timeout | undefined;
       const code = await Promise.race([
@@ -88,7 +92,7 @@ describe('taskfleet demo interrupted while a job runs', () => {
     }
   });
 
-  it('a second Ctrl-C exits at once and still removes the config that holds the secrets', async () => {
+  it('a second stop signal exits at once and still removes the config that holds the secrets', async () => {
     // A private TMPDIR, so the demo's config dir is told apart from other runs' own.
     const tmp = await mkdtemp(join(tmpdir(), 'demo-interrupt-tmp-'));
     await writeFile(
@@ -122,9 +126,11 @@ describe('taskfleet demo interrupted while a job runs', () => {
     try {
       await until('the demo wrote its config', readPrefix, 60_000, 20);
       child.kill('SIGINT');
-      // Apart, so the two are not merged into one pending signal.
+      // Apart, so the two are not merged into one pending signal. A different signal, not a
+      // repeat of the same one (that counts as the same stop within a window; the window's end is
+      // unit-tested with a manual clock in repeat-signal.test.ts, the cleanup here is too quick).
       await new Promise(resolve => setTimeout(resolve, 50));
-      child.kill('SIGINT');
+      child.kill('SIGTERM');
       expect(await exited).toBe(130);
       expect(await configDirs()).toEqual([]);
     } finally {

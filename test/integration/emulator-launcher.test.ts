@@ -76,9 +76,18 @@ async function start(args: string[]): Promise<Started> {
   return { ...launched, urls };
 }
 
-async function stopWith(child: Launcher, signal: NodeJS.Signals): Promise<number | null> {
+async function stopWith(
+  child: Launcher,
+  signal: NodeJS.Signals,
+  repeatAfterMs?: number,
+): Promise<number | null> {
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   child.kill(signal);
+  if (repeatAfterMs !== undefined) {
+    // One Ctrl-C under npm: the terminal signals the group, npm forwards it again.
+    await new Promise(resolve => setTimeout(resolve, repeatAfterMs));
+    child.kill(signal);
+  }
   const bound = new Promise<never>((_, reject) =>
     setTimeout(() => {
       reject(new Error(`launcher did not exit within ${exitBoundMs} ms`));
@@ -199,6 +208,30 @@ describe('npm run emulators', () => {
       [urls.aws.endpoint, urls.aws.admin, urls.gitlab.url, urls.gitlab.admin].map(portOf),
     ).toEqual(ports);
     expect(await stopWith(child, 'SIGINT')).toBe(0);
+  });
+
+  it('takes two SIGINTs 50 ms apart as one stop and closes cleanly', async () => {
+    const ports = [
+      await findFreePort(),
+      await findFreePort(),
+      await findFreePort(),
+      await findFreePort(),
+    ];
+    const { child, stderr } = await start([
+      '--aws-port',
+      String(ports[0]),
+      '--aws-admin-port',
+      String(ports[1]),
+      '--gitlab-port',
+      String(ports[2]),
+      '--gitlab-admin-port',
+      String(ports[3]),
+      '--log-level',
+      'info',
+    ]);
+
+    expect(await stopWith(child, 'SIGINT', 50)).toBe(0);
+    expect(stderr()).not.toContain('second signal');
   });
 
   it('exits 1 and says why when a port is taken', async () => {

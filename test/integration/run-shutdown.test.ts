@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
 import { loadConfig } from '@taskfleet/config';
+import { sameStopWindowMs } from '@taskfleet/emulator-launcher';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
@@ -187,12 +188,19 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
     const jobId = await runningJob(['echo twice-job-started', 'sleep 600'], 'twice-job-started');
     const held = await readdir(tempDir);
     child.process.kill('SIGTERM');
+    // A wrapper forwarding the group's SIGTERM again: the same stop, the drain goes on.
+    await new Promise(resolve => setTimeout(resolve, 50));
+    child.process.kill('SIGTERM');
     await until(
       'the drain begun',
       () => child.stderr.includes('draining running jobs'),
       20_000,
       50,
     );
+    expect(child.process.exitCode).toBeNull();
+    // A child process has no clock to inject: past the 1 s window on real time.
+    await new Promise(resolve => setTimeout(resolve, sameStopWindowMs + 200));
+    expect(child.process.exitCode).toBeNull();
     child.process.kill('SIGTERM');
     const code = await child.exited;
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@taskfleet/config';
 import type { Config } from '@taskfleet/config';
+import { StopSignalTracker } from '@taskfleet/emulator-launcher';
 import type { Logger } from 'pino';
 import { TelemetryError, startTracing } from '@taskfleet/telemetry';
 import type { ReadinessReport, Tracing, TracingEnvironment } from '@taskfleet/telemetry';
@@ -148,8 +149,14 @@ export async function runServices(
   logger.info({ enabled: tracing.enabled, destination: tracing.destination }, 'tracing set up');
   const stop = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
+  const signals = new StopSignalTracker();
   const onStop = (signal: NodeJS.Signals): void => {
-    if (stopSignal !== undefined) {
+    const meaning = signals.meaningOf(signal);
+    if (meaning === 'same-stop') {
+      // A wrapper forwarding the group's signal again: the same stop, the drain goes on.
+      return;
+    }
+    if (meaning === 'exit-now') {
       exitAtOnce(signal, logger);
       return;
     }

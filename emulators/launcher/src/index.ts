@@ -9,3 +9,5 @@ export type {
   StartEmulatorsOptions,
 } from './start-emulators';
 export { startEmulators } from './start-emulators';
+export type { StopSignalMeaning } from './repeat-signal';
+export { StopSignalTracker, sameStopWindowMs } from './repeat-signal';

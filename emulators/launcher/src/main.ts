@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { LauncherOptions } from './launcher-options';
 import { launcherCommand } from './launcher-options';
+import { StopSignalTracker } from './repeat-signal';
 import type { RunningEmulators } from './start-emulators';
 import { startEmulators } from './start-emulators';
 
@@ -16,8 +17,14 @@ async function run(options: LauncherOptions): Promise<void> {
   // An object, not locals: the signal handler changes these while startEmulators is awaited.
   const state: { running?: RunningEmulators; stopRequested: boolean } = { stopRequested: false };
 
+  const signals = new StopSignalTracker();
   const stop = (signal: NodeJS.Signals): void => {
-    if (state.stopRequested) {
+    const meaning = signals.meaningOf(signal);
+    if (meaning === 'same-stop') {
+      // One Ctrl-C: the terminal signals the group and npm forwards it again.
+      return;
+    }
+    if (meaning === 'exit-now') {
       logger.warn({ signal }, 'second signal, exiting without waiting for close');
       process.exit(1);
     }
