@@ -7,6 +7,7 @@ import { awsSettingsFor } from '../wiring/instance-group';
 import { readKeyFile } from '../wiring/readiness-checks';
 import { connectRedis } from '../wiring/redis';
 import { payloadKeyProblems } from './check-payload-keys';
+import { credentialsDetail } from './credentials-detail';
 import { configErrorExitCode, loadOrReport } from './run-command';
 import type { WriteLine } from './run-command';
 
@@ -57,7 +58,9 @@ export async function runCheck(
       try {
         return { label, check: await checker(config, runner) };
       } catch (error) {
-        return { label, error: error instanceof Error ? error.message : String(error) };
+        const message = error instanceof Error ? error.message : String(error);
+        const detail = credentialsDetail(error, runner, process.env);
+        return { label, error: detail === undefined ? message : `${message}: ${detail}` };
       }
     }),
   );
