@@ -80,7 +80,8 @@ describe('unexpected errors mid-delivery still reach GitLab once', () => {
       script: [
         'echo "$CI_JOB_ID" >> "$HOME/ran.log"',
         // job-2 waits (bounded) for the test to say go, so Redis can be cut under it.
-        'if [ "$CI_JOB_NAME" = job-2 ]; then echo waiting-for-go; for i in $(seq 600); do [ -e "$HOME/go" ] && break; sleep 0.1; done; fi',
+        'if [ "$CI_JOB_NAME" = job-2 ]; then echo waiting-for-go; for i in ' +
+          '$(seq 600); do [ -e "$HOME/go" ] && break; sleep 0.1; done; fi',
         'echo "script of $CI_JOB_NAME done"',
       ],
     });

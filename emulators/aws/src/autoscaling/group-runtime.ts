@@ -278,7 +278,8 @@ export class GroupRuntime {
         member.launchActivityId,
         'Cancelled',
         nowMs,
-        `Instance failed to complete user's Lifecycle Action: Lifecycle Action was abandoned with Lifecycle Action Result: ABANDON`,
+        `Instance failed to complete user's Lifecycle Action: Lifecycle ` +
+          `Action was abandoned with Lifecycle Action Result: ABANDON`,
       );
       this.startTermination(group, member, {
         cause: abandonedLaunchCause(nowMs),

@@ -44,7 +44,8 @@ describe('[runners.feature_flags]', () => {
     const { config, warnings } = parseConfig(text, { env: testEnv });
     expect(config.runners[0]?.featureFlags.useAdaptiveRequestConcurrency).toBe(true);
     expect(warnings).toEqual([
-      'feature flags taskfleet does not act on, ignored: runners[0].feature_flags.FF_NETWORK_PER_BUILD, runners[0].feature_flags.FF_USE_FASTZIP',
+      'feature flags taskfleet does not act on, ignored: ' +
+        'runners[0].feature_flags.FF_NETWORK_PER_BUILD, runners[0].feature_flags.FF_USE_FASTZIP',
     ]);
   });
 
@@ -67,7 +68,8 @@ describe('[runners.feature_flags]', () => {
       tail: '[runners.feature_flags]\nFF_USE_ADAPTIVE_REQUEST_CONCURENCY = false',
     });
     expect(problems(typo)).toEqual([
-      'runners[0].feature_flags.FF_USE_ADAPTIVE_REQUEST_CONCURENCY: unknown feature flag; did you mean "FF_USE_ADAPTIVE_REQUEST_CONCURRENCY"?',
+      'runners[0].feature_flags.FF_USE_ADAPTIVE_REQUEST_CONCURENCY: unknown ' +
+        'feature flag; did you mean "FF_USE_ADAPTIVE_REQUEST_CONCURRENCY"?',
     ]);
     expect(problems(configText({ runner: { feature_flags: '1' } }))).toEqual([
       'runners[0].feature_flags: must be a table of FF_… = true|false, got integer 1',
@@ -81,7 +83,8 @@ describe('[runners.feature_flags]', () => {
     const { config, warnings } = parseConfig(text, { env: testEnv });
     expect(config.runners[0]?.featureFlags.useAdaptiveRequestConcurrency).toBe(true);
     expect(warnings).toEqual([
-      'runners[0].environment[0]: FF_USE_ADAPTIVE_REQUEST_CONCURRENCY is a job variable here and does not change the poller; set it in [runners.feature_flags]',
+      'runners[0].environment[0]: FF_USE_ADAPTIVE_REQUEST_CONCURRENCY is a job ' +
+        'variable here and does not change the poller; set it in [runners.feature_flags]',
     ]);
   });
 });

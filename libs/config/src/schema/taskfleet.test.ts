@@ -104,13 +104,15 @@ describe('[taskfleet] and TASKFLEET_* variables', () => {
       'missing',
       '',
       {},
-      '$TASKFLEET_PAYLOAD_ENCRYPTION_KEY: is required (or [taskfleet] payload_encryption_key): 32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`',
+      '$TASKFLEET_PAYLOAD_ENCRYPTION_KEY: is required (or [taskfleet] payload_encryption_key): ' +
+        '32 random bytes as base64 or hex, e.g. from `openssl rand -base64 32`',
     ],
     [
       'too short',
       '',
       { TASKFLEET_PAYLOAD_ENCRYPTION_KEY: 'c2hvcnQ=' },
-      '$TASKFLEET_PAYLOAD_ENCRYPTION_KEY: must be 32 bytes written as base64 (44 characters) or hex (64 characters), got 8 characters',
+      '$TASKFLEET_PAYLOAD_ENCRYPTION_KEY: must be 32 bytes written as ' +
+        'base64 (44 characters) or hex (64 characters), got 8 characters',
     ],
     [
       'a number in the file',

@@ -25,7 +25,8 @@ export const detachInstances: QueryHandler = (model, params) => {
   const ids = params.strings('InstanceIds', true);
   if (ids.length > maxIdsPerCall) {
     throw validationError(
-      `1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to ${maxIdsPerCall}`,
+      `1 validation error detected: Value at 'instanceIds' failed to satisfy ` +
+        `constraint: Member must have length less than or equal to ${maxIdsPerCall}`,
     );
   }
   const members = ids.map(id => {
@@ -40,7 +41,9 @@ export const detachInstances: QueryHandler = (model, params) => {
   });
   if (decrement && group.desiredCapacity - members.length < group.minSize) {
     throw validationError(
-      `Currently, desiredSize equals minSize (${group.minSize}). Detaching instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+      `Currently, desiredSize equals minSize (${group.minSize}). Detaching instance without ` +
+        `replacement will violate group's min size constraint. Either set ` +
+        `shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
     );
   }
   const nowMs = model.ctx.clock.now();
