@@ -4,22 +4,23 @@
 // nothing left running in GitLab; the process exits 0 either way. A second SIGTERM during the
 // drain exits at once and leaves no transfer temp dir behind.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import { demoConfigToml } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
 import { loadConfig } from '@taskfleet/config';
 import { sameStopWindowMs } from '@taskfleet/emulator-launcher';
 import { runnerKeyFor } from '@taskfleet/job-queue';
 import { createRegistry } from '@taskfleet/registry';
 import type { Registry } from '@taskfleet/registry';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 
-import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
+import { startTaskfleetRun, until } from './support/taskfleet-processes';
 import type { TaskfleetProcess } from './support/taskfleet-processes';
+import { jsonLogLines, startRunWorld } from './support/run-world';
+import type { RunWorld } from './support/run-world';
 
 jest.setTimeout(150_000);
 
@@ -32,13 +33,11 @@ interface LogLine {
 }
 
 function logLines(child: TaskfleetProcess): LogLine[] {
-  return child.stderr
-    .split('\n')
-    .filter(line => line.startsWith('{'))
-    .map(line => JSON.parse(line) as LogLine);
+  return jsonLogLines<LogLine>(child);
 }
 
 describe('taskfleet run: bounded shutdown on SIGTERM', () => {
+  let run: RunWorld;
   let world: DemoWorld;
   let workDir: string;
   let redis: Redis;
@@ -46,20 +45,12 @@ describe('taskfleet run: bounded shutdown on SIGTERM', () => {
   const children: TaskfleetProcess[] = [];
 
   beforeAll(async () => {
-    world = await startDemoWorld(pino({ level: 'silent' }));
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-    workDir = await mkdtemp(join(tmpdir(), 'it-stop-'));
+    run = await startRunWorld({ keyPrefix, workDirPrefix: 'it-stop-', children });
+    ({ world, redis, workDir } = run);
   });
 
   afterAll(async () => {
-    await killTaskfleetRuns(children);
-    await world.close();
-    const keys = await redis.keys(`*${keyPrefix}*`);
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    await redis.quit();
-    await rm(workDir, { recursive: true, force: true });
+    await run.close();
   });
 
   function registryOf(): Registry {

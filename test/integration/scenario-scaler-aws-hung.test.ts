@@ -3,52 +3,44 @@
 // the hang must end in the SDK clients' request timeout (30 s) and its retry, so the scaler's
 // ticks call AWS again; without the timeout the tick waited on that call forever.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import { demoConfigToml } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
 
 import { findFreePort } from './support/free-port';
-import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
+import { startTaskfleetRun, until } from './support/taskfleet-processes';
 import type { TaskfleetProcess } from './support/taskfleet-processes';
+import { startRunWorld } from './support/run-world';
+import type { RunWorld } from './support/run-world';
 
 jest.setTimeout(150_000);
 
 const keyPrefix = `it-breaker-scalerhung-${process.pid}-${randomBytes(3).toString('hex')}`;
 
 describe('scaler while the AWS endpoint hangs for a while', () => {
+  let run: RunWorld;
   let world: DemoWorld;
   let workDir: string;
-  let redis: Redis;
   const sockets = new Set<Socket>();
   let closeServer: (() => Promise<void>) | undefined;
   const children: TaskfleetProcess[] = [];
 
   beforeAll(async () => {
-    world = await startDemoWorld(pino({ level: 'silent' }));
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-    workDir = await mkdtemp(join(tmpdir(), 'it-breaker-scalerhung-'));
+    run = await startRunWorld({ keyPrefix, workDirPrefix: 'it-breaker-scalerhung-', children });
+    ({ world, workDir } = run);
   });
 
   afterAll(async () => {
-    await killTaskfleetRuns(children);
-    for (const s of sockets) {
-      s.destroy();
-    }
-    await closeServer?.();
-    await world.close();
-    const keys = await redis.keys(`*${keyPrefix}*`);
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    await redis.quit();
-    await rm(workDir, { recursive: true, force: true });
+    await run.close(async () => {
+      for (const s of sockets) {
+        s.destroy();
+      }
+      await closeServer?.();
+    });
   });
 
   it('calls AWS again once the endpoint answers again', async () => {

@@ -4,20 +4,19 @@
 // shows as a 'waiting for dependencies' warning; the SDK's request timeout (30 s) and retry then
 // reach the endpoint once it answers again, and the process starts.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import { demoConfigToml } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
 
 import { findFreePort } from './support/free-port';
-import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
+import { startTaskfleetRun, until } from './support/taskfleet-processes';
 import type { TaskfleetProcess } from './support/taskfleet-processes';
+import { jsonLogLines, startRunWorld } from './support/run-world';
+import type { RunWorld } from './support/run-world';
 
 jest.setTimeout(120_000);
 
@@ -29,39 +28,29 @@ interface Line {
 }
 
 function lines(child: TaskfleetProcess): Line[] {
-  return child.stderr
-    .split('\n')
-    .filter(line => line.startsWith('{'))
-    .map(line => JSON.parse(line) as Line);
+  return jsonLogLines<Line>(child);
 }
 
 describe('start-up while the AWS endpoint hangs', () => {
+  let run: RunWorld;
   let world: DemoWorld;
   let workDir: string;
-  let redis: Redis;
   const sockets = new Set<Socket>();
   let closeServer: (() => Promise<void>) | undefined;
   const children: TaskfleetProcess[] = [];
 
   beforeAll(async () => {
-    world = await startDemoWorld(pino({ level: 'silent' }));
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-    workDir = await mkdtemp(join(tmpdir(), 'it-breaker-awshung-'));
+    run = await startRunWorld({ keyPrefix, workDirPrefix: 'it-breaker-awshung-', children });
+    ({ world, workDir } = run);
   });
 
   afterAll(async () => {
-    await killTaskfleetRuns(children);
-    for (const s of sockets) {
-      s.destroy();
-    }
-    await closeServer?.();
-    await world.close();
-    const keys = await redis.keys(`*${keyPrefix}*`);
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    await redis.quit();
-    await rm(workDir, { recursive: true, force: true });
+    await run.close(async () => {
+      for (const s of sockets) {
+        s.destroy();
+      }
+      await closeServer?.();
+    });
   });
 
   it('warns while the endpoint hangs and starts once it answers', async () => {

@@ -3,20 +3,19 @@
 // the errno, become ready once the endpoint answers, then run a job and stop cleanly. (Before,
 // both exited 1 with a bare "could not describe auto scaling group" line.)
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { demoConfigToml, startDemoWorld } from '@taskfleet/cli';
+import { demoConfigToml } from '@taskfleet/cli';
 import type { DemoWorld } from '@taskfleet/cli';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
 
 import { findFreePort } from './support/free-port';
 import { tcpProxy } from './support/tcp-proxy';
 import type { TcpProxy } from './support/tcp-proxy';
-import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
+import { startTaskfleetRun, until } from './support/taskfleet-processes';
 import type { TaskfleetProcess } from './support/taskfleet-processes';
+import { jsonLogLines, startRunWorld } from './support/run-world';
+import type { RunWorld } from './support/run-world';
 
 jest.setTimeout(120_000);
 
@@ -29,35 +28,25 @@ interface WaitingLine {
 }
 
 function lines(child: TaskfleetProcess): WaitingLine[] {
-  return child.stderr
-    .split('\n')
-    .filter(line => line.startsWith('{'))
-    .map(line => JSON.parse(line) as WaitingLine);
+  return jsonLogLines<WaitingLine>(child);
 }
 
 describe('start-up while AWS is unreachable', () => {
+  let run: RunWorld;
   let world: DemoWorld;
   let workDir: string;
-  let redis: Redis;
   let proxy: TcpProxy | undefined;
   const children: TaskfleetProcess[] = [];
 
   beforeAll(async () => {
-    world = await startDemoWorld(pino({ level: 'silent' }));
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-    workDir = await mkdtemp(join(tmpdir(), 'it-awsdown-'));
+    run = await startRunWorld({ keyPrefix, workDirPrefix: 'it-awsdown-', children });
+    ({ world, workDir } = run);
   });
 
   afterAll(async () => {
-    await killTaskfleetRuns(children);
-    await proxy?.close();
-    await world.close();
-    const keys = await redis.keys(`*${keyPrefix}*`);
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    await redis.quit();
-    await rm(workDir, { recursive: true, force: true });
+    await run.close(async () => {
+      await proxy?.close();
+    });
   });
 
   it('waits and warns with the endpoint and errno, then starts once AWS answers', async () => {
