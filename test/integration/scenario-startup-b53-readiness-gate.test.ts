@@ -4,8 +4,6 @@
 // /readyz names what is missing, and the job waiting in GitLab from the start succeeds.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,47 +17,14 @@ import { ed25519TestKey } from './support/ssh-key';
 import { killTaskfleetRuns, startTaskfleetRun, until } from './support/taskfleet-processes';
 import type { TaskfleetProcess } from './support/taskfleet-processes';
 import { getJson } from './support/telemetry-scrape';
+import { tcpProxy } from './support/tcp-proxy';
+import type { TcpProxy } from './support/tcp-proxy';
 
 jest.setTimeout(90_000);
 
 const keyPrefix = `it-b53-${process.pid}-${randomBytes(3).toString('hex')}`;
 const redisLateMs = 5_000;
 const keyLateMs = 1_500;
-
-/** A TCP proxy on loopback to the real Redis, opened only when asked (Redis "comes up"). */
-function redisProxy(port: number): { open(): Promise<void>; close(): Promise<void> } {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  return {
-    open: () =>
-      new Promise(resolve => {
-        server = createServer(client => {
-          const upstream = createConnection({ host: '127.0.0.1', port: 6379 });
-          for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on('error', () => undefined).on('close', () => sockets.delete(s));
-          }
-          client.pipe(upstream).pipe(client);
-        });
-        server.listen(port, '127.0.0.1', () => {
-          resolve();
-        });
-      }),
-    close: () =>
-      new Promise(resolve => {
-        for (const s of sockets) {
-          s.destroy();
-        }
-        if (server === undefined) {
-          resolve();
-          return;
-        }
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
 
 interface ReadyBody {
   readonly ready: boolean;
@@ -72,7 +37,7 @@ describe('B53 start-up readiness gate', () => {
   let workDir: string;
   let redis: Redis;
   let child: TaskfleetProcess | undefined;
-  let proxy: ReturnType<typeof redisProxy>;
+  let proxy: TcpProxy;
 
   beforeAll(async () => {
     world = await startDemoWorld(pino({ level: 'silent' }));
@@ -94,7 +59,8 @@ describe('B53 start-up readiness gate', () => {
 
   it('takes no job before Redis and the SSH key are there, says which is missing, fails none', async () => {
     const [listenPort, redisPort] = [await findFreePort(), await findFreePort()];
-    proxy = redisProxy(redisPort);
+    // A proxy to the real Redis, opened only when asked (Redis "comes up").
+    proxy = tcpProxy(redisPort, { host: '127.0.0.1', port: 6379 });
     const keyPath = join(workDir, 'id_ed25519');
     const configPath = join(workDir, 'config.toml');
     const toml = demoConfigToml({ world, redisUrl: `redis://127.0.0.1:${redisPort}`, keyPrefix })
