@@ -1,16 +1,11 @@
-import type { SshConnection } from '@taskfleet/fleeting';
 import { effectiveFailureReason } from '@taskfleet/gitlab';
-import type { Clock, JobPayload } from '@taskfleet/gitlab';
 import { inSpan, noopTracer, spanNames, traceAttributes } from '@taskfleet/telemetry';
-import type { Tracer } from '@taskfleet/telemetry';
 
 import { openTransfers } from '../artifacts/job-transfers';
-import type { JobTransferRun, JobTransfers } from '../artifacts/job-transfers';
+import type { JobTransferRun } from '../artifacts/job-transfers';
 import { ExecutorError } from '../errors';
 import { buildJobScripts, earlySettingWarnings } from './build-scripts';
 import { runGetSourcesStage } from './get-sources-stage';
-import type { RunnerScriptSettings, ScriptShell } from './build-scripts';
-import type { ShellVariable } from './expand-variables';
 import { failedOutcome, shutdownVerdict, stageSucceeded } from './failure-mapping';
 import type { JobOutcome, StageEnd } from './failure-mapping';
 import { jobFailedLine, jobHeader, jobSucceededLine, warningLine } from './job-header';
@@ -19,60 +14,16 @@ import { sectionEnd, sectionHeader } from './sections';
 import { attemptsRangeError } from './stage-attempts';
 import { StageRunner } from './stage-runner';
 import type { StageLimits } from './stage-runner';
+import type { RunJobInput } from './run-job-input';
 import { formatGoDuration, jobTimeouts } from './timeouts';
+
+export type { RunJobInput, TraceSink } from './run-job-input';
 
 // GitLab Runner gives a stopped script this long between TERM and KILL.
 const defaultStopGraceMs = 10_000;
 const defaultHeldOutputGraceMs = 1_000;
 // Removing file variables is our own housekeeping; it must not hang a job that is over.
 const cleanupTimeoutMs = 60_000;
-
-/** Where the job's log goes; a TraceWriter fits. `write` returning false asks for a pause. */
-export interface TraceSink {
-  write(chunk: Uint8Array | string): unknown;
-  waitForDrain?(): Promise<void>;
-}
-
-/** One job to run over an established SSH connection. */
-export interface RunJobInput {
-  readonly payload: JobPayload;
-  readonly connection: Pick<SshConnection, 'run' | 'instanceId'>;
-  readonly trace: TraceSink;
-  /**
-   * GitLab ended the job (`Job-Status: canceled|failed`, 403): aborting kills every process of
-   * the job at once, skips after_script and ends the job as canceled with `aborted` set.
-   */
-  readonly signal?: AbortSignal;
-  /**
-   * The executor shuts down and its limit passed: as with `signal`, every process of the job is
-   * killed at once and after_script skipped, but the job ends failed as runner_system_failure,
-   * the signal's reason (a string) ending its log, so GitLab does not wait for a job nobody runs.
-   */
-  readonly shutdownSignal?: AbortSignal;
-  /**
-   * A graceful cancel (`Job-Status: canceling`): the running stage is stopped (TERM, then KILL),
-   * after_script runs with CI_JOB_STATUS=canceled, and the job ends as canceled.
-   */
-  readonly cancelSignal?: AbortSignal;
-  /** `builds_dir`; a relative one is taken under the login directory, as GitLab Runner does. */
-  readonly buildsDir: string;
-  readonly slot: number;
-  readonly clock: Pick<Clock, 'now' | 'sleep'>;
-  /** Between TERM and KILL when a stage is stopped. @defaultValue 10 s */
-  readonly stopGraceMs?: number;
-  /** How long output may stay held open by leftovers after a stage's shell exited. @defaultValue 1 s */
-  readonly heldOutputGraceMs?: number;
-  /** @defaultValue 'bash' */
-  readonly shell?: ScriptShell;
-  readonly runnerVariables?: readonly ShellVariable[];
-  /** config.toml's get_sources scripts and `custom_build_dir`. */
-  readonly runnerScripts?: RunnerScriptSettings;
-  readonly runnerDescription?: string;
-  /** Artifacts (GitLab) and cache (S3); without it those stages are skipped. */
-  readonly transfers?: JobTransfers;
-  /** One span per log section and per transfer phase. @defaultValue the no-op tracer */
-  readonly tracer?: Tracer;
-}
 
 /** Runs every stage of the job on the instance, streaming the log, and returns how it ended. */
 export async function runJob(given: RunJobInput): Promise<JobOutcome> {

@@ -19,7 +19,6 @@ import { deliverOutboxOf } from './deliver-final-state';
 import { answerFault } from './delivery-fault';
 import { DeliveryProgress } from './delivery-progress';
 import { decodeOrHandBack } from './hand-back';
-import type { DecodedPayload } from './decode-payload';
 import { JobLease } from './job-lease';
 import type { TakeResult } from './job-record';
 import { JobRun } from './job-run';
@@ -27,20 +26,10 @@ import type { ExecutorSettings, JobProcessorOptions, ProcessResult } from './pro
 import { QueuedWatch, askStillWanted } from './queued-watch';
 import { bareTarget, targetOf } from './report-target';
 import type { ReportTarget } from './report-target';
+import type { TakenDelivery } from './taken-delivery';
 
 const defaultJobLeaseMs = 30_000;
 
-/** One delivery that holds its job's record, with what it knows so far. */
-interface TakenDelivery {
-  readonly queued: QueuedJob;
-  readonly decoded: DecodedPayload;
-  readonly target: ReportTarget;
-  readonly taken: Extract<TakeResult, { taken: true }>;
-  readonly lease: JobLease;
-  readonly progress: DeliveryProgress;
-  readonly logger: Logger;
-  readonly signal: AbortSignal | undefined;
-}
 const defaultQueuedCheckIntervalMs = 30_000;
 
 /**
